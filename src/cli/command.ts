@@ -1,0 +1,58 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { OptionError } from '../util/errors.js';
+
+/** One CLI command: a thin layer that parses arguments and calls the API. */
+export interface Command {
+  /** One line for `ecgx --help`. */
+  summary: string;
+  /** Full usage text for `ecgx <command> --help`. */
+  usage: string;
+  /** Runs the command; resolves to the process exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parsed flag values, typed from the option table. */
+export type ParsedValues<O extends Options> = {
+  [K in keyof O]?: O[K] extends { type: 'boolean' } ? boolean : O[K] extends { multiple: true } ? string[] : string;
+} & { help?: boolean };
+
+/**
+ * Strict argument parsing: unknown flags and missing values become an
+ * OptionError that names the flag, instead of node's multi-line message.
+ */
+export function parseCommandArgs<O extends Options>(command: string, argv: string[], options: O): { values: ParsedValues<O>; positionals: string[] } {
+  try {
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as { values: ParsedValues<O>; positionals: string[] };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    const flag = /'(-[^']*)'/.exec(msg)?.[1] ?? command;
+    throw new OptionError(flag, `${msg.replace(/\. To specify a positional.*$/, '')} (see 'ecgx ${command} --help')`);
+  }
+}
+
+/** Parses a number flag, naming the flag and the expectation when it is not one. */
+export function numberOption(flag: string, value: string | undefined, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
+    throw new OptionError(flag, `expected ${opts.integer ? 'an integer' : 'a number'}, got '${value}'`);
+  }
+  if (opts.min !== undefined && n < opts.min) throw new OptionError(flag, `expected >= ${opts.min}, got ${n}`);
+  if (opts.max !== undefined && n > opts.max) throw new OptionError(flag, `expected <= ${opts.max}, got ${n}`);
+  return n;
+}
+
+/** Requires a flag to be present. */
+export function required<T>(flag: string, value: T | undefined): T {
+  if (value === undefined) throw new OptionError(flag, 'is required');
+  return value;
+}
+
+/** Checks a flag's value against a fixed set. */
+export function choiceOption<T extends string>(flag: string, value: string | undefined, choices: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(value)) throw new OptionError(flag, `expected one of ${choices.join('|')}, got '${value}'`);
+  return value as T;
+}

@@ -1,0 +1,9 @@
+import type { Command } from './command.js';
+
+/**
+ * The CLI's registry: command name -> lazy loader. Commands load on demand so
+ * that `ecgx record` does not pay for onnxruntime's start-up.
+ * Each module default-exports a Command.
+ */
+export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+};

@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { EcgxError } from '../util/errors.js';
+import { COMMANDS } from './commands.js';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function help(): Promise<string> {
+  const lines = ['ecgx: explainable deep learning for the ECG', '', 'Usage: ecgx <command> [options]   (ecgx <command> --help for details)', '', 'Commands:'];
+  const names = Object.keys(COMMANDS).sort();
+  const width = Math.max(...names.map((n) => n.length), 8);
+  for (const name of names) {
+    const cmd = (await COMMANDS[name]!()).default;
+    lines.push(`  ${name.padEnd(width)}  ${cmd.summary}`);
+  }
+  lines.push('', 'Options:', '  --help     this text', '  --version  print the version');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write((await help()) + '\n');
+    return name === undefined ? 1 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write(version() + '\n');
+    return 0;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`ecgx: unknown command '${name}' (expected one of ${Object.keys(COMMANDS).sort().join(', ')})\n`);
+    return 2;
+  }
+  const cmd = (await load()).default;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(cmd.usage.trimEnd() + '\n');
+    return 0;
+  }
+  return cmd.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof EcgxError) {
+      process.stderr.write(`ecgx: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
+      process.exitCode = 2;
+    } else {
+      // A bug in ecgx, not a user mistake: keep the stack for the report.
+      process.stderr.write(`ecgx: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 70;
+    }
+  },
+);

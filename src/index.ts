@@ -1,0 +1,8 @@
+// ecgx public API. The CLI (src/cli) is a thin layer over these exports.
+export * from './util/errors.js';
+export { Rng } from './util/rng.js';
+export { readNpy, writeNpy, decodeNpy, encodeNpy, type NdArray } from './util/npy.js';
+export { writeFileAtomic, writeDirAtomic } from './util/atomic-write.js';
+export { Progress } from './util/progress.js';
+export * from './data/ecg.js';
+export * from './data/leads.js';

@@ -6,3 +6,4 @@ export { writeFileAtomic, writeDirAtomic } from './util/atomic-write.js';
 export { Progress } from './util/progress.js';
 export * from './data/ecg.js';
 export * from './data/leads.js';
+export * from './engine/onnx/proto.js';

@@ -3,7 +3,6 @@ import type { Command } from './command.js';
 /**
  * The CLI's registry: command name -> lazy loader. Commands load on demand so
  * that `ecgx record` does not pay for onnxruntime's start-up.
- * Each module default-exports a Command.
+ * Each module default-exports a Command. One line per command, appended below.
  */
-export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
-};
+export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {};

@@ -7,3 +7,4 @@ export { Progress } from './util/progress.js';
 export * from './data/ecg.js';
 export * from './data/leads.js';
 export * from './engine/onnx/proto.js';
+export * from './data/wfdb/index.js';

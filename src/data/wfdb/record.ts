@@ -1,0 +1,344 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { makeEcg, type Ecg } from '../ecg.js';
+import { canonicalLead } from '../leads.js';
+import { FormatError, IoError } from '../../util/errors.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { formatHeader, ioReason, readHeader, recordBase, type WfdbHeader, type WfdbSignalSpec } from './header.js';
+import { bytesForSamples, decodeSamples, digitalRange, encodeSamples, invalidValue, isReadFormat, READ_FORMATS, samplesInBytes } from './formats.js';
+import { commentsToMeta, metaToComments } from './metadata.js';
+
+/** A signal's checksum as declared by the header and as computed from its samples. */
+export interface ChecksumReport {
+  /** Canonical lead name. */
+  lead: string;
+  /** From the header; undefined when the header gives none. */
+  expected?: number;
+  /** 16-bit sum of the digital samples, as a signed 16-bit value like WFDB writes it. */
+  actual: number;
+  /** True when they agree modulo 2^16, or when there is nothing to compare. */
+  ok: boolean;
+}
+
+/** A record read from disk: its header, the ECG in mV, and checksum results. */
+export interface WfdbRecord {
+  header: WfdbHeader;
+  /**
+   * The signals in mV (other physical units are kept as they are). When every
+   * signal has the same samples per frame k, `ecg.fs` is k x the frame rate;
+   * otherwise multi-sample frames are averaged, like WFDB's getvec.
+   */
+  ecg: Ecg;
+  checksums: ChecksumReport[];
+  /** Digital samples per signal in header order (samplesPerFrame x nSamples each), as stored. */
+  digital: Int32Array[];
+}
+
+export interface ReadRecordOptions {
+  /** What a checksum mismatch does: 'error' (default) throws a FormatError; 'warn' reports it in `checksums` and emits a process warning. */
+  checksum?: 'error' | 'warn';
+}
+
+/** Scale from a unit to mV, for the voltage units; 1 for anything else (mmHg, NU, ...). */
+export function unitScaleToMv(units: string): number {
+  switch (units.trim().toLowerCase()) {
+    case 'v':
+      return 1000;
+    case 'uv':
+    case 'µv':
+    case 'μv':
+      return 1e-3;
+    case 'nv':
+      return 1e-6;
+    default:
+      return 1;
+  }
+}
+
+function toInt16(x: number): number {
+  return ((x & 0xffff) << 16) >> 16;
+}
+
+interface FileGroup {
+  fileName: string;
+  /** Indices into header.signals, in file order. */
+  signals: number[];
+}
+
+function groupByFile(header: WfdbHeader): FileGroup[] {
+  const groups: FileGroup[] = [];
+  header.signals.forEach((s, i) => {
+    // Format-0 signals have no file, whatever their file name says.
+    const key = s.format === 0 ? `\0${i}` : s.fileName;
+    let g = groups.find((x) => x.fileName === key);
+    if (!g) groups.push((g = { fileName: key, signals: [] }));
+    g.signals.push(i);
+  });
+  return groups;
+}
+
+/**
+ * Reads one group of signals that share a file: returns each signal's digital
+ * samples (samplesPerFrame x nSamples, skew applied; frames beyond the end of
+ * the file, which only skew can reach, hold the invalid value).
+ */
+function readGroup(dir: string, headerFile: string, header: WfdbHeader, group: FileGroup, nSamples: number): Int32Array[] {
+  const specs = group.signals.map((i) => header.signals[i]!);
+  const first = specs[0]!;
+  const format = first.format;
+  const file = join(dir, first.fileName);
+  for (const s of specs) {
+    if (!isReadFormat(s.format)) {
+      throw new FormatError(headerFile, `signal '${s.description}': unknown or unsupported format ${s.format} (expected one of ${READ_FORMATS.join(', ')})`, { field: 'format' });
+    }
+    if (s.format !== format) {
+      throw new FormatError(headerFile, `signals in ${s.fileName} mix formats ${format} and ${s.format} (expected one format per file)`, { field: 'format' });
+    }
+  }
+  const frameSize = specs.reduce((a, s) => a + s.samplesPerFrame, 0);
+  const maxSkew = Math.max(...specs.map((s) => s.skew));
+  const invalid = invalidValue(format);
+  let stream: Int32Array;
+  let nFrames: number;
+  if (format === 0) {
+    nFrames = nSamples + maxSkew;
+    stream = new Int32Array(nFrames * frameSize).fill(invalid);
+  } else {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch (e) {
+      throw new IoError(file, ioReason(e, `the signal file named by ${headerFile}`));
+    }
+    const offset = first.byteOffset;
+    if (offset > bytes.length) throw new FormatError(file, `file has ${bytes.length} bytes, fewer than its byte offset ${offset} (from ${headerFile})`, { field: 'byte offset' });
+    const body = bytes.subarray(offset);
+    const framesInFile = Math.floor(samplesInBytes(format, body.length) / frameSize);
+    if (framesInFile < nSamples) {
+      const need = bytesForSamples(format, nSamples * frameSize) + offset;
+      throw new FormatError(file, `truncated: ${headerFile} declares ${nSamples} frames of ${frameSize} samples in format ${format} (${need} bytes), the file has ${bytes.length} bytes`);
+    }
+    nFrames = Math.min(framesInFile, nSamples + maxSkew);
+    stream = new Int32Array(nFrames * frameSize);
+    decodeSamples(format, body, nFrames * frameSize, stream);
+  }
+  if (format === 8) integrateDifferences(stream, specs, frameSize, nFrames);
+  // De-interleave: slot `pos` of each frame belongs to signal k.
+  const out: Int32Array[] = [];
+  let pos = 0;
+  for (const s of specs) {
+    const spf = s.samplesPerFrame;
+    const d = new Int32Array(nSamples * spf);
+    const framesHere = Math.max(0, Math.min(nSamples, nFrames - s.skew));
+    if (spf === 1) {
+      for (let f = 0, j = s.skew * frameSize + pos; f < framesHere; f++, j += frameSize) d[f] = stream[j]!;
+    } else {
+      for (let f = 0; f < framesHere; f++) {
+        const j = (f + s.skew) * frameSize + pos;
+        for (let k = 0; k < spf; k++) d[f * spf + k] = stream[j + k]!;
+      }
+    }
+    if (framesHere < nSamples) d.fill(invalid, framesHere * spf);
+    out.push(d);
+    pos += spf;
+  }
+  return out;
+}
+
+/** Format 8 stores first differences: sample n = initial value + sum of differences 0..n, per signal. */
+function integrateDifferences(stream: Int32Array, specs: WfdbSignalSpec[], frameSize: number, nFrames: number): void {
+  let pos = 0;
+  for (const s of specs) {
+    let acc = s.initValue;
+    for (let f = 0; f < nFrames; f++) {
+      const j = f * frameSize + pos;
+      for (let k = 0; k < s.samplesPerFrame; k++) {
+        acc += stream[j + k]!;
+        stream[j + k] = acc;
+      }
+    }
+    pos += s.samplesPerFrame;
+  }
+}
+
+/** 16-bit sum of digital samples, as a signed 16-bit value. */
+export function wfdbChecksum(digital: Int32Array): number {
+  let sum = 0;
+  for (let i = 0; i < digital.length; i++) sum = (sum + digital[i]!) | 0;
+  return toInt16(sum);
+}
+
+/**
+ * Reads a single-segment WFDB record: `path` is 'dir/name' or 'dir/name.hea'.
+ * Missing samples (each format's invalid value) become NaN; checksums are
+ * verified per signal.
+ */
+export function readRecord(path: string, opts: ReadRecordOptions = {}): WfdbRecord {
+  const base = recordBase(path);
+  const headerFile = base + '.hea';
+  const header = readHeader(base);
+  if (header.nSegments !== undefined) {
+    throw new FormatError(headerFile, `multi-segment record (${header.nSegments} segments) is not supported (expected a single-segment record)`, { field: 'number of segments' });
+  }
+  if (header.nSignals === 0) throw new FormatError(headerFile, 'record has no signals (expected at least one signal line)', { field: 'number of signals' });
+  const dir = dirname(base);
+  let nSamples = header.nSamples;
+  const groups = groupByFile(header);
+  if (nSamples === 0) nSamples = framesFromFileSize(dir, headerFile, header, groups);
+  const digital: Int32Array[] = new Array(header.nSignals);
+  for (const g of groups) {
+    const sigs = readGroup(dir, headerFile, header, g, nSamples);
+    g.signals.forEach((i, k) => (digital[i] = sigs[k]!));
+  }
+
+  const leads = header.signals.map((s, i) => (s.description !== '' ? s.description : `signal ${i}`));
+  const checksums: ChecksumReport[] = header.signals.map((s, i) => {
+    const actual = wfdbChecksum(digital[i]!);
+    const expected = s.checksum;
+    const ok = s.format === 0 || expected === undefined || toInt16(expected) === actual;
+    const r: ChecksumReport = { lead: canonicalLead(leads[i]!), actual, ok };
+    if (expected !== undefined) r.expected = expected;
+    return r;
+  });
+  const bad = checksums.map((c, i) => ({ c, i })).filter((x) => !x.c.ok);
+  if (bad.length > 0) {
+    const files = [...new Set(bad.map((x) => header.signals[x.i]!.fileName))].map((f) => join(dir, f)).join(', ');
+    const list = bad.map((x) => `${x.c.lead} (header ${x.c.expected}, samples sum to ${x.c.actual})`).join('; ');
+    const msg = `checksum mismatch for lead${bad.length > 1 ? 's' : ''} ${list} (from ${headerFile}; the samples differ from what the header recorded)`;
+    if ((opts.checksum ?? 'error') === 'error') throw new FormatError(files, msg, { field: 'checksum' });
+    process.emitWarning(`${files}: ${msg}`, 'WfdbChecksumWarning');
+  }
+
+  const { signal, fs, nOut } = toPhysical(header, digital, nSamples);
+  const meta = commentsToMeta(header.comments, header.recordName, headerFile);
+  const ecg = makeEcg({ signal, fs, leads, meta });
+  if (ecg.nSamples !== nOut) throw new Error('readRecord: internal length mismatch');
+  return { header, ecg, checksums, digital };
+}
+
+/** Frames in a record whose header leaves the sample count unknown: what the first signal file holds. */
+function framesFromFileSize(dir: string, headerFile: string, header: WfdbHeader, groups: FileGroup[]): number {
+  for (const g of groups) {
+    const specs = g.signals.map((i) => header.signals[i]!);
+    const s = specs[0]!;
+    if (s.format === 0 || !isReadFormat(s.format)) continue;
+    const file = join(dir, s.fileName);
+    let size: number;
+    try {
+      size = readFileSync(file).length;
+    } catch (e) {
+      throw new IoError(file, ioReason(e, `the signal file named by ${headerFile}`));
+    }
+    const frameSize = specs.reduce((a, x) => a + x.samplesPerFrame, 0);
+    return Math.floor(samplesInBytes(s.format, Math.max(0, size - s.byteOffset)) / frameSize);
+  }
+  throw new FormatError(headerFile, 'the number of samples is unknown and no signal file gives it (expected a sample count on the record line)', { field: 'number of samples' });
+}
+
+/** Digital -> physical (mV), leads-major float32; NaN where a sample is invalid. */
+function toPhysical(header: WfdbHeader, digital: Int32Array[], nSamples: number): { signal: Float32Array; fs: number; nOut: number } {
+  const spfs = header.signals.map((s) => s.samplesPerFrame);
+  const uniform = spfs.every((k) => k === spfs[0]);
+  const k = uniform ? spfs[0]! : 1;
+  const nOut = nSamples * k;
+  const signal = new Float32Array(header.nSignals * nOut);
+  header.signals.forEach((s, i) => {
+    const d = digital[i]!;
+    const invalid = invalidValue(s.format);
+    const scale = unitScaleToMv(s.units) / s.adcGain;
+    const baseline = s.baseline;
+    const o = i * nOut;
+    if (uniform || s.samplesPerFrame === 1) {
+      for (let t = 0; t < nOut; t++) {
+        const v = d[t]!;
+        signal[o + t] = v === invalid ? NaN : (v - baseline) * scale;
+      }
+    } else {
+      const spf = s.samplesPerFrame;
+      for (let t = 0; t < nOut; t++) {
+        let acc = 0;
+        for (let j = t * spf; j < (t + 1) * spf; j++) {
+          const v = d[j]!;
+          acc += v === invalid ? NaN : v;
+        }
+        signal[o + t] = (acc / spf - baseline) * scale;
+      }
+    }
+  });
+  return { signal, fs: header.fs * k, nOut };
+}
+
+export interface WriteRecordOptions {
+  /** Storage format; 16 by default. */
+  format?: 16 | 212;
+  /** ADC units per mV; 1000 by default (1 µV resolution). */
+  gain?: number;
+  /** Extra comment lines (without '#'), written before the metadata comments. */
+  comments?: string[];
+}
+
+/**
+ * Writes `ecg` as WFDB record `dir/name` (`name.hea` + `name.dat`), all leads
+ * multiplexed in one signal file, with checksums and the metadata as header
+ * comments. Samples are rounded to the nearest ADC unit and clipped to the
+ * format's range; NaN becomes the format's invalid value. Returns the header written.
+ */
+export function writeRecord(dir: string, name: string, ecg: Ecg, opts: WriteRecordOptions = {}): WfdbHeader {
+  const format = opts.format ?? 16;
+  const gain = opts.gain ?? 1000;
+  if (format !== 16 && format !== 212) throw new RangeError(`writeRecord: format must be 16 or 212, got ${String(format)}`);
+  if (!(gain > 0) || !Number.isFinite(gain)) throw new RangeError(`writeRecord: gain must be a positive number of adu/mV, got ${gain}`);
+  if (!/^[\w-]+$/.test(name)) throw new RangeError(`writeRecord: record name '${name}' must contain only letters, digits, '_' and '-'`);
+  const nLeads = ecg.leads.length;
+  const n = ecg.nSamples;
+  const [lo, hi] = digitalRange(format);
+  const invalid = invalidValue(format);
+  const stream = new Int32Array(nLeads * n);
+  const sums = new Array<number>(nLeads).fill(0);
+  const inits = new Array<number>(nLeads).fill(0);
+  for (let l = 0; l < nLeads; l++) {
+    const src = ecg.signal.subarray(l * n, (l + 1) * n);
+    let sum = 0;
+    for (let t = 0; t < n; t++) {
+      const x = src[t]!;
+      const v = Number.isNaN(x) ? invalid : Math.min(hi, Math.max(lo, Math.round(x * gain)));
+      stream[t * nLeads + l] = v;
+      sum = (sum + v) | 0;
+    }
+    sums[l] = toInt16(sum);
+    inits[l] = n > 0 ? stream[l]! : 0;
+  }
+  const datName = `${name}.dat`;
+  const header: WfdbHeader = {
+    recordName: name,
+    nSignals: nLeads,
+    fs: ecg.fs,
+    nSamples: n,
+    signals: ecg.leads.map((lead, l) => ({
+      fileName: datName,
+      format,
+      samplesPerFrame: 1,
+      skew: 0,
+      byteOffset: 0,
+      adcGain: gain,
+      baseline: 0,
+      units: 'mV',
+      adcResolution: format === 212 ? 12 : 16,
+      adcZero: 0,
+      initValue: inits[l]!,
+      checksum: sums[l]!,
+      blockSize: 0,
+      description: lead,
+    })),
+    comments: [...(opts.comments ?? []).map((c) => c.replace(/[\r\n]+/g, ' ')), ...metaToComments(ecg.meta)],
+  };
+  // Signal file first: a header on disk always has its samples complete.
+  writeFileAtomic(join(dir, datName), encodeSamples(format, stream));
+  writeFileAtomic(join(dir, `${name}.hea`), formatHeader(header));
+  return header;
+}
+
+/** The record name of a path ('dir/100.hea' -> '100'). */
+export function recordName(path: string): string {
+  return basename(recordBase(path));
+}

@@ -6,3 +6,4 @@ import type { Command } from './command.js';
  * Each module default-exports a Command. One line per command, appended below.
  */
 export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {};
+COMMANDS['record'] = () => import('./record.js');

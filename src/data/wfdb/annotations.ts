@@ -194,28 +194,36 @@ const PEAK_WAVE: Record<string, WaveKind> = { p: 'P', t: 'T' };
 for (const s of ['N', 'L', 'R', 'a', 'V', 'F', 'J', 'A', 'S', 'E', 'j', '/', 'Q', 'e', 'n', 'r', 'f', 'B']) PEAK_WAVE[s] = 'QRS';
 
 /**
- * LUDB-style wave boundaries -> intervals: each `(` onset, wave peak (`p` = P,
- * `N` or another beat symbol = QRS, `t` = T) and `)` offset triplet becomes
- * one WaveInterval. Incomplete triplets (a peak without its onset or offset)
- * are dropped. Other symbols are ignored.
+ * LUDB-style wave boundaries -> intervals. Each `)` closes one wave: its kind
+ * comes from the single peak symbol since the previous `)` (`p` = P, `N` or
+ * another beat symbol = QRS, `t` = T) and its onset from the `(` in the same
+ * span. LUDB's paced beats often lack the `(` (the beat symbol sits on the
+ * pacing spike), or put it a sample after the peak; then the onset is the
+ * earlier of the two, so onset <= peak <= offset always holds. Spans with no
+ * or several peak symbols have no defined kind and are dropped. Other symbols
+ * are ignored.
  */
 export function annotationsToWaves(anns: readonly Annotation[]): WaveInterval[] {
   const waves: WaveInterval[] = [];
   let onset: number | undefined;
   let peak: { wave: WaveKind; sample: number } | undefined;
+  let peaks = 0;
   for (const a of anns) {
     if (a.symbol === '(') {
       onset = a.sample;
-      peak = undefined;
     } else if (a.symbol === ')') {
-      if (onset !== undefined && peak !== undefined) waves.push({ wave: peak.wave, onset, peak: peak.sample, offset: a.sample });
+      if (peaks === 1 && peak !== undefined && peak.sample <= a.sample) {
+        const start = onset === undefined ? peak.sample : Math.min(onset, peak.sample);
+        waves.push({ wave: peak.wave, onset: start, peak: peak.sample, offset: a.sample });
+      }
       onset = undefined;
       peak = undefined;
+      peaks = 0;
     } else {
       const wave = PEAK_WAVE[a.symbol];
       if (wave === undefined) continue;
-      if (peak !== undefined) onset = undefined; // a second peak inside one pair of brackets: not a triplet
-      peak = onset !== undefined ? { wave, sample: a.sample } : undefined;
+      peak = { wave, sample: a.sample };
+      peaks++;
     }
   }
   return waves;

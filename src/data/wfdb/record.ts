@@ -37,6 +37,8 @@ export interface WfdbRecord {
 export interface ReadRecordOptions {
   /** What a checksum mismatch does: 'error' (default) throws a FormatError; 'warn' reports it in `checksums` and emits a process warning. */
   checksum?: 'error' | 'warn';
+  /** Where 'warn' sends its message; process.emitWarning by default. */
+  onWarning?: (message: string) => void;
 }
 
 /** Scale from a unit to mV, for the voltage units; 1 for anything else (mmHg, NU, ...). */
@@ -206,7 +208,8 @@ export function readRecord(path: string, opts: ReadRecordOptions = {}): WfdbReco
     const list = bad.map((x) => `${x.c.lead} (header ${x.c.expected}, samples sum to ${x.c.actual})`).join('; ');
     const msg = `checksum mismatch for lead${bad.length > 1 ? 's' : ''} ${list} (from ${headerFile}; the samples differ from what the header recorded)`;
     if ((opts.checksum ?? 'error') === 'error') throw new FormatError(files, msg, { field: 'checksum' });
-    process.emitWarning(`${files}: ${msg}`, 'WfdbChecksumWarning');
+    if (opts.onWarning) opts.onWarning(`${files}: ${msg}`);
+    else process.emitWarning(`${files}: ${msg}`, 'WfdbChecksumWarning');
   }
 
   const { signal, fs, nOut } = toPhysical(header, digital, nSamples);

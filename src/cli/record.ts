@@ -1,0 +1,104 @@
+import type { Command } from './command.js';
+import { choiceOption, parseCommandArgs } from './command.js';
+import { OptionError } from '../util/errors.js';
+import { readRecord, type WfdbRecord } from '../data/wfdb/index.js';
+
+const usage = `Usage: ecgx record PATH [--json] [--samples] [--checksum warn]
+
+Reads a WFDB record and describes it. PATH is the record's .hea file or its
+name without extension (e.g. data/ludb/1).
+
+Options:
+  --json            one JSON object on stdout:
+                    { name, fs, nSamples, durationS, leads: [{ name, units, gain,
+                      baseline, adcZero, format, checksum: { expected, actual, ok } }], meta }
+  --samples         with --json: add "samples": one array per lead in header order,
+                    physical units (mV for voltages), missing samples as null
+  --checksum warn   report checksum mismatches instead of failing (default: fail)
+`;
+
+function summaryJson(rec: WfdbRecord, withSamples: boolean): Record<string, unknown> {
+  const { header, ecg } = rec;
+  const out: Record<string, unknown> = {
+    name: header.recordName,
+    fs: ecg.fs,
+    nSamples: ecg.nSamples,
+    durationS: ecg.nSamples / ecg.fs,
+    leads: header.signals.map((s, i) => ({
+      name: ecg.leads[i],
+      units: s.units,
+      gain: s.adcGain,
+      baseline: s.baseline,
+      adcZero: s.adcZero,
+      format: s.format,
+      checksum: { expected: rec.checksums[i]!.expected ?? null, actual: rec.checksums[i]!.actual, ok: rec.checksums[i]!.ok },
+    })),
+    meta: ecg.meta,
+  };
+  if (withSamples) {
+    const samples: (number | null)[][] = [];
+    for (let l = 0; l < ecg.leads.length; l++) {
+      const row = new Array<number | null>(ecg.nSamples);
+      const o = l * ecg.nSamples;
+      for (let t = 0; t < ecg.nSamples; t++) {
+        const v = ecg.signal[o + t]!;
+        row[t] = Number.isNaN(v) ? null : v;
+      }
+      samples.push(row);
+    }
+    out['samples'] = samples;
+  }
+  return out;
+}
+
+function summaryText(rec: WfdbRecord): string {
+  const { header, ecg } = rec;
+  const m = ecg.meta;
+  const lines = [
+    `record   ${header.recordName}  (${m.sourcePath ?? ''})`,
+    `signals  ${header.nSignals} at ${ecg.fs} Hz, ${ecg.nSamples} samples (${(ecg.nSamples / ecg.fs).toFixed(3)} s)` +
+      (header.baseTime !== undefined ? `, starts ${header.baseTime}${header.baseDate !== undefined ? ' ' + header.baseDate : ''}` : ''),
+  ];
+  if (m.age !== undefined || m.sex !== undefined) lines.push(`patient  ${[m.age !== undefined ? `age ${m.age}` : '', m.sex !== undefined ? `sex ${m.sex}` : ''].filter(Boolean).join(', ')}`);
+  if (m.labels && m.labels.length > 0) lines.push(`labels   ${m.labels.join('; ')}`);
+  lines.push('', 'lead    format  gain(baseline)/units        min mV    max mV  checksum');
+  header.signals.forEach((s, i) => {
+    const x = ecg.signal.subarray(i * ecg.nSamples, (i + 1) * ecg.nSamples);
+    let lo = Infinity;
+    let hi = -Infinity;
+    let nan = 0;
+    for (const v of x) {
+      if (Number.isNaN(v)) nan++;
+      else {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    const c = rec.checksums[i]!;
+    const check = c.expected === undefined ? 'none' : c.ok ? 'ok' : `MISMATCH (header ${c.expected}, data ${c.actual})`;
+    const fmt = `${s.format}${s.samplesPerFrame > 1 ? 'x' + s.samplesPerFrame : ''}`;
+    const range = nan === x.length ? '        -         -' : `${lo.toFixed(3).padStart(9)} ${hi.toFixed(3).padStart(9)}`;
+    lines.push(`${ecg.leads[i]!.padEnd(7)} ${fmt.padEnd(7)} ${`${s.adcGain}(${s.baseline})/${s.units}`.padEnd(22)} ${range}  ${check}${nan > 0 ? `  (${nan} missing)` : ''}`);
+  });
+  return lines.join('\n');
+}
+
+const command: Command = {
+  summary: 'describe a WFDB record (header, leads, checksums; --json for tools)',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('record', argv, {
+      json: { type: 'boolean' },
+      samples: { type: 'boolean' },
+      checksum: { type: 'string' },
+    });
+    if (positionals.length !== 1) throw new OptionError('PATH', `expected one record path (a .hea file or record name), got ${positionals.length} (see 'ecgx record --help')`);
+    const checksum = choiceOption('--checksum', values.checksum, ['warn', 'error'] as const);
+    if (values.samples && !values.json) throw new OptionError('--samples', 'only works with --json');
+    const rec = readRecord(positionals[0]!, checksum === 'warn' ? { checksum: 'warn', onWarning: (m) => process.stderr.write(`ecgx: warning: ${m}\n`) } : {});
+    if (values.json) process.stdout.write(JSON.stringify(summaryJson(rec, values.samples === true)) + '\n');
+    else process.stdout.write(summaryText(rec) + '\n');
+    return 0;
+  },
+};
+export default command;

@@ -8,3 +8,8 @@ export * from './data/ecg.js';
 export * from './data/leads.js';
 export * from './engine/onnx/proto.js';
 export * from './data/wfdb/index.js';
+export * from './engine/onnx/builder.js';
+export * from './engine/onnx/shapes.js';
+export * from './engine/onnx/inspect.js';
+export * from './engine/runtime.js';
+export * from './models/index.js';

@@ -7,3 +7,4 @@ import type { Command } from './command.js';
  */
 export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {};
 COMMANDS['record'] = () => import('./record.js');
+COMMANDS['model'] = () => import('./model.js');

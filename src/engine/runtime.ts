@@ -1,0 +1,160 @@
+/**
+ * Running ONNX models on onnxruntime-node: feeds checked against the model's
+ * declared inputs, work split into internal batches so memory stays bounded
+ * on large cohorts, and any intermediate tensor available as an extra output.
+ */
+import * as ort from 'onnxruntime-node';
+import { DataError, ModelError } from '../util/errors.js';
+import type { NdArray } from '../util/npy.js';
+import { encodeModel, loadModel, type ModelProto } from './onnx/proto.js';
+import { inferShapes, type Dim } from './onnx/shapes.js';
+import { withExtraOutputs } from './onnx/inspect.js';
+
+export interface SessionOptions {
+  /** Intra-op threads; default: onnxruntime's choice (all cores). */
+  threads?: number;
+  /** Intermediate tensors to expose as outputs besides the graph outputs. */
+  extraOutputs?: string[];
+}
+
+export interface RunOptions {
+  /** Outputs to compute; default: all the session's outputs (graph outputs, then extra outputs). */
+  outputs?: string[];
+  /** ECGs per internal run: bounds memory; results are concatenated. Default 64. */
+  batchSize?: number;
+}
+
+export class OnnxSession {
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  /** Declared shape of each input (numbers, or names for symbolic dims). */
+  readonly inputShapes: Record<string, Dim[]>;
+  /** The graph the session runs (with the extra outputs). */
+  readonly model: ModelProto;
+  private readonly session: ort.InferenceSession;
+
+  private constructor(session: ort.InferenceSession, model: ModelProto) {
+    this.session = session;
+    this.model = model;
+    this.inputNames = [...session.inputNames];
+    this.outputNames = [...session.outputNames];
+    const types = inferShapes(model);
+    this.inputShapes = Object.fromEntries(this.inputNames.map((n) => [n, types.get(n)?.shape ?? []]));
+  }
+
+  /** A session for a model object or an `.onnx` path. */
+  static async create(model: ModelProto | string, opts: SessionOptions = {}): Promise<OnnxSession> {
+    const proto0 = typeof model === 'string' ? loadModel(model) : model;
+    const proto = opts.extraOutputs?.length ? withExtraOutputs(proto0, opts.extraOutputs) : proto0;
+    const options: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' };
+    if (opts.threads !== undefined) {
+      if (!Number.isInteger(opts.threads) || opts.threads < 1) throw new ModelError(`threads must be a positive integer, got ${opts.threads}`);
+      options.intraOpNumThreads = opts.threads;
+      options.interOpNumThreads = 1;
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(encodeModel(proto), options);
+    } catch (e) {
+      const where = typeof model === 'string' ? `${model}: ` : '';
+      throw new ModelError(`${where}onnxruntime cannot load the model: ${firstLine(e)}`);
+    }
+    return new OnnxSession(session, proto);
+  }
+
+  /**
+   * Runs the model on `feeds` (name -> [batch, ...] float32). Every feed must
+   * have the same batch size; it is split into runs of `batchSize` and the
+   * outputs concatenated along the batch axis, so results do not depend on it.
+   */
+  async run(feeds: Record<string, NdArray>, opts: RunOptions = {}): Promise<Record<string, NdArray>> {
+    const batchSize = opts.batchSize ?? 64;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ModelError(`batchSize must be a positive integer, got ${batchSize}`);
+    const outputs = opts.outputs ?? this.outputNames;
+    for (const o of outputs) {
+      if (!this.outputNames.includes(o)) {
+        throw new ModelError(`'${o}' is not an output of this session (outputs: ${this.outputNames.join(', ')}; intermediate tensors need extraOutputs when the session is created)`);
+      }
+    }
+    const n = this.checkFeeds(feeds);
+    const result: Record<string, NdArray> = {};
+    for (let start = 0; start < n; start += batchSize) {
+      const count = Math.min(batchSize, n - start);
+      const chunk: Record<string, ort.Tensor> = {};
+      for (const name of this.inputNames) {
+        const f = feeds[name]!;
+        const per = f.data.length / n;
+        chunk[name] = new ort.Tensor('float32', f.data.subarray(start * per, (start + count) * per), [count, ...f.shape.slice(1)]);
+      }
+      let got: ort.InferenceSession.ReturnType;
+      try {
+        got = await this.session.run(chunk, outputs);
+      } catch (e) {
+        throw new ModelError(`onnxruntime failed on ECGs ${start}..${start + count - 1}: ${firstLine(e)}`);
+      }
+      for (const o of outputs) {
+        const t = got[o]!;
+        const dims = t.dims.map(Number);
+        const data = asFloat32(t);
+        if (start === 0 && count === n) {
+          result[o] = { data, shape: dims };
+          continue;
+        }
+        if (dims[0] !== count) throw new ModelError(`output '${o}' has shape [${dims.join(', ')}], not batch-first; run it with batchSize >= ${n}`);
+        if (!result[o]) result[o] = { data: new Float32Array((data.length / count) * n), shape: [n, ...dims.slice(1)] };
+        const r = result[o];
+        if (r.shape.slice(1).join() !== dims.slice(1).join()) throw new ModelError(`output '${o}' changes shape between batches ([${r.shape.slice(1).join(', ')}] vs [${dims.slice(1).join(', ')}])`);
+        r.data.set(data, start * (data.length / count));
+      }
+      for (const t of Object.values(got)) t.dispose?.();
+    }
+    return result;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+
+  /** Checks names, ranks and static dims of the feeds; returns the common batch size. */
+  private checkFeeds(feeds: Record<string, NdArray>): number {
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputNames.includes(name)) throw new DataError(`unknown model input '${name}' (expected ${this.inputNames.join(', ')})`);
+    }
+    let n: number | undefined;
+    for (const name of this.inputNames) {
+      const f = feeds[name];
+      if (!f) throw new DataError(`missing model input '${name}'`);
+      const want = this.inputShapes[name] ?? [];
+      const has = f.shape;
+      const count = has.reduce((a, b) => a * b, 1);
+      if (count !== f.data.length) throw new DataError(`input '${name}': shape [${has.join(', ')}] has ${count} elements, data has ${f.data.length}`);
+      const desc = `[${want.join(', ')}]`;
+      if (want.length > 0 && has.length !== want.length) throw new DataError(`input '${name}' has shape [${has.join(', ')}], expected ${desc}`);
+      want.forEach((d, i) => {
+        if (typeof d === 'number' && i > 0 && has[i] !== d) throw new DataError(`input '${name}' has shape [${has.join(', ')}], expected ${desc} (dimension ${i} must be ${d})`);
+      });
+      if (has.length === 0) throw new DataError(`input '${name}' is a scalar, expected a batch ${desc}`);
+      if (n !== undefined && has[0] !== n) throw new DataError(`inputs disagree on the batch size: '${name}' has ${has[0]}, expected ${n}`);
+      n = has[0]!;
+    }
+    if (n === undefined) throw new ModelError('model has no inputs');
+    return n;
+  }
+}
+
+function asFloat32(t: ort.Tensor): Float32Array {
+  const d = t.data;
+  if (d instanceof Float32Array) return d.slice();
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Float32Array.from(d, (v) => Number(v));
+  if (ArrayBuffer.isView(d)) return Float32Array.from(d as unknown as ArrayLike<number>);
+  throw new ModelError(`output tensor of type ${t.type} cannot be returned as float32`);
+}
+
+/** The onnxruntime-node version in use (for run records). */
+export function ortVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+}

@@ -13,3 +13,4 @@ export * from './engine/onnx/shapes.js';
 export * from './engine/onnx/inspect.js';
 export * from './engine/runtime.js';
 export * from './models/index.js';
+export * from './data/preprocess/index.js';

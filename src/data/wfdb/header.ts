@@ -68,7 +68,8 @@ export interface WfdbHeader {
 }
 
 const INT = /^[-+]?\d+$/;
-const NUM = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+// Written without nested optional digit runs, so a long bad token fails in linear time.
+const NUM = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
 /** Default ADC resolution (bits) by format, per header(5). */
 export function defaultAdcResolution(format: number): number {
@@ -133,13 +134,20 @@ function parseRecordLine(r: LineReader, line: string, header: WfdbHeader): void 
     if (m[3] !== undefined) header.baseCounter = r.num('base counter value', m[3]);
   }
   if (t.length > 3) header.nSamples = r.int('number of samples', t[3]!, 0);
-  if (t.length > 4) {
-    if (!/^\d{1,2}(:\d{1,2}){0,2}(\.\d+)?$/.test(t[4]!)) r.fail('base time', `expected hh:mm:ss, got '${t[4]}'`);
-    header.baseTime = t[4]!;
-  }
-  if (t.length > 5) {
-    if (!/^\d{1,2}\/\d{1,2}\/\d{1,4}$/.test(t[5]!)) r.fail('base date', `expected dd/mm/yyyy, got '${t[5]}'`);
-    header.baseDate = t[5]!;
+  const TIME = /^\d{1,2}(:\d{1,2}){0,2}(\.\d+)?$/;
+  if (t.length > 5 && /^\d{1,2}-[A-Za-z]{3}-\d{4}$/.test(t[4]!) && TIME.test(t[5]!)) {
+    // PhysioNet Challenge 2020 headers write 'dd-Mon-yyyy hh:mm:ss'.
+    header.baseDate = t[4]!;
+    header.baseTime = t[5]!;
+  } else {
+    if (t.length > 4) {
+      if (!TIME.test(t[4]!)) r.fail('base time', `expected hh:mm:ss, got '${t[4]}'`);
+      header.baseTime = t[4]!;
+    }
+    if (t.length > 5) {
+      if (!/^\d{1,2}\/\d{1,2}\/\d{1,4}$/.test(t[5]!)) r.fail('base date', `expected dd/mm/yyyy, got '${t[5]}'`);
+      header.baseDate = t[5]!;
+    }
   }
   if (t.length > 6) r.fail('record line', `expected at most 6 fields (name, signals, fs, samples, time, date), got ${t.length}`);
 }
@@ -274,7 +282,10 @@ export function formatHeader(h: WfdbHeader): string {
   let rec = `${h.recordName} ${h.nSignals} ${fmtNumber(h.fs)}`;
   if (h.counterFreq !== undefined) rec += `/${fmtNumber(h.counterFreq)}` + (h.baseCounter !== undefined ? `(${fmtNumber(h.baseCounter)})` : '');
   rec += ` ${h.nSamples}`;
-  if (h.baseTime !== undefined) rec += ` ${h.baseTime}` + (h.baseDate !== undefined ? ` ${h.baseDate}` : '');
+  if (h.baseTime !== undefined) {
+    if (h.baseDate !== undefined && /^\d{1,2}-[A-Za-z]{3}-\d{4}$/.test(h.baseDate)) rec += ` ${h.baseDate} ${h.baseTime}`;
+    else rec += ` ${h.baseTime}` + (h.baseDate !== undefined ? ` ${h.baseDate}` : '');
+  }
   const lines = [rec];
   for (const s of h.signals) {
     let fmt = String(s.format);

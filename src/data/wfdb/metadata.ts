@@ -16,17 +16,17 @@ export function commentsToMeta(comments: readonly string[], recordId: string, so
   for (const raw of comments) {
     const c = raw.trim();
     if (c === '') continue;
-    const kv = /^<?([A-Za-z][\w .-]*?)>?\s*:\s*(.*)$/.exec(c);
-    const key = kv?.[1]!.toLowerCase();
-    const isTag = c.startsWith('<') && kv !== null; // LUDB's '<key>:' lines end a diagnosis block
+    const kv = keyValue(c);
+    const key = kv?.[0].toLowerCase();
+    const isTag = c.startsWith('<') && kv !== undefined; // LUDB's '<key>:' lines end a diagnosis block
     if (inDiagnoses && !isTag) {
       const label = c.replace(/\.\s*$/, '').trim();
       if (label !== '') labels.push(label);
       continue;
     }
     inDiagnoses = false;
-    if (kv === null || key === undefined) continue;
-    const value = kv[2]!.trim();
+    if (kv === undefined || key === undefined) continue;
+    const value = kv[1];
     if (key === 'age') {
       const age = parseFloat(value.replace(/^[<>]\s*/, ''));
       if (Number.isFinite(age) && age >= 0) meta.age = age;
@@ -40,12 +40,22 @@ export function commentsToMeta(comments: readonly string[], recordId: string, so
       if (value !== '') labels.push(value.replace(/\.\s*$/, ''));
     } else {
       const n = Number(value);
-      extra[kv[1]!] = value !== '' && Number.isFinite(n) ? n : value;
+      extra[kv[0]] = value !== '' && Number.isFinite(n) ? n : value;
     }
   }
   if (labels.length > 0) meta.labels = labels;
   if (Object.keys(extra).length > 0) meta.extra = extra;
   return meta;
+}
+
+/** 'Key: value' or '<key>: value' -> [key, value]; keys are words, spaces, dots and dashes. */
+function keyValue(c: string): [string, string] | undefined {
+  const colon = c.indexOf(':');
+  if (colon < 0) return undefined;
+  let key = c.slice(0, colon).trim();
+  if (key.startsWith('<') && key.endsWith('>')) key = key.slice(1, -1).trim();
+  if (!/^[A-Za-z][\w .-]*$/.test(key)) return undefined;
+  return [key, c.slice(colon + 1).trim()];
 }
 
 function parseSex(value: string): Sex | undefined {

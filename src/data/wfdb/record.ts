@@ -100,30 +100,25 @@ function readGroup(dir: string, headerFile: string, header: WfdbHeader, group: F
   const frameSize = specs.reduce((a, s) => a + s.samplesPerFrame, 0);
   const maxSkew = Math.max(...specs.map((s) => s.skew));
   const invalid = invalidValue(format);
-  let stream: Int32Array;
-  let nFrames: number;
-  if (format === 0) {
-    nFrames = nSamples + maxSkew;
-    stream = new Int32Array(nFrames * frameSize).fill(invalid);
-  } else {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      throw new IoError(file, ioReason(e, `the signal file named by ${headerFile}`));
-    }
-    const offset = first.byteOffset;
-    if (offset > bytes.length) throw new FormatError(file, `file has ${bytes.length} bytes, fewer than its byte offset ${offset} (from ${headerFile})`, { field: 'byte offset' });
-    const body = bytes.subarray(offset);
-    const framesInFile = Math.floor(samplesInBytes(format, body.length) / frameSize);
-    if (framesInFile < nSamples) {
-      const need = bytesForSamples(format, nSamples * frameSize) + offset;
-      throw new FormatError(file, `truncated: ${headerFile} declares ${nSamples} frames of ${frameSize} samples in format ${format} (${need} bytes), the file has ${bytes.length} bytes`);
-    }
-    nFrames = Math.min(framesInFile, nSamples + maxSkew);
-    stream = new Int32Array(nFrames * frameSize);
-    decodeSamples(format, body, nFrames * frameSize, stream);
+  if (format === 0) return specs.map((s) => new Int32Array(nSamples * s.samplesPerFrame).fill(invalid));
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new IoError(file, ioReason(e, `the signal file named by ${headerFile}`));
   }
+  const offset = first.byteOffset;
+  if (offset > bytes.length) throw new FormatError(file, `file has ${bytes.length} bytes, fewer than its byte offset ${offset} (from ${headerFile})`, { field: 'byte offset' });
+  const body = bytes.subarray(offset);
+  const framesInFile = Math.floor(samplesInBytes(format, body.length) / frameSize);
+  if (framesInFile < nSamples) {
+    const need = bytesForSamples(format, nSamples * frameSize) + offset;
+    throw new FormatError(file, `truncated: ${headerFile} declares ${nSamples} frames of ${frameSize} samples in format ${format} (${need} bytes), the file has ${bytes.length} bytes`);
+  }
+  // Skewed signals read up to maxSkew frames past nSamples, when the file has them.
+  const nFrames = Math.min(framesInFile, nSamples + maxSkew);
+  const stream = new Int32Array(nFrames * frameSize);
+  decodeSamples(format, body, nFrames * frameSize, stream);
   if (format === 8) integrateDifferences(stream, specs, frameSize, nFrames);
   // De-interleave: slot `pos` of each frame belongs to signal k.
   const out: Int32Array[] = [];
@@ -187,6 +182,15 @@ export function readRecord(path: string, opts: ReadRecordOptions = {}): WfdbReco
   let nSamples = header.nSamples;
   const groups = groupByFile(header);
   if (nSamples === 0) nSamples = framesFromFileSize(dir, headerFile, header, groups);
+  const frameSamples = header.signals.reduce((a, s) => a + s.samplesPerFrame, 0);
+  if (nSamples * frameSamples > 2 ** 31 - 1) {
+    throw new FormatError(headerFile, `${nSamples} frames of ${frameSamples} samples is more than ecgx reads at once (2^31 - 1 samples)`, { field: 'number of samples' });
+  }
+  if (groups.every((g) => header.signals[g.signals[0]!]!.format === 0)) {
+    throw new FormatError(headerFile, 'every signal is format 0 (no samples stored); expected at least one signal file', { field: 'format' });
+  }
+  // Signals with files first: they prove the sample count before format-0 signals allocate it.
+  groups.sort((a, b) => Number(header.signals[a.signals[0]!]!.format === 0) - Number(header.signals[b.signals[0]!]!.format === 0));
   const digital: Int32Array[] = new Array(header.nSignals);
   for (const g of groups) {
     const sigs = readGroup(dir, headerFile, header, g, nSamples);

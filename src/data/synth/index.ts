@@ -1,0 +1,8 @@
+// Synthetic 12-lead ECGs with ground-truth waves, classes, age/sex, cohorts and patients.
+export { synthesizeEcg, rhythmCode, type SynthesizeOptions } from './synthesize.js';
+export { synthesizePatient, drawSuperclasses, type SynthPatient, type PatientOptions } from './patient.js';
+export { COHORTS, PTBXL_PREVALENCE, resolveCohort, type CohortSpec } from './cohorts.js';
+export { SUPERCLASSES, TERRITORY_LEADS, STTC_LEADS, CRITERIA, evaluateCriteria, labelsAgree, pathologicalQ, type Superclass, type Territory, type CriteriaResult } from './criteria.js';
+export { measureEcg, type EcgFeatures, type LeadFeatures } from './measure.js';
+export { WAVE_EDGE_FRACTION } from './beat.js';
+export { mixSeed } from './seed.js';

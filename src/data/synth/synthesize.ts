@@ -1,0 +1,107 @@
+/**
+ * One synthetic 12-lead ECG: a patient's beat model placed on a sinus rhythm,
+ * rendered with ground-truth waves, then recorded through a cohort's device
+ * (electrode noise, band limits, gain).
+ */
+import { makeEcg, type Ecg, type Sex } from '../ecg.js';
+import { STANDARD_LEADS } from '../leads.js';
+import { OptionError } from '../../util/errors.js';
+import { Rng } from '../../util/rng.js';
+import { renderBeats } from './beat.js';
+import { resolveCohort, type CohortSpec } from './cohorts.js';
+import type { Superclass } from './criteria.js';
+import { buildBeatModel, conditionCodes, placeBeat, scaleQrs } from './morphology.js';
+import { addElectrodeNoise, applyDeviceFilters } from './noise.js';
+import { synthesizePatient, type SynthPatient } from './patient.js';
+import { makeRhythm } from './rhythm.js';
+import { mixSeed } from './seed.js';
+import { deriveTwelveLeads } from './vcg.js';
+
+export interface SynthesizeOptions {
+  /** Sampling rate, Hz (50..2000). */
+  fs: number;
+  /** Duration, s (default 10). */
+  durationS?: number;
+  /** Seed: the same seed and options give bit-identical output. */
+  seed: number;
+  /** Superclasses of a new patient (default: drawn with the cohort's prevalences). Ignored with `patient`. */
+  classes?: Superclass[];
+  /** Age at this ECG, years (18..95; default: the patient's, or drawn from the cohort). */
+  age?: number;
+  /** Sex of a new patient (default: drawn from the cohort). Ignored with `patient`. */
+  sex?: Sex;
+  /** Cohort name (see COHORTS) or spec; default 'ptbxl'. */
+  cohort?: CohortSpec | string;
+  /** An existing patient, for several ECGs of one person (see synthesizePatient). */
+  patient?: SynthPatient;
+  /** Mean heart rate, bpm (40..180; default: the patient's usual rate with some scatter). */
+  heartRateBpm?: number;
+  /** meta.recordId (default `synth-<seed>`). */
+  recordId?: string;
+}
+
+/** Rhythm code (PTB-XL SCP) for a mean heart rate. */
+export function rhythmCode(hrBpm: number): 'SR' | 'SBRAD' | 'STACH' {
+  return hrBpm < 60 ? 'SBRAD' : hrBpm > 100 ? 'STACH' : 'SR';
+}
+
+export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
+  const durationS = opts.durationS ?? 10;
+  if (!(opts.fs >= 50 && opts.fs <= 2000)) throw new OptionError('fs', `expected a sampling rate in 50..2000 Hz, got ${opts.fs}`);
+  if (!(durationS > 0 && durationS <= 600)) throw new OptionError('durationS', `expected a duration in (0, 600] s, got ${durationS}`);
+  if (!Number.isInteger(opts.seed)) throw new OptionError('seed', `expected an integer, got ${opts.seed}`);
+  if (opts.heartRateBpm !== undefined && !(opts.heartRateBpm >= 40 && opts.heartRateBpm <= 180)) {
+    throw new OptionError('heartRateBpm', `expected 40..180 bpm, got ${opts.heartRateBpm}`);
+  }
+  if (opts.age !== undefined && !(opts.age >= 18 && opts.age <= 95)) throw new OptionError('age', `expected 18..95 years, got ${opts.age}`);
+  const cohort = resolveCohort(opts.cohort);
+  const fs = opts.fs;
+  const n = Math.round(durationS * fs);
+  const rng = new Rng(opts.seed);
+  const patient = opts.patient ?? synthesizePatient({
+    seed: mixSeed(opts.seed, 0x5e7a11),
+    cohort,
+    ...(opts.classes ? { classes: opts.classes } : {}),
+    ...(opts.age !== undefined ? { age: opts.age } : {}),
+    ...(opts.sex ? { sex: opts.sex } : {}),
+  });
+  const age = opts.age ?? patient.age;
+
+  const visit = rng.fork();
+  const model = scaleQrs(buildBeatModel(patient.traits, patient.conditions, age, patient.sex, visit), patient.qrsScale);
+  const hrBpm = opts.heartRateBpm ?? Math.min(150, Math.max(40, model.hrBpm + cohort.hrShiftBpm + rng.normal(0, 4)));
+  const sdnnS = model.sdnnS * (60 / hrBpm) ** 1.5;
+  const respHz = rng.range(0.18, 0.33);
+  const rhythm = makeRhythm({ hrBpm, sdnnS, lfHf: model.lfHf, respHz }, -1.5, durationS + 1.5, rng.fork());
+  const beats = rhythm.rS.map((r, i) => placeBeat(model, r, rhythm.rrS[i]!, rhythm.resp(r)));
+  const { indep, waves } = renderBeats(beats, fs, n);
+
+  addElectrodeNoise(indep, n, fs, cohort.noise, rhythm.resp, rng.fork());
+  applyDeviceFilters(indep, 8, n, fs, cohort.highpassHz, cohort.lowpassHz);
+  const noisy = cohort.noise.baselineMv > 0 || cohort.noise.emgMv > 0 || cohort.noise.powerlineMv > 0;
+  const gain = cohort.gain * (noisy ? 1 + rng.normal(0, 0.01) : 1); // per-device calibration scatter
+  if (gain !== 1) for (let k = 0; k < indep.length; k++) indep[k] *= gain;
+
+  const rrIn = rhythm.rS.map((r, i) => [r, rhythm.rrS[i]!] as const).filter(([r]) => r >= 0 && r < durationS).map(([, rr]) => rr);
+  const meanHr = rrIn.length > 1 ? 60 / (rrIn.slice(1).reduce((s, v) => s + v, 0) / (rrIn.length - 1)) : hrBpm;
+  return makeEcg({
+    signal: deriveTwelveLeads(indep, n),
+    fs,
+    leads: STANDARD_LEADS,
+    waves,
+    meta: {
+      recordId: opts.recordId ?? `synth-${opts.seed}`,
+      patientId: patient.id,
+      age: Math.round(age),
+      sex: patient.sex,
+      labels: [...conditionCodes(patient.conditions), rhythmCode(meanHr)],
+      cohort: cohort.name,
+      extra: {
+        superclasses: patient.superclasses.join(','),
+        heart_rate: Math.round(meanHr * 10) / 10,
+        criteria_met: patient.criteriaMet,
+        synth_seed: opts.seed,
+      },
+    },
+  });
+}

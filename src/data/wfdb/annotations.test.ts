@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { annotationsToWaves, decodeAnnotations, encodeAnnotations, readAnnotations, wavesToAnnotations, writeAnnotations, type Annotation } from './annotations.js';
 import { FormatError, IoError } from '../../util/errors.js';
 import type { WaveInterval } from '../ecg.js';
+import { LUDB_DIR } from '../../../test/data-paths.js';
 
-const LUDB = '/work/shared/data/ludb/data';
+const LUDB = join(LUDB_DIR, 'data');
+
 const LUDB_LEADS = ['i', 'ii', 'iii', 'avr', 'avl', 'avf', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6'];
 
 const ann = (sample: number, symbol: string, more: Partial<Annotation> = {}): Annotation => ({ sample, symbol, subtype: 0, chan: 0, num: 0, aux: '', ...more });

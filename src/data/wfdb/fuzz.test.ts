@@ -12,8 +12,10 @@ import { readRecord } from './record.js';
 import { decodeAnnotations } from './annotations.js';
 import { commentsToMeta } from './metadata.js';
 import { EcgxError } from '../../util/errors.js';
+import { LUDB_DIR } from '../../../test/data-paths.js';
 
-const LUDB = '/work/shared/data/ludb/data';
+const LUDB = join(LUDB_DIR, 'data');
+
 const RUNS = 300;
 
 function onlyTypedErrors(f: () => unknown): void {

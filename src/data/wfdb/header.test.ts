@@ -1,8 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { formatHeader, parseHeader, readHeader } from './header.js';
 import { FormatError, IoError } from '../../util/errors.js';
 import { commentsToMeta } from './metadata.js';
+import { LUDB_DIR } from '../../../test/data-paths.js';
+
+const LUDB = join(LUDB_DIR, 'data');
 
 test('header: every record-line and signal-line field', () => {
   const h = parseHeader(
@@ -120,8 +124,8 @@ test('header errors name the file, line and field and say what was expected', ()
 });
 
 test('readHeader accepts name or name.hea; a missing header is an IoError naming it', () => {
-  assert.equal(readHeader('/work/shared/data/ludb/data/1').recordName, '1');
-  assert.equal(readHeader('/work/shared/data/ludb/data/1.hea').nSignals, 12);
+  assert.equal(readHeader(`${LUDB}/1`).recordName, '1');
+  assert.equal(readHeader(`${LUDB}/1.hea`).nSignals, 12);
   assert.throws(() => readHeader('/nonexistent/rec'), (e: unknown) => e instanceof IoError && e.file === '/nonexistent/rec.hea' && /no such file/.test(e.message));
 });
 

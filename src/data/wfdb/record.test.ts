@@ -10,8 +10,10 @@ import { makeEcg } from '../ecg.js';
 import { STANDARD_LEADS } from '../leads.js';
 import { FormatError, IoError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
+import { LUDB_DIR } from '../../../test/data-paths.js';
 
-const LUDB = '/work/shared/data/ludb/data';
+const LUDB = join(LUDB_DIR, 'data');
+
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'ecgx-wfdb-'));

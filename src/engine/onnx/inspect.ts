@@ -128,7 +128,8 @@ function findBlocks(nodes: NodeProto[], inits: Set<string>): Set<string> {
 
 function findExplainable(nodes: NodeProto[], blocks: Set<string>, types: Map<string, TensorType>): ExplainableTensor[] {
   const out: ExplainableTensor[] = [];
-  const seen = new Set<string>();
+  // An activation copied into a named block (ecgx: ReLU -> Identity `blockN`) is listed once, as the block.
+  const seen = new Set(nodes.filter((n) => n.opType === 'Identity' && blocks.has(n.output?.[0] ?? '')).map((n) => n.input?.[0] ?? ''));
   for (const n of nodes) {
     const name = n.output?.[0];
     if (!name || seen.has(name)) continue;
@@ -163,4 +164,46 @@ export function withExtraOutputs(model: ModelProto, names: readonly string[]): M
   const types = inferShapes(model);
   const extra = wanted.map((n) => valueInfoOf(n, types.get(n) ?? { elemType: DType.FLOAT, shape: undefined }));
   return { ...model, graph: { ...g, output: [...(g.output ?? []), ...extra] } };
+}
+
+/**
+ * A copy of `model` that computes only `outputs` (any tensors of the graph):
+ * nodes and initializers they do not depend on are dropped. Used to run a
+ * backbone up to a block, or to check extra outputs against a shorter graph.
+ */
+export function truncateModel(model: ModelProto, outputs: readonly string[]): ModelProto {
+  const g = model.graph ?? {};
+  const producer = new Map<string, NodeProto>();
+  for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+  const graphInputs = new Set((g.input ?? []).map((v) => v.name ?? ''));
+  const inits = new Set((g.initializer ?? []).map((t) => t.name ?? ''));
+  const keep = new Set<NodeProto>();
+  const needed = new Set<string>();
+  const stack = [...outputs];
+  for (const o of outputs) {
+    if (!producer.has(o) && !graphInputs.has(o)) throw new ModelError(`model has no tensor named '${o}' to truncate at`);
+  }
+  while (stack.length) {
+    const name = stack.pop()!;
+    if (needed.has(name)) continue;
+    needed.add(name);
+    const n = producer.get(name);
+    if (n && !keep.has(n)) {
+      keep.add(n);
+      for (const i of n.input ?? []) if (i) stack.push(i);
+    }
+  }
+  const types = inferShapes(model);
+  const existing = new Map((g.output ?? []).map((o) => [o.name ?? '', o]));
+  return {
+    ...model,
+    graph: {
+      ...g,
+      node: (g.node ?? []).filter((n) => keep.has(n)),
+      initializer: (g.initializer ?? []).filter((t) => needed.has(t.name ?? '')),
+      input: (g.input ?? []).filter((v) => needed.has(v.name ?? '') || !inits.has(v.name ?? '')),
+      output: outputs.map((o) => existing.get(o) ?? valueInfoOf(o, types.get(o) ?? { elemType: DType.FLOAT, shape: undefined })),
+      valueInfo: (g.valueInfo ?? []).filter((v) => needed.has(v.name ?? '') && !outputs.includes(v.name ?? '')),
+    },
+  };
 }

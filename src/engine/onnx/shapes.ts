@@ -280,7 +280,7 @@ function inferNode(node: NodeProto, types: Map<string, TensorType>, values: Map<
     case 'Pad': {
       const pads = val(1) ?? getIntsAttr(node, 'pads', []);
       if (!xs || pads.length !== 2 * xs.length) return [{ elemType: et, shape: xs?.map(() => UNKNOWN) }];
-      return [{ elemType: et, shape: xs.map((d, i) => (typeof d === 'number' ? d + pads[i]! + pads[i + xs.length]! : UNKNOWN)) }];
+      return [{ elemType: et, shape: xs.map((d, i) => (typeof d === 'number' ? d + pads[i]! + pads[i + xs.length]! : pads[i] === 0 && pads[i + xs.length] === 0 ? d : UNKNOWN)) }];
     }
     case 'ReduceMean':
     case 'ReduceSum':

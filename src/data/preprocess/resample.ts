@@ -82,19 +82,29 @@ export function resample(x: Float32Array | Float64Array, fsIn: number, fsOut: nu
     // Position j*down in the upsampled stream, plus the filter's centre delay.
     const c = j * down + halfLen;
     const taps = phases[c % up]!;
-    const iHi = Math.floor(c / up); // input sample met by taps[0]
-    // taps[t] meets input sample iHi - t; keep 0 <= iHi - t < n.
-    const tFirst = Math.max(0, iHi - (n - 1));
-    const tLast = Math.min(taps.length - 1, iHi);
-    let acc = 0;
-    for (let t = tFirst; t <= tLast; t++) acc += taps[t]! * src[iHi - t]!;
-    out[j] = acc + a + slope * ((j * down) / up);
+    const len = taps.length;
+    // taps[u] meets input sample i0 + u (taps are stored reversed); keep 0 <= i0 + u < n.
+    const i0 = Math.floor(c / up) - (len - 1);
+    const uFirst = Math.max(0, -i0);
+    const uEnd = Math.min(len, n - i0);
+    let acc0 = 0, acc1 = 0;
+    let u = uFirst;
+    for (; u + 1 < uEnd; u += 2) {
+      acc0 += taps[u]! * src[i0 + u]!;
+      acc1 += taps[u + 1]! * src[i0 + u + 1]!;
+    }
+    if (u < uEnd) acc0 += taps[u]! * src[i0 + u]!;
+    out[j] = acc0 + acc1 + a + slope * ((j * down) / up);
   }
   return out;
 }
 
 interface Polyphase {
-  /** phases[p][t] = h[p + up*t]: the taps that meet input samples for output positions = p mod up. */
+  /**
+   * The taps h[p + up*t] that meet input samples at upsampled positions = p
+   * (mod up), stored in reverse order (t descending) so that the inner loop
+   * walks the input forward.
+   */
   phases: Float64Array[];
   halfLen: number;
 }
@@ -127,7 +137,7 @@ function polyphaseFilter(up: number, down: number): Polyphase {
   for (let p = 0; p < up; p++) {
     const len = Math.ceil((numtaps - p) / up);
     const ph = new Float64Array(len);
-    for (let t = 0; t < len; t++) ph[t] = h[p + up * t]!;
+    for (let t = 0; t < len; t++) ph[len - 1 - t] = h[p + up * t]!;
     phases.push(ph);
   }
   const result = { phases, halfLen };

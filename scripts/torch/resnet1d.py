@@ -15,6 +15,7 @@ Shared by make_fixtures.py and bench/engine_torch.py.
 """
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 
 def conv2_padding(downsample: int, kernel: int) -> int:
@@ -22,16 +23,41 @@ def conv2_padding(downsample: int, kernel: int) -> int:
     return max(0, (kernel - downsample + 1) // 2)
 
 
+def same_padding(length: int, kernel: int, stride: int):
+    """ecgx's 'same' padding (src/engine/onnx/builder.ts resolvePad): output
+    ceil(length / stride), total padding split [floor(total/2), rest]."""
+    out = -(-length // stride)
+    total = max((out - 1) * stride + kernel - length, 0)
+    return total // 2, total - total // 2
+
+
+class PaddedConv1d(nn.Conv1d):
+    """Conv1d with (left, right) zero padding; asymmetric padding costs one F.pad."""
+
+    def __init__(self, n_in, n_out, kernel, stride, pads):
+        sym = pads[0] == pads[1]
+        super().__init__(n_in, n_out, kernel, stride=stride, padding=pads[0] if sym else 0, bias=False)
+        self.extra_pad = None if sym else tuple(pads)
+
+    def forward(self, x):
+        if self.extra_pad is not None:
+            x = F.pad(x, self.extra_pad)
+        return super().forward(x)
+
+
 class ResBlock1d(nn.Module):
-    def __init__(self, n_in, n_out, downsample, kernel, dropout):
+    def __init__(self, n_in, n_out, downsample, kernel, dropout, length=None, padding='ribeiro'):
         super().__init__()
         assert kernel % 2 == 1, 'odd kernels only'
         self.conv1 = nn.Conv1d(n_in, n_out, kernel, padding=(kernel - 1) // 2, bias=False)
         self.bn1 = nn.BatchNorm1d(n_out)
         self.relu1 = nn.ReLU()
         self.dropout1 = nn.Dropout(dropout)
-        self.conv2 = nn.Conv1d(n_out, n_out, kernel, stride=downsample,
-                               padding=conv2_padding(downsample, kernel), bias=False)
+        if padding == 'same':
+            self.conv2 = PaddedConv1d(n_out, n_out, kernel, downsample, same_padding(length, kernel, downsample))
+        else:
+            self.conv2 = nn.Conv1d(n_out, n_out, kernel, stride=downsample,
+                                   padding=conv2_padding(downsample, kernel), bias=False)
         self.bn2 = nn.BatchNorm1d(n_out)
         self.relu2 = nn.ReLU()
         self.dropout2 = nn.Dropout(dropout)
@@ -57,10 +83,12 @@ class ResNet1d(nn.Module):
     """input [batch, leads, n_samples] -> output [batch, n_outputs].
 
     filters[0] is the stem width; blocks i = 1.. go filters[i-1] -> filters[i]
-    and divide the length by downsample[i-1].
+    and divide the length by downsample[i-1]. padding: 'ribeiro' (symmetric,
+    as in the authors' code) or 'same' (as ecgx's resnet1d; differs from
+    'ribeiro' by one sample where a strided conv needs odd total padding).
     """
 
-    def __init__(self, n_leads, n_samples, filters, downsample, kernel, n_outputs, dropout=0.2):
+    def __init__(self, n_leads, n_samples, filters, downsample, kernel, n_outputs, dropout=0.2, padding='ribeiro'):
         super().__init__()
         assert len(downsample) == len(filters) - 1
         self.stem_conv = nn.Conv1d(n_leads, filters[0], kernel, padding=(kernel - 1) // 2, bias=False)
@@ -70,7 +98,7 @@ class ResNet1d(nn.Module):
         length = n_samples
         for i, ds in enumerate(downsample):
             assert length % ds == 0, f'block {i}: length {length} not divisible by {ds}'
-            blocks.append(ResBlock1d(filters[i], filters[i + 1], ds, kernel, dropout))
+            blocks.append(ResBlock1d(filters[i], filters[i + 1], ds, kernel, dropout, length, padding))
             length //= ds
         self.blocks = nn.ModuleList(blocks)
         self.out_length = length

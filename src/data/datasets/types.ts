@@ -39,6 +39,8 @@ export interface EcgDataset {
 }
 
 export interface OpenDatasetOptions {
+  /** Open as this layout instead of detecting it (e.g. LUDB as a plain 'wfdb' folder). */
+  layout?: DatasetLayout;
   /** PTB-XL: read `records100` (100 Hz) or `records500` (500 Hz); default 100 when present, else 500. */
   fs?: 100 | 500;
   /** What to do when a WFDB signal checksum does not match the header: throw (default) or warn. */

@@ -14,3 +14,5 @@ export * from './engine/onnx/inspect.js';
 export * from './engine/runtime.js';
 export * from './models/index.js';
 export * from './data/preprocess/index.js';
+export * from './data/synth/index.js';
+export * from './data/datasets/index.js';

@@ -58,3 +58,21 @@ test('OnnxSession: wrong feeds and unknown outputs are clear errors', async () =
   await s.release();
   await assert.rejects(OnnxSession.create(model(), { extraOutputs: ['nope'] }), (e: unknown) => e instanceof ModelError && /'nope'/.test(e.message));
 });
+
+test('OnnxSession: inputs without a batch axis go whole to every internal batch; outputs without one need a single run', async () => {
+  const g = new GraphBuilder({ seed: 0 });
+  const x = g.input('x', ['batch', 3]);
+  const w = g.input('w', [2, 3]); // e.g. a parameter fed to a gradient graph
+  g.output(g.op('Gemm', [x, w], ['batch', 2], { transB: 1 }, 'y'));
+  g.output(g.op('ReduceMean', [x], [3], { axes: [0], keepdims: 0 }, 'colmean'));
+  const s = await OnnxSession.create(g.build(), { threads: 1 });
+  const xs = { data: Float32Array.from({ length: 5 * 3 }, (_, i) => i), shape: [5, 3] };
+  const ws = { data: Float32Array.of(1, 0, 0, 0, 1, 1), shape: [2, 3] };
+  const y = await s.run({ x: xs, w: ws }, { outputs: ['y'], batchSize: 2 });
+  assert.deepEqual(Array.from(y['y']!.data), [0, 3, 3, 9, 6, 15, 9, 21, 12, 27]);
+  const whole = await s.run({ x: xs, w: ws }, { batchSize: 5 });
+  assert.deepEqual(Array.from(whole['colmean']!.data), [6, 7, 8]);
+  await assert.rejects(s.run({ x: xs, w: ws }, { batchSize: 2 }), (e: unknown) => e instanceof ModelError && /'colmean' has no batch axis.*batchSize >= 5/.test(e.message));
+  await assert.rejects(s.run({ x: xs, w: { data: new Float32Array(3), shape: [1, 3] } }), (e: unknown) => e instanceof DataError && /input 'w' has shape \[1, 3\], expected \[2, 3\] \(dimension 0 must be 2\)/.test(e.message));
+  await s.release();
+});

@@ -29,6 +29,8 @@ export class OnnxSession {
   readonly outputNames: string[];
   /** Declared shape of each input (numbers, or names for symbolic dims). */
   readonly inputShapes: Record<string, Dim[]>;
+  /** Declared or inferred shape of each output ('?' for unknown dims). */
+  readonly outputShapes: Record<string, Dim[]>;
   /** The graph the session runs (with the extra outputs). */
   readonly model: ModelProto;
   private readonly session: ort.InferenceSession;
@@ -40,6 +42,7 @@ export class OnnxSession {
     this.outputNames = [...session.outputNames];
     const types = inferShapes(model);
     this.inputShapes = Object.fromEntries(this.inputNames.map((n) => [n, types.get(n)?.shape ?? []]));
+    this.outputShapes = Object.fromEntries(this.outputNames.map((n) => [n, types.get(n)?.shape ?? []]));
   }
 
   /** A session for a model object or an `.onnx` path. */
@@ -63,9 +66,12 @@ export class OnnxSession {
   }
 
   /**
-   * Runs the model on `feeds` (name -> [batch, ...] float32). Every feed must
-   * have the same batch size; it is split into runs of `batchSize` and the
-   * outputs concatenated along the batch axis, so results do not depend on it.
+   * Runs the model on `feeds` (name -> float32 array). Inputs whose first
+   * declared dim is symbolic (`batch`) are split into runs of `batchSize`
+   * ECGs and outputs with a symbolic first dim are concatenated back, so
+   * results do not depend on `batchSize`. Inputs with a static first dim
+   * (e.g. parameters fed to a gradient graph) go whole to every run; outputs
+   * with a static first dim (e.g. parameter gradients) need a single run.
    */
   async run(feeds: Record<string, NdArray>, opts: RunOptions = {}): Promise<Record<string, NdArray>> {
     const batchSize = opts.batchSize ?? 64;
@@ -77,31 +83,44 @@ export class OnnxSession {
       }
     }
     const n = this.checkFeeds(feeds);
+    const chunks = n === undefined ? 1 : Math.ceil(n / batchSize);
+    if (chunks > 1) {
+      for (const o of outputs) {
+        const d0 = this.outputShapes[o]?.[0];
+        if (typeof d0 === 'number') throw new ModelError(`output '${o}' has no batch axis (first dim ${d0}), so it cannot be gathered over internal batches; use batchSize >= ${n}`);
+      }
+    }
     const result: Record<string, NdArray> = {};
-    for (let start = 0; start < n; start += batchSize) {
-      const count = Math.min(batchSize, n - start);
+    for (let c = 0; c < chunks; c++) {
+      const start = c * batchSize;
+      const count = n === undefined ? 0 : Math.min(batchSize, n - start);
       const chunk: Record<string, ort.Tensor> = {};
       for (const name of this.inputNames) {
         const f = feeds[name]!;
-        const per = f.data.length / n;
+        if (chunks === 1 || !this.batched(name)) {
+          chunk[name] = new ort.Tensor('float32', f.data, f.shape);
+          continue;
+        }
+        const per = f.data.length / n!;
         chunk[name] = new ort.Tensor('float32', f.data.subarray(start * per, (start + count) * per), [count, ...f.shape.slice(1)]);
       }
       let got: ort.InferenceSession.ReturnType;
       try {
         got = await this.session.run(chunk, outputs);
       } catch (e) {
-        throw new ModelError(`onnxruntime failed on ECGs ${start}..${start + count - 1}: ${firstLine(e)}`);
+        const which = chunks === 1 ? '' : ` on ECGs ${start}..${start + count - 1}`;
+        throw new ModelError(`onnxruntime failed${which}: ${firstLine(e)}`);
       }
       for (const o of outputs) {
         const t = got[o]!;
         const dims = t.dims.map(Number);
         const data = asFloat32(t);
-        if (start === 0 && count === n) {
+        if (chunks === 1) {
           result[o] = { data, shape: dims };
           continue;
         }
-        if (dims[0] !== count) throw new ModelError(`output '${o}' has shape [${dims.join(', ')}], not batch-first; run it with batchSize >= ${n}`);
-        if (!result[o]) result[o] = { data: new Float32Array((data.length / count) * n), shape: [n, ...dims.slice(1)] };
+        if (dims[0] !== count) throw new ModelError(`output '${o}' has shape [${dims.join(', ')}] for ${count} ECGs: its first axis is not the batch; use batchSize >= ${n}`);
+        if (!result[o]) result[o] = { data: new Float32Array((data.length / count) * n!), shape: [n!, ...dims.slice(1)] };
         const r = result[o];
         if (r.shape.slice(1).join() !== dims.slice(1).join()) throw new ModelError(`output '${o}' changes shape between batches ([${r.shape.slice(1).join(', ')}] vs [${dims.slice(1).join(', ')}])`);
         r.data.set(data, start * (data.length / count));
@@ -115,12 +134,19 @@ export class OnnxSession {
     await this.session.release();
   }
 
-  /** Checks names, ranks and static dims of the feeds; returns the common batch size. */
-  private checkFeeds(feeds: Record<string, NdArray>): number {
+  /** An input is split over internal batches when its first declared dim is not a number. */
+  private batched(name: string): boolean {
+    const d0 = this.inputShapes[name]?.[0];
+    return typeof d0 !== 'number';
+  }
+
+  /** Checks names, ranks and static dims of the feeds; returns the common batch size of the batched inputs. */
+  private checkFeeds(feeds: Record<string, NdArray>): number | undefined {
     for (const name of Object.keys(feeds)) {
       if (!this.inputNames.includes(name)) throw new DataError(`unknown model input '${name}' (expected ${this.inputNames.join(', ')})`);
     }
     let n: number | undefined;
+    let first = '';
     for (const name of this.inputNames) {
       const f = feeds[name];
       if (!f) throw new DataError(`missing model input '${name}'`);
@@ -131,13 +157,14 @@ export class OnnxSession {
       const desc = `[${want.join(', ')}]`;
       if (want.length > 0 && has.length !== want.length) throw new DataError(`input '${name}' has shape [${has.join(', ')}], expected ${desc}`);
       want.forEach((d, i) => {
-        if (typeof d === 'number' && i > 0 && has[i] !== d) throw new DataError(`input '${name}' has shape [${has.join(', ')}], expected ${desc} (dimension ${i} must be ${d})`);
+        if (typeof d === 'number' && has[i] !== d) throw new DataError(`input '${name}' has shape [${has.join(', ')}], expected ${desc} (dimension ${i} must be ${d})`);
       });
+      if (!this.batched(name)) continue;
       if (has.length === 0) throw new DataError(`input '${name}' is a scalar, expected a batch ${desc}`);
-      if (n !== undefined && has[0] !== n) throw new DataError(`inputs disagree on the batch size: '${name}' has ${has[0]}, expected ${n}`);
+      if (n !== undefined && has[0] !== n) throw new DataError(`inputs disagree on the batch size: '${first}' has ${n}, '${name}' has ${has[0]}`);
+      if (n === undefined) first = name;
       n = has[0]!;
     }
-    if (n === undefined) throw new ModelError('model has no inputs');
     return n;
   }
 }

@@ -12,10 +12,11 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { REPO_ROOT } from './data-paths.js';
 import { readNpy, type NdArray } from '../src/util/npy.js';
-import { encodeModel, loadModel, makeValueInfo, type ModelProto } from '../src/engine/onnx/proto.js';
+import { loadModel, type ModelProto } from '../src/engine/onnx/proto.js';
+import { OnnxSession } from '../src/engine/runtime.js';
+import { gradientGraph, gradientGraphInfo, type GradientOptions } from '../src/engine/autodiff/gradient.js';
 
 const DIR = resolve(REPO_ROOT, 'test/fixtures/torch');
 
@@ -76,13 +77,6 @@ function checkClose(t: { diagnostic(msg: string): void }, what: string, got: Arr
   return e;
 }
 
-/** The model with the named intermediate tensors also exposed as graph outputs. */
-function withOutputs(model: ModelProto, extra: BlockRef[]): ModelProto {
-  const graph = model.graph!;
-  const outputs = [...(graph.output ?? []), ...extra.map((b) => makeValueInfo(b.tensor, b.shape))];
-  return { ...model, graph: { ...graph, output: outputs } };
-}
-
 describe('torch reference fixtures', () => {
   test('manifest lists every fixture file with its shape, and nothing else is there', () => {
     const listed = new Set([...manifest.files.map((f) => f.file), ...manifest.models.map((m) => m.file), 'manifest.json']);
@@ -127,20 +121,125 @@ describe('torch reference fixtures', () => {
   });
 });
 
-describe('ecgx forward vs PyTorch (onnxruntime-node)', () => {
+/** Runs `model` once on `feeds` (1 thread: the test machine is shared) and returns the named outputs. */
+async function runOnce(model: ModelProto, feeds: Record<string, NdArray>, extraOutputs: string[] = []): Promise<Record<string, NdArray>> {
+  const session = await OnnxSession.create(model, { threads: 1, extraOutputs });
+  try {
+    return await session.run(feeds, { batchSize: 1024 });
+  } finally {
+    await session.release();
+  }
+}
+
+/** gradientGraph plus the output name of each wrt tensor's gradient. */
+function withGradients(model: ModelProto, opts: GradientOptions): { graph: ModelProto; grad: (t: string) => string; seedInput: string | null } {
+  const graph = gradientGraph(model, opts);
+  const info = gradientGraphInfo(graph)!;
+  return { graph, grad: (t) => info.gradients[t]!, seedInput: info.seedInput };
+}
+
+describe('ecgx forward vs PyTorch', () => {
   for (const m of manifest.models) {
     test(`${m.file}: logits and last three block activations, rel. error < 1e-4`, async (t) => {
       const ref = manifest.references[m.task];
-      const model = withOutputs(loadModel(resolve(DIR, m.file)), m.blocks);
-      const session = await ort.InferenceSession.create(encodeModel(model), { intraOpNumThreads: 1, interOpNumThreads: 1 });
-      try {
-        const feeds = { [m.input]: new ort.Tensor('float32', X.data, X.shape) };
-        const out = await session.run(feeds);
-        checkClose(t, 'logits', out[m.output]!.data as Float32Array, npy(ref.output), 1e-4);
-        for (const b of m.blocks) {
-          const want = ref.blocks.find((r) => r.block === b.block)!;
-          checkClose(t, `block ${b.block} (${b.tensor})`, out[b.tensor]!.data as Float32Array, npy(want.file), 1e-4);
+      const out = await runOnce(loadModel(resolve(DIR, m.file)), { [m.input]: X }, m.blocks.map((b) => b.tensor));
+      checkClose(t, 'logits', out[m.output]!.data, npy(ref.output), 1e-4);
+      for (const b of m.blocks) {
+        const want = ref.blocks.find((r) => r.block === b.block)!;
+        checkClose(t, `block ${b.block} (${b.tensor})`, out[b.tensor]!.data, npy(want.file), 1e-4);
+      }
+    });
+  }
+});
+
+describe('ecgx gradients vs PyTorch autograd', () => {
+  for (const m of manifest.models) {
+    test(`${m.file}: input gradient and last-block gradient, rel. error < 1e-3`, async (t) => {
+      const ref = manifest.references[m.task];
+      const last = m.blocks.find((b) => b.block === ref.block_grad.block)!;
+      const { graph, grad } = withGradients(loadModel(resolve(DIR, m.file)), { of: m.output, index: ref.target.index, wrt: [m.input, last.tensor] });
+      const out = await runOnce(graph, { [m.input]: X });
+      checkClose(t, `d logits[:, ${ref.target.index}] / d ${m.input}`, out[grad(m.input)]!.data, npy(ref.input_grad), 1e-3);
+      checkClose(t, `d logits[:, ${ref.target.index}] / d block ${last.block}`, out[grad(last.tensor)]!.data, npy(ref.block_grad.file), 1e-3);
+    });
+  }
+});
+
+describe('explainer references from ecgx gradients (classifier)', () => {
+  const ref = manifest.references.classifier;
+  for (const m of manifest.models.filter((x) => x.task === 'classifier')) {
+    test(`${m.file}: Grad-CAM at the last block, rel. error < 1e-3`, async (t) => {
+      const last = m.blocks.find((b) => b.block === ref.block_grad.block)!;
+      const { graph, grad } = withGradients(loadModel(resolve(DIR, m.file)), { of: m.output, index: ref.target.index, wrt: [last.tensor] });
+      const out = await runOnce(graph, { [m.input]: X }, [last.tensor]);
+      const a = out[last.tensor]!;
+      const g = out[grad(last.tensor)]!;
+      const [batch, channels, steps] = a.shape as [number, number, number];
+      const samples = X.shape[2]!;
+      const factor = samples / steps;
+      const cam = new Float32Array(batch * samples);
+      for (let b = 0; b < batch; b++) {
+        for (let s = 0; s < steps; s++) {
+          let v = 0;
+          for (let c = 0; c < channels; c++) {
+            let w = 0;
+            for (let u = 0; u < steps; u++) w += g.data[(b * channels + c) * steps + u]!;
+            v += (w / steps) * a.data[(b * channels + c) * steps + s]!;
+          }
+          cam.fill(Math.max(v, 0), b * samples + s * factor, b * samples + (s + 1) * factor);
         }
+      }
+      checkClose(t, 'Grad-CAM', cam, npy(ref.gradcam!.file), 1e-3);
+    });
+
+    test(`${m.file}: Integrated Gradients (zero baseline, 64 trapezoid steps), rel. error < 1e-3`, async (t) => {
+      const steps = 64;
+      const [batch, leads, samples] = X.shape as [number, number, number];
+      const per = leads * samples;
+      // All 65 points of the path for every ECG in one batch: row k * batch + b is (k / steps) * x_b.
+      const path = new Float32Array((steps + 1) * batch * per);
+      for (let k = 0; k <= steps; k++) for (let i = 0; i < batch * per; i++) path[k * batch * per + i] = (k / steps) * X.data[i]!;
+      const { graph, grad } = withGradients(loadModel(resolve(DIR, m.file)), { of: m.output, index: ref.target.index, wrt: [m.input] });
+      const g = (await runOnce(graph, { [m.input]: { data: path, shape: [(steps + 1) * batch, leads, samples] } }))[grad(m.input)]!.data;
+      const ig = new Float64Array(batch * per);
+      for (let k = 0; k <= steps; k++) {
+        const w = k === 0 || k === steps ? 0.5 / steps : 1 / steps;
+        for (let i = 0; i < batch * per; i++) ig[i] += w * g[k * batch * per + i]!;
+      }
+      for (let i = 0; i < batch * per; i++) ig[i] *= X.data[i]!;
+      checkClose(t, 'Integrated Gradients', ig, npy(ref.ig!.file), 1e-3);
+    });
+  }
+});
+
+describe('training step vs PyTorch (BN kept, batch statistics, dropout p = 0)', () => {
+  const ref = manifest.references.classifier;
+  const step = ref.train_step!;
+  const Y = npy(step.targets);
+  for (const m of manifest.models.filter((x) => x.task === 'classifier' && !x.bnFolded)) {
+    test(`${m.file}: BCE loss and parameter gradients, rel. error < 1e-3`, async (t) => {
+      const params = step.grads.map((g) => m.parameters![g.param]!);
+      // The loss gradient enters as the seed of d/d logits, so the loss needs the training-mode logits first.
+      const { graph, grad, seedInput } = withGradients(loadModel(resolve(DIR, m.file)), { of: m.output, seed: 'input', wrt: params, mode: 'training' });
+      const session = await OnnxSession.create(graph, { threads: 1 });
+      try {
+        const zero = { data: new Float32Array(Y.data.length), shape: Y.shape };
+        const logits = (await session.run({ [m.input]: X, [seedInput!]: zero }))[m.output]!.data;
+        const n = logits.length;
+        let loss = 0;
+        const seed = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          const z = logits[i]!;
+          const y = Y.data[i]!;
+          loss += Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+          seed[i] = (1 / (1 + Math.exp(-z)) - y) / n;
+        }
+        loss /= n;
+        const lossErr = Math.abs(loss - step.loss) / Math.abs(step.loss);
+        t.diagnostic(`loss ${loss.toFixed(7)} vs torch ${step.loss.toFixed(7)}: relative error ${lossErr.toExponential(2)}`);
+        assert.ok(lossErr < 1e-4, `loss relative error ${lossErr}`);
+        const out = await session.run({ [m.input]: X, [seedInput!]: { data: seed, shape: Y.shape } });
+        for (const g of step.grads) checkClose(t, `d loss / d ${g.param}`, out[grad(m.parameters![g.param]!)]!.data, npy(g.file), 1e-3);
       } finally {
         await session.release();
       }

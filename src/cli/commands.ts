@@ -8,3 +8,5 @@ import type { Command } from './command.js';
 export const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {};
 COMMANDS['record'] = () => import('./record.js');
 COMMANDS['model'] = () => import('./model.js');
+COMMANDS['synth'] = () => import('./synth.js');
+COMMANDS['dataset'] = () => import('./dataset.js');

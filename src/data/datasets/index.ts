@@ -8,3 +8,4 @@ export { PTBXL_SUPERCLASSES, diagnosticSuperclasses, parseScpCodes, parseScpStat
 export { stratifiedFolds, type StratifiedFoldOptions } from './folds.js';
 export { parseCsv, readCsv, formatCsv, requireColumns, type CsvTable } from './csv.js';
 export { ALL_LEADS_WAVE_EXTENSION } from './waves.js';
+export { summarizeDataset, type DatasetSummary } from './summary.js';

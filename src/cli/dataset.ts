@@ -1,0 +1,71 @@
+import type { Command } from './command.js';
+import { choiceOption, numberOption, parseCommandArgs } from './command.js';
+import { OptionError } from '../util/errors.js';
+import { DATASET_LAYOUTS, DATASETS, openDataset, summarizeDataset, type DatasetSummary } from '../data/datasets/index.js';
+
+const usage = `Usage: ecgx dataset info DIR [--json] [--layout L] [--fs 100|500] [--checksum warn]
+
+Detects the layout of a dataset folder and prints its record count, sex and
+age, label distribution per label set, and folds. Reads metadata only.
+
+Layouts (detected in this order):
+${DATASET_LAYOUTS.map((l) => `  ${l.padEnd(7)} ${DATASETS[l].description}`).join('\n')}
+
+Options:
+  --json            one JSON object on stdout: { layout, root, fs, records, patients,
+                    sex: {M, F, unknown}, age: {n, min, max, mean} | null,
+                    labelSets: { set: { label: count } }, labels: { label: count },
+                    folds: { fold: count } | null }
+  --layout L        open as layout L instead of detecting it (${DATASET_LAYOUTS.join('|')})
+  --fs 100|500      PTB-XL: which records folder (default 100 when present)
+  --checksum warn   report WFDB checksum mismatches instead of failing
+`;
+
+function text(s: DatasetSummary): string {
+  const lines = [
+    `dataset  ${s.layout} at ${s.root}`,
+    `records  ${s.records} at ${s.fs} Hz${s.patients !== null ? `, ${s.patients} patients` : ''}`,
+    `sex      M ${s.sex.M}, F ${s.sex.F}, unknown ${s.sex.unknown}`,
+    `age      ${s.age ? `${s.age.min}-${s.age.max} years, mean ${s.age.mean} (${s.age.n} records)` : 'none'}`,
+  ];
+  if (s.folds) lines.push(`folds    ${Object.entries(s.folds).map(([f, n]) => `${f}:${n}`).join('  ')}`);
+  for (const [name, counts] of Object.entries(s.labelSets)) {
+    lines.push('', `labels: ${name}`);
+    const entries = Object.entries(counts);
+    const width = Math.min(60, Math.max(8, ...entries.map(([l]) => l.length)));
+    for (const [label, n] of entries) {
+      const pct = s.records > 0 ? ((100 * n) / s.records).toFixed(1) : '0.0';
+      lines.push(`  ${label.padEnd(width)} ${String(n).padStart(7)}  ${pct.padStart(5)}%`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const command: Command = {
+  summary: 'describe a dataset folder (LUDB, PTB-XL, CODE-15%, WFDB): counts, labels, folds',
+  usage,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub !== 'info') throw new OptionError('dataset', `expected the subcommand 'info', got ${sub === undefined ? 'nothing' : `'${sub}'`} (see 'ecgx dataset --help')`);
+    const { values, positionals } = parseCommandArgs('dataset', rest, {
+      json: { type: 'boolean' },
+      layout: { type: 'string' },
+      fs: { type: 'string' },
+      checksum: { type: 'string' },
+    });
+    if (positionals.length !== 1) throw new OptionError('DIR', `expected one dataset folder, got ${positionals.length} (see 'ecgx dataset --help')`);
+    const layout = choiceOption('--layout', values.layout, DATASET_LAYOUTS);
+    const fs = numberOption('--fs', values.fs, { integer: true });
+    if (fs !== undefined && fs !== 100 && fs !== 500) throw new OptionError('--fs', `expected 100 or 500, got ${fs}`);
+    const checksum = choiceOption('--checksum', values.checksum, ['warn', 'error'] as const);
+    const ds = await openDataset(positionals[0]!, {
+      ...(layout !== undefined ? { layout } : {}),
+      ...(fs !== undefined ? { fs: fs as 100 | 500 } : {}),
+      ...(checksum !== undefined ? { checksum } : {}),
+    });
+    const summary = summarizeDataset(ds);
+    process.stdout.write((values.json ? JSON.stringify(summary) : text(summary)) + '\n');
+    return 0;
+  },
+};
+export default command;

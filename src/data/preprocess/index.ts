@@ -7,4 +7,4 @@ export { type BridgedLead, bridgeGaps } from './gaps.js';
 export { DEFAULT_FILTER_ORDER, DEFAULT_NOTCH_Q, filterEcg, highpassEcg, bandpassEcg, notchEcg } from './filter-ecg.js';
 export { type StandardizeOptions, standardize } from './standardize.js';
 export { type CropMode, cropOrPad, selectLeads } from './shape.js';
-export { type PreprocessSpec, preprocess } from './pipeline.js';
+export { type PreprocessSpec, preprocess, fillMissing } from './pipeline.js';

@@ -98,5 +98,24 @@ test('preprocess: bad spec fields throw OptionError naming the field, before any
   assert.equal(optionOf(() => preprocess(ecg, { length: 100, crop: 'random' })), 'crop');
   assert.equal(optionOf(() => preprocess(ecg, { leads: ['II', 'X9'] })), 'leads');
   assert.equal(optionOf(() => preprocess(ecg, { bandpas: [0.5, 40] } as never)), 'bandpas');
+  assert.equal(optionOf(() => preprocess(ecg, { notch: 50, fs: Number.NaN })), 'fs');
+  assert.equal(optionOf(() => preprocess(ecg, { length: 100, crop: 'end' as 'start' })), 'crop');
+  assert.equal(optionOf(() => preprocess(ecg, { leads: ['I'], missingLeads: 'skip' as 'zero' })), 'missingLeads');
+  assert.equal(optionOf(() => preprocess(ecg, { fillMissing: Number.NaN })), 'fillMissing');
   assert.match((() => { try { preprocess(ecg, { bandpass: [0.5, 300] }); } catch (e) { return (e as Error).message; } return ''; })(), /^bandpass: .*Nyquist frequency 250 Hz/);
+});
+
+test('preprocess: NaN gaps survive every step as NaN, or become fillMissing; missing leads can be zero-filled', () => {
+  const ecg = noisyEcg();
+  ecg.signal.fill(NaN, 5000 + 2000, 5000 + 2100); // lead II, 0.2 s
+  const spec = { fs: 250, bandpass: [0.5, 40] as [number, number], standardize: true, leads: ['I', 'II', 'V4R'], missingLeads: 'zero' as const };
+  const kept = preprocess(ecg, spec);
+  assert.deepEqual(kept.leads, ['I', 'II', 'V4R']);
+  const ii = kept.signal.subarray(2500, 5000);
+  assert.equal(ii.filter(Number.isNaN).length, 50); // output j with input time 2j in (1999, 2100): j = 1000..1049
+  assert.ok(kept.signal.subarray(0, 2500).every(Number.isFinite));
+  assert.ok(kept.signal.subarray(5000).every((v) => v === 0));
+  const filled = preprocess(ecg, { ...spec, fillMissing: 0 });
+  assert.ok(filled.signal.every(Number.isFinite));
+  ii.forEach((v, i) => assert.equal(filled.signal[2500 + i], Number.isNaN(v) ? 0 : v));
 });

@@ -16,3 +16,4 @@ export * from './models/index.js';
 export * from './data/preprocess/index.js';
 export * from './data/synth/index.js';
 export * from './data/datasets/index.js';
+export * from './engine/autodiff/index.js';

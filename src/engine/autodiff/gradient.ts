@@ -1,0 +1,252 @@
+/**
+ * Reverse-mode autodiff over ONNX graphs: `gradientGraph` returns ONE graph
+ * that computes the model's forward outputs and the gradient of a scalar
+ * (the sum over the batch of a tensor, or of one of its columns) with respect
+ * to any tensors: graph inputs, parameters, or intermediate activations.
+ *
+ * Only nodes on a path from a `wrt` tensor to `of` get backward steps, forward
+ * values are reused, and parameters are held fixed unless listed in `wrt`.
+ */
+import { ModelError } from '../../util/errors.js';
+import type { NdArray } from '../../util/npy.js';
+import { DType, makeValueInfo, opsetVersion, tensorDims, tensorFloat32, type ModelProto, type NodeProto, type ValueInfoProto } from '../onnx/proto.js';
+import { Emitter } from './emitter.js';
+import { RULES, NON_DIFFERENTIABLE } from './rules/index.js';
+import { nodeLabel, type BackwardContext, type ForwardContext, type GradMode, type Rule, type TrainingIo } from './rule.js';
+import { ShapeInfo, type Shape } from './shapes.js';
+import { sanitizeName } from './names.js';
+
+export { sanitizeName } from './names.js';
+
+export type { GradMode, TrainingIo } from './rule.js';
+
+export interface GradientOptions {
+  /** Tensor to differentiate (a graph output or any intermediate tensor). */
+  of: string;
+  /** Column of `of` along axis 1 (e.g. a class); default: the sum of all elements. */
+  index?: number;
+  /**
+   * 'sum' (default): the gradient of the sum (over the batch and all other
+   * axes) of `of` (or of `of[:, index]`). 'input': the graph gets an input
+   * `seed_<of>` with `of`'s shape holding the upstream gradient, and computes
+   * the vector-Jacobian product.
+   */
+  seed?: 'sum' | 'input';
+  /** Graph inputs, initializers (parameters) or intermediate tensors. */
+  wrt: string[];
+  /**
+   * 'inference' (default): BatchNormalization uses running statistics, Dropout
+   * is the identity. 'training': BatchNormalization normalises with batch
+   * statistics (and outputs them, see GradientGraphInfo.training.batchNorm),
+   * Dropout multiplies by a mask fed as an input (GradientGraphInfo.training.dropout).
+   */
+  mode?: GradMode;
+}
+
+/** What gradientGraph added to the graph; stored in the model's metadata (key `ecgx.autodiff`). */
+export interface GradientGraphInfo {
+  of: string;
+  index: number | null;
+  mode: GradMode;
+  /** Name of the seed input (seed: 'input'), else null. */
+  seedInput: string | null;
+  /** wrt tensor -> name of the graph output holding its gradient. */
+  gradients: Record<string, string>;
+  /**
+   * Parameters listed in wrt become graph inputs (their initializers are
+   * removed): feed them each run, e.g. from parameterValues(originalModel, names).
+   */
+  parameterInputs: string[];
+  training: TrainingIo;
+}
+
+export const METADATA_KEY = 'ecgx.autodiff';
+
+export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelProto {
+  const graph = model.graph;
+  if (!graph) throw new ModelError('autodiff: model has no graph');
+  const opset = opsetVersion(model);
+  if (opset < 13) throw new ModelError(`autodiff: model uses ONNX opset ${opset}; gradients need opset 13 or newer (export with opset_version >= 13)`);
+  const mode = opts.mode ?? 'inference';
+  const nodes = graph.node ?? [];
+  const initNames = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
+  const inputNames = new Set((graph.input ?? []).map((v) => v.name ?? ''));
+  const produced = new Set(nodes.flatMap((n) => n.output ?? []));
+  const exists = (t: string): boolean => produced.has(t) || initNames.has(t) || inputNames.has(t);
+  if (!exists(opts.of)) throw new ModelError(`autodiff: tensor '${opts.of}' (of) is not in the graph (outputs: ${(graph.output ?? []).map((o) => o.name).join(', ')})`);
+  if (opts.wrt.length === 0) throw new ModelError('autodiff: wrt is empty (expected at least one tensor)');
+  for (const w of opts.wrt) if (!exists(w)) throw new ModelError(`autodiff: tensor '${w}' (wrt) is not in the graph`);
+
+  const info = ShapeInfo.ofGraph(graph, opset);
+  const used = new Set<string>([...produced, ...initNames, ...inputNames, ...nodes.map((n) => n.name ?? '')]);
+  const e = new Emitter(info, used, opset);
+  const ruleOf = (n: NodeProto): Rule | undefined => RULES[n.opType ?? ''];
+  const slots = (n: NodeProto): number[] => {
+    if (NON_DIFFERENTIABLE.has(n.opType ?? '')) return [];
+    const r = ruleOf(n);
+    return r?.differentiable ? [...r.differentiable] : (n.input ?? []).map((_, i) => i);
+  };
+
+  // Tensors downstream of a wrt tensor, and tensors upstream of `of`, along differentiable slots.
+  const fromWrt = new Set(opts.wrt);
+  for (const n of nodes) {
+    if (slots(n).some((i) => fromWrt.has((n.input ?? [])[i] ?? ''))) for (const o of n.output ?? []) if (o) fromWrt.add(o);
+  }
+  const toOf = new Set([opts.of]);
+  const onPath = new Set<NodeProto>();
+  for (let k = nodes.length - 1; k >= 0; k--) {
+    const n = nodes[k]!;
+    if (!(n.output ?? []).some((o) => toOf.has(o))) continue;
+    const ins = n.input ?? [];
+    const live = slots(n).filter((i) => ins[i] && fromWrt.has(ins[i]!));
+    if (live.length === 0) continue;
+    onPath.add(n);
+    for (const i of live) toOf.add(ins[i]!);
+  }
+  for (const n of onPath) if (!ruleOf(n)) throw new ModelError(`autodiff: no gradient rule for ${nodeLabel(n)} (op '${n.opType}' is not supported)`);
+
+  // Forward pass: the model's nodes, in training form or with extra outputs where a rule asks.
+  const training: TrainingIo = { batchNorm: [], dropout: [] };
+  const saved = new Map<NodeProto, Map<string, unknown>>();
+  const fctx = (n: NodeProto): ForwardContext => {
+    let s = saved.get(n);
+    if (!s) saved.set(n, (s = new Map()));
+    return { node: n, e, info, mode, training, onPath: onPath.has(n), saved: s };
+  };
+  for (const n of nodes) {
+    const r = ruleOf(n);
+    if (r?.forward && (onPath.has(n) || mode === 'training')) r.forward(fctx(n));
+    else e.push(n);
+  }
+
+  // Seed: d(sum of of[, index])/d(of), or an input holding the upstream gradient.
+  const grads = new Map<string, string[]>();
+  const addGrad = (t: string, g: string): void => {
+    const list = grads.get(t);
+    if (list) list.push(g);
+    else grads.set(t, [g]);
+  };
+  const extraInputs: ValueInfoProto[] = [];
+  let seedInput: string | null = null;
+  const ofShape = info.shape(opts.of);
+  if ((opts.seed ?? 'sum') === 'input') {
+    seedInput = e.fresh(`seed_${sanitizeName(opts.of)}`);
+    if (!ofShape) throw new ModelError(`autodiff: the shape of '${opts.of}' is unknown, so the seed input cannot be declared; add value_info for it`);
+    extraInputs.push(makeValueInfo(seedInput, ofShape, DType.FLOAT));
+    info.set(seedInput, [...ofShape], DType.FLOAT);
+    addGrad(opts.of, seedInput);
+  } else {
+    addGrad(opts.of, seedOnes(e, opts.of, opts.index));
+  }
+
+  // Backward pass over the nodes on a path, in reverse order.
+  for (let k = nodes.length - 1; k >= 0; k--) {
+    const n = nodes[k]!;
+    if (!onPath.has(n)) continue;
+    const outs = n.output ?? [];
+    const dys = outs.map((o) => {
+      const list = grads.get(o);
+      return list && list.length ? e.sum(list) : undefined;
+    });
+    if (dys.every((d) => d === undefined)) continue;
+    const ins = n.input ?? [];
+    const live = new Set(slots(n).filter((i) => ins[i] && fromWrt.has(ins[i]!) && toOf.has(ins[i]!)));
+    const ctx: BackwardContext = {
+      ...fctx(n),
+      x: (i) => ins[i] ?? '',
+      y: (i) => outs[i] ?? '',
+      dy: (i = 0) => dys[i],
+      wants: (i) => live.has(i),
+    };
+    const res = ruleOf(n)!.backward(ctx);
+    for (const i of live) {
+      const g = res[i];
+      if (g !== undefined) addGrad(ins[i]!, g);
+    }
+  }
+
+  // Outputs: the forward outputs, BN batch statistics (training), then one gradient per wrt tensor.
+  const outputs: ValueInfoProto[] = [...(graph.output ?? [])];
+  for (const bn of training.batchNorm) {
+    const c = info.shape(bn.mean) ?? ['C'];
+    outputs.push(makeValueInfo(bn.mean, c), makeValueInfo(bn.var, c));
+  }
+  const gradients: Record<string, string> = {};
+  for (const w of opts.wrt) {
+    if (gradients[w]) continue;
+    const list = grads.get(w);
+    const g = list && list.length ? e.sum(list) : e.zerosLike(w);
+    const name = e.fresh(`grad_${sanitizeName(w)}`);
+    e.add('Identity', [g], {}, { outputs: [name] });
+    gradients[w] = name;
+    outputs.push(makeValueInfo(name, info.shape(w) ?? unknownShape(info, w)));
+  }
+
+  // Parameters we differentiate become plain graph inputs, fed each run (onnxruntime-node cannot
+  // override an initializer), so a trainer updates them without rebuilding the session.
+  const parameterInputs = opts.wrt.filter((w) => initNames.has(w) && !inputNames.has(w));
+  for (const p of parameterInputs) {
+    const t = (graph.initializer ?? []).find((x) => x.name === p)!;
+    extraInputs.push(makeValueInfo(p, tensorDims(t), t.dataType ?? DType.FLOAT));
+  }
+  const params = new Set(parameterInputs);
+  for (const d of training.dropout) extraInputs.push(makeValueInfo(d.mask, info.shape(d.mask) ?? unknownShape(info, d.mask)));
+
+  const meta: GradientGraphInfo = { of: opts.of, index: opts.index ?? null, mode, seedInput, gradients, parameterInputs, training };
+  const opsetImport = (model.opsetImport ?? []).map((o) => (!o.domain || o.domain === 'ai.onnx' ? { ...o, version: Math.max(opset, e.minOpset) } : o));
+  return {
+    ...model,
+    irVersion: Math.max(Number(model.irVersion ?? 8), 8),
+    opsetImport,
+    metadataProps: [...(model.metadataProps ?? []).filter((p) => p.key !== METADATA_KEY), { key: METADATA_KEY, value: JSON.stringify(meta) }],
+    graph: {
+      ...graph,
+      node: e.nodes,
+      initializer: [...(graph.initializer ?? []).filter((t) => !params.has(t.name ?? '')), ...e.initializers],
+      input: [...(graph.input ?? []), ...extraInputs],
+      output: outputs,
+    },
+  };
+}
+
+/** Current values of initializers (parameters) of a model, as feeds for a gradient graph's parameter inputs. */
+export function parameterValues(model: ModelProto, names: readonly string[]): Record<string, NdArray> {
+  const out: Record<string, NdArray> = {};
+  for (const name of names) {
+    const t = (model.graph?.initializer ?? []).find((x) => x.name === name);
+    if (!t) throw new ModelError(`autodiff: '${name}' is not an initializer of the model`);
+    out[name] = { data: tensorFloat32(t), shape: tensorDims(t) };
+  }
+  return out;
+}
+
+/** Reads back what gradientGraph recorded in a model's metadata; undefined for other models. */
+export function gradientGraphInfo(model: ModelProto): GradientGraphInfo | undefined {
+  const p = (model.metadataProps ?? []).find((x) => x.key === METADATA_KEY);
+  return p?.value ? (JSON.parse(p.value) as GradientGraphInfo) : undefined;
+}
+
+function unknownShape(_info: ShapeInfo, t: string): Shape {
+  throw new ModelError(`autodiff: the rank of '${t}' is unknown; add value_info for it to the model`);
+}
+
+/** d(sum of `of`)/d(of) = ones; with `index`, ones in column `index` of axis 1 only. */
+function seedOnes(e: Emitter, of: string, index: number | undefined): string {
+  const shape = e.info.shape(of);
+  if (index === undefined) return e.op('Expand', [e.scalar(1), e.shapeTensor(of)], {}, `seed_${of}`);
+  if (!Number.isInteger(index) || index < 0) throw new ModelError(`autodiff: index ${index} of '${of}' must be a non-negative integer`);
+  if (!shape || shape.length < 2) throw new ModelError(`autodiff: index ${index} needs '${of}' to have a known rank >= 2 (column along axis 1)`);
+  const cols = shape[1]!;
+  if (typeof cols === 'number') {
+    if (index >= cols) throw new ModelError(`autodiff: index ${index} is out of range for '${of}' with ${cols} columns along axis 1`);
+    const mask = new Float32Array(cols);
+    mask[index] = 1;
+    const dims = [1, cols, ...new Array(shape.length - 2).fill(1)];
+    return e.op('Expand', [e.constFloat(mask, dims), e.shapeTensor(of)], {}, `seed_${of}`);
+  }
+  const range = e.op('Range', [e.constInt([0], []), e.op('Gather', [e.shapeOf(of), e.constInt([1], [])], { axis: 0 }), e.constInt([1], [])]);
+  const mask = e.op('Cast', [e.op('Equal', [range, e.constInt([index], [])])], { to: DType.FLOAT });
+  const view = e.unsqueeze(mask, [0, ...Array.from({ length: shape.length - 2 }, (_, i) => i + 2)]);
+  return e.op('Expand', [view, e.shapeOf(of)], {}, `seed_${of}`);
+}
+

@@ -1,0 +1,88 @@
+/**
+ * Conv: dX through ConvTranspose (same weights, strides, dilations, pads and
+ * groups; output_padding restores the input samples past the last window),
+ * dW as one GEMM over an explicit im2col of the input, dB by summation.
+ */
+import { getIntAttr } from '../../onnx/proto.js';
+import type { Emitter } from '../emitter.js';
+import { unsupported, type BackwardContext, type Rule } from '../rule.js';
+import { outputPadding, windowOf, type Window } from './geometry.js';
+
+/**
+ * How dW is computed. 'gemm' (default): im2col by k strided Slices, then one
+ * GEMM with K = batch*time. 'conv': a Conv over batch-transposed tensors (the
+ * output becomes the kernel). Both kept so bench/autodiff.ts can compare them.
+ */
+export const convOptions: { weightGrad: 'gemm' | 'conv' } = { weightGrad: 'gemm' };
+
+export const CONV_RULE: Rule = {
+  backward(c) {
+    const dy = c.dy();
+    if (!dy) return [];
+    const [x, w, b] = [c.x(0), c.x(1), c.x(2)];
+    const win = windowOf(c.node, c.info, x, w);
+    const group = getIntAttr(c.node, 'group', 1);
+    const rank = win.spatial + 2;
+    const spatialAxes = Array.from({ length: win.spatial }, (_, i) => i + 2);
+    const dx = c.wants(0) ? inputGrad(c, dy, win, group) : undefined;
+    let dw: string | undefined;
+    if (c.wants(1)) {
+      if (group !== 1) unsupported(c.node, `weight gradient for group=${group} is not supported (only group=1)`);
+      dw = convOptions.weightGrad === 'gemm' && win.spatial === 1 && gemmWeightGrad(c.e, c, x, dy, win) || convWeightGrad(c.e, x, dy, win, w);
+    }
+    const db = b && c.wants(2) ? c.e.reduceSum(dy, [0, ...spatialAxes], false) : undefined;
+    void rank;
+    return [dx, dw, db];
+  },
+};
+
+function inputGrad(c: BackwardContext, dy: string, win: Window, group: number): string {
+  const { e } = c;
+  const x = c.x(0);
+  const attrs = { kernel_shape: win.kernel, strides: win.strides, dilations: win.dilations, pads: win.pads, group };
+  if (win.inputLengths.every((L) => L !== undefined)) {
+    const op = win.inputLengths.map((L, i) => outputPadding(win, i, L!));
+    return e.op('ConvTranspose', [dy, c.x(1)], { ...attrs, output_padding: op }, `${x}_grad`);
+  }
+  // Input length unknown until run time: produce the longest candidate, then crop to x's length.
+  const op = win.strides.map((s) => s - 1);
+  const full = e.op('ConvTranspose', [dy, c.x(1)], { ...attrs, output_padding: op });
+  if (op.every((p) => p === 0)) return full;
+  const ends = e.op('Slice', [e.shapeOf(x), e.constInt([2]), e.constInt([2 ** 31 - 1])]);
+  const axes = Array.from({ length: win.spatial }, (_, i) => i + 2);
+  return e.op('Slice', [full, e.constInt(axes.map(() => 0)), ends, e.constInt(axes)], {}, `${x}_grad`);
+}
+
+/** dW[o, i, j] = sum_{n,t} dY[n, o, t] * xpad[n, i, t*s + j*d]: k strided slices of x, one GEMM. */
+function gemmWeightGrad(e: Emitter, c: BackwardContext, x: string, dy: string, win: Window): string | undefined {
+  const xs = e.info.shape(x), ys = e.info.shape(dy);
+  const ws = e.info.staticShape(c.x(1));
+  const lo = ys?.[2];
+  if (!xs || !ws || typeof lo !== 'number') return undefined;
+  const [k, s, d] = [win.kernel[0]!, win.strides[0]!, win.dilations[0]!];
+  const [cout, cin] = [ws[0]!, ws[1]!];
+  let xp = x;
+  if (win.pads[0] || win.pads[1]) xp = e.op('Pad', [x, e.constInt([0, 0, win.pads[0]!, 0, 0, win.pads[1]!])]);
+  const xt = e.op('Transpose', [xp], { perm: [1, 0, 2] }); // [Cin, N, Lpad]
+  const taps: string[] = [];
+  for (let j = 0; j < k; j++) {
+    const tap = e.op('Slice', [xt, e.constInt([j * d]), e.constInt([j * d + s * (lo - 1) + 1]), e.constInt([2]), e.constInt([s])]);
+    taps.push(e.unsqueeze(tap, [1]));
+  }
+  const cols = e.op('Reshape', [k === 1 ? taps[0]! : e.op('Concat', taps, { axis: 1 }), e.constInt([cin * k, -1])]); // [Cin*k, N*Lo]
+  const dyt = e.op('Reshape', [e.op('Transpose', [dy], { perm: [1, 0, 2] }), e.constInt([cout, -1])]); // [Cout, N*Lo]
+  const dw = e.op('Gemm', [dyt, cols], { transB: 1 });
+  return e.op('Reshape', [dw, e.constInt(ws)], {}, `${c.x(1)}_grad`);
+}
+
+/** dW as a Conv of the batch-transposed input by the batch-transposed output gradient. */
+function convWeightGrad(e: Emitter, x: string, dy: string, win: Window, w: string): string {
+  const perm = [1, 0, ...Array.from({ length: win.spatial }, (_, i) => i + 2)];
+  const xt = e.op('Transpose', [x], { perm }); // [Cin, N, L]
+  const dyt = e.op('Transpose', [dy], { perm }); // [Cout, N, Lo]
+  // Roles swap: the original dilation is the stride over the input, the stride the dilation of the "kernel".
+  const r = e.op('Conv', [xt, dyt], { strides: win.dilations, dilations: win.strides, pads: win.pads }); // [Cin, Cout, k' >= k]
+  const axes = Array.from({ length: win.spatial }, (_, i) => i + 2);
+  const cropped = e.op('Slice', [r, e.constInt(axes.map(() => 0)), e.constInt(win.kernel), e.constInt(axes)]);
+  return e.op('Transpose', [cropped], { perm }, `${w}_grad`);
+}

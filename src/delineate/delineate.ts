@@ -13,7 +13,8 @@
  */
 import type { Ecg, WaveAnnotations, WaveInterval } from '../data/ecg.js';
 import { bridgeGaps, resample } from '../data/preprocess/index.js';
-import { fuseWaves, quantile } from './fuse.js';
+import { FUSION_MIN_FRACTION, fuseBeat, quantile } from './fuse.js';
+import { removeSpikes } from './spikes.js';
 import { waveletTransform } from './wavelet.js';
 
 /** Rate, Hz, the delineator works at internally. */
@@ -22,6 +23,8 @@ export const DELINEATION_FS = 250;
 export interface DelineateOptions {
   /** Leads to delineate, canonical names; default every lead of the record. */
   leads?: string[];
+  /** Advanced: override thresholds of the delineator (see `DEFAULT_TUNING`). */
+  tuning?: Partial<DelineationTuning>;
 }
 
 /**
@@ -49,33 +52,60 @@ interface Lead {
   x: Float64Array;
   /** w[k-1] = scale 2^k. */
   w: Float64Array[];
-}
-
-interface Beat {
-  /** Centre of QRS energy (internal samples). */
-  centre: number;
-  qrs: WaveInterval | null;
+  /** Robust SD of W(2^2) over the record (1.4826 x median |W|): the lead's noise level at QRS scale. */
+  noise2: number;
 }
 
 const FS = DELINEATION_FS;
 const ms = (t: number): number => Math.round((t * FS) / 1000);
 
-/** Tunable thresholds (fractions of a modulus maximum), after Martínez et al. 2004 and tuned on LUDB. */
-const P = {
+/**
+ * Thresholds of the delineator: fractions of a modulus maximum (after
+ * Martínez et al. 2004, adjusted on LUDB), windows in internal samples.
+ */
+export interface DelineationTuning {
+  /** A QRS modulus maximum counts when above this fraction of the lead's main one. */
+  qrsSignificant: number;
+  /** Longest gap between consecutive QRS maxima of one complex, samples at 250 Hz. */
+  qrsGap: number;
+  /** QRS onset/offset: where |W(2^2)| fades below this fraction of the first/last maximum. */
+  qrsOn: number;
+  qrsOff: number;
+  /** Significant QRS maxima and boundaries also exceed this multiple of the lead's noise level (robust SD of W(2^2)). */
+  qrsNoise: number;
+  /** QRS boundaries lie where |W(2^2)| is below this multiple of the noise level at least. */
+  qrsFloor: number;
+  /** Below this beat-to-beat coherence of the atrial activity (see atrialCoherence), no P wave is reported. */
+  pCoherence: number;
+  tOn: number;
+  tOff: number;
+  pOn: number;
+  pOff: number;
+  /** Scale-2^4 modulus (transform units, about mV per 64 ms) below which no T/P is reported. */
+  tMin: number;
+  pMin: number;
+}
+
+export const DEFAULT_TUNING: Readonly<DelineationTuning> = {
   qrsSignificant: 0.12,
   qrsGap: ms(70),
   qrsOn: 0.08,
   qrsOff: 0.15,
-  tOn: 0.25,
-  tOff: 0.4,
-  pOn: 0.4,
-  pOff: 0.6,
+  tOn: 0.35,
+  tOff: 0.5,
+  pOn: 0.7,
+  pOff: 0.9,
   /** Scale-2^4 modulus (mV units of the transform) below which no T/P is reported. */
   tMin: 0.02,
   pMin: 0.012,
+  qrsNoise: 4,
+  qrsFloor: 2,
+  pCoherence: 0.72,
 };
+let P: DelineationTuning = { ...DEFAULT_TUNING };
 
 export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation {
+  P = { ...DEFAULT_TUNING, ...opts.tuning };
   const names = opts.leads ?? ecg.leads;
   const leads: Lead[] = [];
   const nIn = ecg.nSamples;
@@ -91,73 +121,111 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
       for (const m of bridged.missing) miss += m;
       if (miss > 0.5 * nIn) continue;
     }
-    const x = ecg.fs === FS ? bridged.filled : Float64Array.from(resample(bridged.filled, ecg.fs, FS));
+    const clean = removeSpikes(bridged.filled, ecg.fs).cleaned;
+    const x = ecg.fs === FS ? clean : Float64Array.from(resample(clean, ecg.fs, FS));
     if (x.length < ms(600)) continue;
     const w = waveletTransform(x, 5);
     if (maxAbs(w[1]!) < 1e-4) continue; // flat line
-    leads.push({ name, x, w });
+    leads.push({ name, x, w, noise2: 1.4826 * quantile(Array.from(w[1]!, Math.abs), 0.5) });
   }
   const toFs = (i: number): number => Math.min(nIn - 1, Math.max(0, Math.round((i * ecg.fs) / FS)));
   const waves: WaveAnnotations = {};
   if (leads.length === 0) return { fs: ecg.fs, nSamples: nIn, rPeaks: [], waves: { '*': [] }, leads: [] };
 
   const centres = detectQrs(leads, nInt);
-  const perLead: WaveInterval[][] = leads.map(() => []);
-  const qrsPerBeat: (WaveInterval | null)[][] = centres.map(() => []);
-  leads.forEach((lead, l) => {
-    centres.forEach((c, b) => {
-      const q = delineateQrs(lead, c);
-      qrsPerBeat[b]!.push(q);
-      if (q) perLead[l]!.push(q);
-    });
-  });
-  // Fused QRS per beat anchors the P and T search windows of every lead.
-  const beats: Beat[] = centres.map((c, b) => {
-    const qs = qrsPerBeat[b]!.filter((q): q is WaveInterval => q !== null);
-    const fused = qs.length > 0 ? fuseWaves([qs], 'QRS', { nLeads: 1 })[0] ?? null : null;
-    if (fused && qs.length > 1) {
-      fused.onset = Math.round(quantile(qs.map((q) => q.onset), 0.25));
-      fused.offset = Math.round(quantile(qs.map((q) => q.offset), 0.75));
-      fused.peak = Math.round(quantile(qs.map((q) => q.peak ?? c), 0.5));
-    }
-    return { centre: c, qrs: fused };
-  });
-  const rrs = beats.slice(1).map((b, i) => b.centre - beats[i]!.centre);
-  const medRR = rrs.length > 0 ? quantile(rrs, 0.5) : ms(1000);
-
-  leads.forEach((lead, l) => {
-    beats.forEach((beat, b) => {
-      if (!beat.qrs) return;
-      const next = beats[b + 1]?.qrs ?? null;
-      const prev = beats[b - 1]?.qrs ?? null;
-      const rrNext = next ? beats[b + 1]!.centre - beat.centre : medRR;
-      const t = delineateT(lead, beat.qrs, next, rrNext, nInt);
-      if (t) perLead[l]!.push(t);
-      const p = delineateP(lead, beat.qrs, prev, nInt);
-      if (p) perLead[l]!.push(p);
-    });
-  });
-
-  // Back to the record's rate.
-  const scaled = perLead.map((ws) =>
-    ws
-      .map((w) => {
-        const o: WaveInterval = { wave: w.wave, onset: toFs(w.onset), offset: toFs(w.offset) };
-        if (w.peak !== undefined) o.peak = toFs(w.peak);
-        return o;
-      })
-      .sort((a, b) => a.onset - b.onset),
-  );
-  leads.forEach((lead, l) => (waves[lead.name] = scaled[l]!));
   const nL = leads.length;
-  const fused = [
-    ...fuseWaves(scaled, 'QRS', { nLeads: nL, minFraction: 0.25 }),
-    ...fuseWaves(scaled, 'P', { nLeads: nL, minFraction: 0.5 }),
-    ...fuseWaves(scaled, 'T', { nLeads: nL, minFraction: 0.5 }),
-  ].sort((a, b) => a.onset - b.onset);
-  waves['*'] = fused;
-  const rPeaks = beats.filter((b) => b.qrs).map((b) => toFs(b.qrs!.peak ?? b.centre));
+  // Per beat, per lead: the waves found (index = lead), so fusion groups by beat identity.
+  const qrs: (WaveInterval | null)[][] = centres.map((c) => leads.map((lead) => delineateQrs(lead, c)));
+  // The fused QRS of each beat anchors the P and T search windows of every lead.
+  const fusedQrs = qrs.map((qs) => fuseBeat(present(qs), 'QRS', { nLeads: nL, minFraction: FUSION_MIN_FRACTION.QRS }));
+  const rrs = centres.slice(1).map((c, i) => c - centres[i]!);
+  const medRR = rrs.length > 0 ? quantile(rrs, 0.5) : ms(1000);
+  const tWaves = centres.map((c, b) => {
+    const q = fusedQrs[b];
+    if (!q) return leads.map(() => null);
+    const next = fusedQrs[b + 1] ?? null;
+    const rrNext = next ? centres[b + 1]! - c : medRR;
+    return leads.map((lead) => delineateT(lead, q, next, rrNext, nInt));
+  });
+  const atrialOrder = atrialCoherence(leads, fusedQrs);
+  const pWaves = centres.map((_, b) => {
+    const q = fusedQrs[b];
+    if (!q || atrialOrder < P.pCoherence) return leads.map(() => null);
+    const prev = fusedQrs[b - 1] ?? null;
+    return leads.map((lead) => delineateP(lead, q, prev, nInt));
+  });
+
+  const toRecord = (w: WaveInterval): WaveInterval => {
+    const o: WaveInterval = { wave: w.wave, onset: toFs(w.onset), offset: toFs(w.offset) };
+    if (w.peak !== undefined) o.peak = toFs(w.peak);
+    return o;
+  };
+  const byOnset = (a: WaveInterval, b: WaveInterval): number => a.onset - b.onset;
+  leads.forEach((lead, l) => {
+    const list: WaveInterval[] = [];
+    for (const perBeat of [qrs, tWaves, pWaves]) for (const ws of perBeat) if (ws[l]) list.push(toRecord(ws[l]!));
+    waves[lead.name] = list.sort(byOnset);
+  });
+  const fused: WaveInterval[] = [];
+  for (const [kind, perBeat] of [['QRS', qrs], ['T', tWaves], ['P', pWaves]] as const) {
+    for (const ws of perBeat) {
+      const f = fuseBeat(present(ws).map(toRecord), kind, { nLeads: nL, minFraction: FUSION_MIN_FRACTION[kind] });
+      if (f) fused.push(f);
+    }
+  }
+  waves['*'] = fused.sort(byOnset);
+  const rPeaks = fusedQrs.filter((q): q is WaveInterval => q !== null).map((q) => toFs(q.peak ?? q.onset));
   return { fs: ecg.fs, nSamples: nIn, rPeaks: [...new Set(rPeaks)].sort((a, b) => a - b), waves, leads: leads.map((l) => l.name) };
+}
+
+/**
+ * How alike the atrial activity before each QRS is from beat to beat: per
+ * lead, the Pearson correlation of each beat's W(2^4) over the 232 ms before
+ * QRS onset - 20 ms with the lead's median beat, median over beats, then
+ * median over leads. A P wave at a steady PR interval repeats (about 0.9 on
+ * LUDB's sinus records); fibrillatory waves do not (0.3-0.7 in its atrial
+ * fibrillation records), and then no P wave is reported at all. NaN (test
+ * skipped) with fewer than 3 beats.
+ */
+function atrialCoherence(leads: Lead[], qrs: (WaveInterval | null)[]): number {
+  const len = ms(232);
+  const gap = ms(20);
+  const onsets = qrs.filter((q): q is WaveInterval => q !== null && q.onset - gap - len >= 0).map((q) => q.onset);
+  if (onsets.length < 3) return NaN;
+  const perLead: number[] = [];
+  for (const lead of leads) {
+    const w4 = lead.w[3]!;
+    const segs = onsets.map((on) => w4.subarray(on - gap - len, on - gap));
+    const template = new Float64Array(len);
+    for (let i = 0; i < len; i++) template[i] = quantile(segs.map((sg) => sg[i]!), 0.5);
+    perLead.push(quantile(segs.map((sg) => pearson(sg, template)), 0.5));
+  }
+  return quantile(perLead, 0.5);
+}
+
+function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i]!;
+    mb += b[i]!;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    sab += (a[i]! - ma) * (b[i]! - mb);
+    saa += (a[i]! - ma) ** 2;
+    sbb += (b[i]! - mb) ** 2;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+}
+
+function present(ws: readonly (WaveInterval | null)[]): WaveInterval[] {
+  return ws.filter((w): w is WaveInterval => w !== null);
 }
 
 /**
@@ -232,7 +300,7 @@ function delineateQrs(lead: Lead, centre: number): WaveInterval | null {
   const m0 = argMaxAbs(w, centre - ms(50), centre + ms(50));
   const M = Math.abs(w[m0]!);
   if (!(M > 1e-3)) return null;
-  const maxima = modulusMaxima(w, lo, hi, P.qrsSignificant * M);
+  const maxima = modulusMaxima(w, lo, hi, Math.max(P.qrsSignificant * M, P.qrsNoise * lead.noise2));
   // Chain outwards from the main maximum while significant maxima follow closely.
   let first = m0;
   let last = m0;
@@ -241,8 +309,9 @@ function delineateQrs(lead: Lead, centre: number): WaveInterval | null {
     if (m < first && first - m <= P.qrsGap) first = m;
   }
   for (const m of maxima) if (m > last && m - last <= P.qrsGap) last = m;
-  const onset = fadeBackward(w, first, P.qrsOn * Math.abs(w[first]!), lo);
-  const offset = fadeForward(w, last, P.qrsOff * Math.abs(w[last]!), hi) + 1;
+  const floor = P.qrsFloor * lead.noise2;
+  const onset = fadeBackward(w, first, Math.max(floor, P.qrsOn * Math.abs(w[first]!)), lo);
+  const offset = fadeForward(w, last, Math.max(floor, P.qrsOff * Math.abs(w[last]!)), hi) + 1;
   const peak = mainDeflection(lead.x, onset, offset);
   return { wave: 'QRS', onset, peak, offset };
 }

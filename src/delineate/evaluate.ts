@@ -18,7 +18,7 @@
  *   scored like a lead.
  */
 import type { WaveAnnotations, WaveInterval, WaveKind } from '../data/ecg.js';
-import { fuseWaves } from './fuse.js';
+import { FUSION_MIN_FRACTION, fuseWaves } from './fuse.js';
 
 export const WAVE_POINTS = ['P_onset', 'P_peak', 'P_offset', 'QRS_onset', 'QRS_peak', 'QRS_offset', 'T_onset', 'T_peak', 'T_offset'] as const;
 export type WavePoint = (typeof WAVE_POINTS)[number];
@@ -49,8 +49,6 @@ export interface DelineationEvaluation {
   allLeads: Record<WavePoint, PointScore>;
 }
 
-/** QRS needs a quarter of the leads to be fused, P and T half (the delineator uses the same rule). */
-export const FUSION_MIN_FRACTION: Record<WaveKind, number> = { QRS: 0.25, P: 0.5, T: 0.5 };
 
 /** Fuses per-lead waves (all leads in `waves` except '*') into one list by the rule above. */
 export function fuseLeads(waves: WaveAnnotations, leads: readonly string[]): WaveInterval[] {

@@ -12,6 +12,9 @@ import type { WaveInterval, WaveKind } from '../data/ecg.js';
  * offset the upper quartile of their offsets (a robust "earliest onset /
  * latest offset": one stray lead cannot move it), its peak the median peak.
  */
+/** Fraction of the leads that must show a wave for it to be fused: QRS a quarter, P and T half. */
+export const FUSION_MIN_FRACTION: Readonly<Record<WaveKind, number>> = { QRS: 0.25, P: 0.5, T: 0.5 };
+
 export interface FuseOptions {
   /** Leads that could have had the wave (the denominator of minFraction). */
   nLeads: number;
@@ -22,8 +25,6 @@ export interface FuseOptions {
 }
 
 export function fuseWaves(perLead: readonly (readonly WaveInterval[])[], kind: WaveKind, opts: FuseOptions): WaveInterval[] {
-  const minFraction = opts.minFraction ?? 0.5;
-  const q = opts.boundaryQuantile ?? 0.25;
   const items: { w: WaveInterval; lead: number }[] = [];
   perLead.forEach((ws, lead) => {
     for (const w of ws) if (w.wave === kind) items.push({ w, lead });
@@ -45,20 +46,26 @@ export function fuseWaves(perLead: readonly (readonly WaveInterval[])[], kind: W
     }
     if (!joined) groups.push({ first: it.w, members: new Map([[it.lead, it.w]]) });
   }
-  const need = Math.max(1, Math.ceil(minFraction * opts.nLeads - 1e-9));
   const out: WaveInterval[] = [];
   for (const g of groups) {
-    const ms = [...g.members.values()];
-    if (ms.length < need) continue;
-    const onset = Math.round(quantile(ms.map((w) => w.onset), q));
-    const offset = Math.round(quantile(ms.map((w) => w.offset), 1 - q));
-    const peaks = ms.filter((w) => w.peak !== undefined).map((w) => w.peak!);
-    const fused: WaveInterval = { wave: kind, onset, offset };
-    if (peaks.length > 0) fused.peak = Math.min(offset, Math.max(onset, Math.round(quantile(peaks, 0.5))));
-    out.push(fused);
+    const fused = fuseBeat([...g.members.values()], kind, opts);
+    if (fused) out.push(fused);
   }
   out.sort((a, b) => a.onset - b.onset);
   return out;
+}
+
+/** Fuses one beat's wave over leads (one interval per lead that shows it), or null when too few leads show it. */
+export function fuseBeat(ms: readonly WaveInterval[], kind: WaveKind, opts: FuseOptions): WaveInterval | null {
+  const need = Math.max(1, Math.ceil((opts.minFraction ?? 0.5) * opts.nLeads - 1e-9));
+  if (ms.length < need) return null;
+  const q = opts.boundaryQuantile ?? 0.25;
+  const onset = Math.round(quantile(ms.map((w) => w.onset), q));
+  const offset = Math.round(quantile(ms.map((w) => w.offset), 1 - q));
+  const peaks = ms.filter((w) => w.peak !== undefined).map((w) => w.peak!);
+  const fused: WaveInterval = { wave: kind, onset, offset };
+  if (peaks.length > 0) fused.peak = Math.min(offset, Math.max(onset, Math.round(quantile(peaks, 0.5))));
+  return fused;
 }
 
 function mid(w: WaveInterval): number {

@@ -6,3 +6,4 @@ export { SUPERCLASSES, TERRITORY_LEADS, STTC_LEADS, CRITERIA, evaluateCriteria, 
 export { measureEcg, type EcgFeatures, type LeadFeatures } from './measure.js';
 export { WAVE_EDGE_FRACTION } from './beat.js';
 export { mixSeed } from './seed.js';
+export { synthesizeDatabase, synthesizeDatabaseRecord, code15Labels, BLOCK_SIZE, CODE15_SYNTH_FS, type SynthDatabaseOptions, type SynthLayout } from './database.js';

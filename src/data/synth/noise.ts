@@ -26,26 +26,28 @@ export function addElectrodeNoise(indep: Float64Array, n: number, fs: number, le
   if (levels.baselineMv <= 0 && levels.emgMv <= 0 && levels.powerlineMv <= 0) return;
   const E = 9; // RA, LA, LL, C1..C6
   const e = new Float64Array(E * n);
+  // Shared over electrodes: respiration, the EMG burst envelope (one patient's muscles), the mains phase.
+  const respAt = new Float64Array(n), env = new Float64Array(n), plSin = new Float64Array(n), plCos = new Float64Array(n);
   const burstHz = rng.range(0.1, 0.5), burstPhase = rng.range(0, 2 * Math.PI), burstDepth = rng.range(0, 2);
-  const plPhase = rng.range(0, 2 * Math.PI);
   const plOn = levels.powerlineHz < 0.45 * fs;
+  const w = (2 * Math.PI * levels.powerlineHz) / fs;
+  for (let t = 0; t < n; t++) {
+    respAt[t] = resp(t / fs);
+    env[t] = 1 + burstDepth * Math.max(0, Math.sin((2 * Math.PI * burstHz * t) / fs + burstPhase)) ** 4;
+    if (plOn) { plSin[t] = Math.sin(w * t); plCos[t] = Math.cos(w * t); }
+  }
+  const plPhase = rng.range(0, 2 * Math.PI);
   for (let k = 0; k < E; k++) {
-    const respAmp = levels.baselineMv * rng.range(0.1, 0.6);
-    const drift = [0, 1, 2].map(() => ({ f: rng.range(0.03, 0.3), p: rng.range(0, 2 * Math.PI), a: levels.baselineMv * rng.range(0.1, 0.5) }));
-    const emg = levels.emgMv * rng.range(0.5, 1.5);
-    const pl = plOn ? levels.powerlineMv * rng.range(0, 1) : 0;
-    const plP = plPhase + rng.normal(0, 0.2);
     const row = e.subarray(k * n, (k + 1) * n);
-    for (let t = 0; t < n; t++) {
-      const s = t / fs;
-      let v = respAmp * resp(s);
-      for (const d of drift) v += d.a * Math.sin(2 * Math.PI * d.f * s + d.p);
-      if (emg > 0) {
-        const env = 1 + burstDepth * Math.max(0, Math.sin(2 * Math.PI * burstHz * s + burstPhase)) ** 4;
-        v += emg * env * rng.normal();
-      }
-      if (pl > 0) v += pl * Math.sin(2 * Math.PI * levels.powerlineHz * s + plP);
-      row[t] = v;
+    const respAmp = levels.baselineMv * rng.range(0.1, 0.6);
+    for (let t = 0; t < n; t++) row[t] = respAmp * respAt[t]!;
+    for (let d = 0; d < 3; d++) addSinusoid(row, (2 * Math.PI * rng.range(0.03, 0.3)) / fs, rng.range(0, 2 * Math.PI), levels.baselineMv * rng.range(0.1, 0.5));
+    const emg = levels.emgMv * rng.range(0.5, 1.5);
+    if (emg > 0) for (let t = 0; t < n; t++) row[t] += emg * env[t]! * rng.normal();
+    const pl = levels.powerlineMv * rng.range(0, 1), ph = plPhase + rng.normal(0, 0.2);
+    if (plOn && pl > 0) {
+      const a = pl * Math.cos(ph), b = pl * Math.sin(ph);
+      for (let t = 0; t < n; t++) row[t] += a * plSin[t]! + b * plCos[t]!;
     }
   }
   for (let t = 0; t < n; t++) {
@@ -54,6 +56,18 @@ export function addElectrodeNoise(indep: Float64Array, n: number, fs: number, le
     indep[t] += la - ra;
     indep[n + t] += ll - ra;
     for (let c = 0; c < 6; c++) indep[(2 + c) * n + t] += e[(3 + c) * n + t]! - wct;
+  }
+}
+
+/** row[t] += amp * sin(w t + phase), by a rotation recurrence (no sin per sample). */
+function addSinusoid(row: Float64Array, w: number, phase: number, amp: number): void {
+  const cw = Math.cos(w), sw = Math.sin(w);
+  let s = Math.sin(phase), c = Math.cos(phase);
+  for (let t = 0; t < row.length; t++) {
+    row[t] += amp * s;
+    const s2 = s * cw + c * sw;
+    c = c * cw - s * sw;
+    s = s2;
   }
 }
 

@@ -97,3 +97,19 @@ test('every writable format: decode(encode(x)) = x for values in range, any leng
     );
   }
 });
+
+test('decoding does not depend on the byte alignment of the buffer (native fast paths vs byte loops)', () => {
+  const values = Int32Array.from([1, -2, 32767, -32768, 258, -300, 77]);
+  for (const format of [8, 16, 32, 61, 160, 212, 310, 311] as const) {
+    const x = format === 8 ? Int32Array.from([1, -1, 126, -2, 3, 3, 12]) : format >= 212 ? values.map((v) => Math.max(-500, Math.min(500, v))) : values;
+    const bytes = encodeSamples(format, x);
+    for (const shift of [0, 1, 2, 3]) {
+      const padded = new Uint8Array(bytes.length + shift);
+      padded.set(bytes, shift);
+      const out = new Int32Array(x.length);
+      decodeSamples(format, padded.subarray(shift), x.length, out);
+      if (format === 8) for (let i = 1; i < out.length; i++) out[i] += out[i - 1]!;
+      assert.deepEqual(Array.from(out), Array.from(x), `format ${format} shift ${shift}`);
+    }
+  }
+});

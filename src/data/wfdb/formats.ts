@@ -4,6 +4,8 @@
  * with no allocation per sample.
  */
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Format codes this module reads. Format 0 stores nothing: every sample is invalid. */
 export const READ_FORMATS = [0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311] as const;
 /** Format codes this module writes. */
@@ -123,13 +125,15 @@ export function decodeSamples(format: number, bytes: Uint8Array, n: number, out:
       out.fill(invalidValue(0), 0, n);
       return;
     case 8:
-      for (let i = 0; i < n; i++) out[i] = (b[i]! << 24) >> 24;
+      out.set(new Int8Array(b.buffer, b.byteOffset, n));
       return;
     case 80:
       for (let i = 0; i < n; i++) out[i] = b[i]! - 128;
       return;
     case 16:
-      for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = ((b[j]! | (b[j + 1]! << 8)) << 16) >> 16;
+      // Native widening copy when the host is little-endian and the bytes are aligned.
+      if (LITTLE_ENDIAN && b.byteOffset % 2 === 0) out.set(new Int16Array(b.buffer, b.byteOffset, n));
+      else for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = ((b[j]! | (b[j + 1]! << 8)) << 16) >> 16;
       return;
     case 61:
       for (let i = 0, j = 0; i < n; i++, j += 2) out[i] = (((b[j]! << 8) | b[j + 1]!) << 16) >> 16;
@@ -141,7 +145,8 @@ export function decodeSamples(format: number, bytes: Uint8Array, n: number, out:
       for (let i = 0, j = 0; i < n; i++, j += 3) out[i] = ((b[j]! | (b[j + 1]! << 8) | (b[j + 2]! << 16)) << 8) >> 8;
       return;
     case 32:
-      for (let i = 0, j = 0; i < n; i++, j += 4) out[i] = b[j]! | (b[j + 1]! << 8) | (b[j + 2]! << 16) | (b[j + 3]! << 24);
+      if (LITTLE_ENDIAN && b.byteOffset % 4 === 0) out.set(new Int32Array(b.buffer, b.byteOffset, n));
+      else for (let i = 0, j = 0; i < n; i++, j += 4) out[i] = b[j]! | (b[j + 1]! << 8) | (b[j + 2]! << 16) | (b[j + 3]! << 24);
       return;
     case 212: {
       // Two 12-bit samples in 3 bytes; the middle byte holds both high nibbles.

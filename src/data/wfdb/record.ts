@@ -117,45 +117,57 @@ function readGroup(dir: string, headerFile: string, header: WfdbHeader, group: F
   }
   // Skewed signals read up to maxSkew frames past nSamples, when the file has them.
   const nFrames = Math.min(framesInFile, nSamples + maxSkew);
-  const stream = new Int32Array(nFrames * frameSize);
-  decodeSamples(format, body, nFrames * frameSize, stream);
-  if (format === 8) integrateDifferences(stream, specs, frameSize, nFrames);
-  // De-interleave: slot `pos` of each frame belongs to signal k.
-  const out: Int32Array[] = [];
-  let pos = 0;
-  for (const s of specs) {
-    const spf = s.samplesPerFrame;
-    const d = new Int32Array(nSamples * spf);
-    const framesHere = Math.max(0, Math.min(nSamples, nFrames - s.skew));
-    if (spf === 1) {
-      for (let f = 0, j = s.skew * frameSize + pos; f < framesHere; f++, j += frameSize) d[f] = stream[j]!;
-    } else {
-      for (let f = 0; f < framesHere; f++) {
-        const j = (f + s.skew) * frameSize + pos;
-        for (let k = 0; k < spf; k++) d[f * spf + k] = stream[j + k]!;
-      }
+  const out = specs.map((s) => new Int32Array(nSamples * s.samplesPerFrame));
+  const slot = specs.map((_, k) => specs.slice(0, k).reduce((a, s) => a + s.samplesPerFrame, 0));
+  const acc = specs.map((s) => s.initValue); // format 8 running sums
+  // Decode a cache-sized chunk of frames at a time and scatter it to the signals.
+  // A multiple of 6 frames starts every chunk on a 212/310/311 byte-group boundary.
+  const chunkFrames = Math.max(6, Math.floor(65536 / frameSize / 6) * 6);
+  const buf = new Int32Array(Math.min(chunkFrames, nFrames) * frameSize);
+  for (let f0 = 0; f0 < nFrames; f0 += chunkFrames) {
+    const nf = Math.min(chunkFrames, nFrames - f0);
+    decodeSamples(format, body.subarray(bytesForSamples(format, f0 * frameSize)), nf * frameSize, buf);
+    if (format === 8) integrateDifferences(buf, specs, slot, frameSize, nf, acc);
+    for (let k = 0; k < specs.length; k++) {
+      const s = specs[k]!;
+      // Frame f holds sample f - skew of this signal.
+      const fStart = Math.max(f0, s.skew);
+      const fEnd = Math.min(f0 + nf, nSamples + s.skew);
+      if (fEnd > fStart) scatter(buf, out[k]!, frameSize, slot[k]!, s.samplesPerFrame, fStart - f0, fEnd - f0, (fStart - s.skew) * s.samplesPerFrame);
     }
-    if (framesHere < nSamples) d.fill(invalid, framesHere * spf);
-    out.push(d);
-    pos += spf;
   }
+  specs.forEach((s, k) => {
+    const framesHere = Math.max(0, Math.min(nSamples, nFrames - s.skew));
+    if (framesHere < nSamples) out[k]!.fill(invalid, framesHere * s.samplesPerFrame);
+  });
   return out;
 }
 
-/** Format 8 stores first differences: sample n = initial value + sum of differences 0..n, per signal. */
-function integrateDifferences(stream: Int32Array, specs: WfdbSignalSpec[], frameSize: number, nFrames: number): void {
-  let pos = 0;
-  for (const s of specs) {
-    let acc = s.initValue;
+/** Copies one signal's slots from frames [from, to) of a decoded chunk to `d` starting at `at`. */
+function scatter(buf: Int32Array, d: Int32Array, frameSize: number, slot: number, spf: number, from: number, to: number, at: number): void {
+  if (spf === 1) {
+    for (let f = from, j = from * frameSize + slot; f < to; f++, j += frameSize) d[at++] = buf[j]!;
+    return;
+  }
+  for (let f = from; f < to; f++) {
+    const j = f * frameSize + slot;
+    for (let k = 0; k < spf; k++) d[at++] = buf[j + k]!;
+  }
+}
+
+/** Format 8 stores first differences: sample n = initial value + sum of differences 0..n, per signal (running sums in `acc`). */
+function integrateDifferences(buf: Int32Array, specs: WfdbSignalSpec[], slot: number[], frameSize: number, nFrames: number, acc: number[]): void {
+  specs.forEach((s, k) => {
+    let a = acc[k]!;
     for (let f = 0; f < nFrames; f++) {
-      const j = f * frameSize + pos;
-      for (let k = 0; k < s.samplesPerFrame; k++) {
-        acc += stream[j + k]!;
-        stream[j + k] = acc;
+      const j = f * frameSize + slot[k]!;
+      for (let i = 0; i < s.samplesPerFrame; i++) {
+        a = (a + buf[j + i]!) | 0;
+        buf[j + i] = a;
       }
     }
-    pos += s.samplesPerFrame;
-  }
+    acc[k] = a;
+  });
 }
 
 /** 16-bit sum of digital samples, as a signed 16-bit value. */
@@ -242,6 +254,13 @@ function framesFromFileSize(dir: string, headerFile: string, header: WfdbHeader,
   throw new FormatError(headerFile, 'the number of samples is unknown and no signal file gives it (expected a sample count on the record line)', { field: 'number of samples' });
 }
 
+function digitalToPhysical(d: Int32Array, out: Float32Array, at: number, n: number, invalid: number, baseline: number, scale: number): void {
+  for (let t = 0; t < n; t++) {
+    const v = d[t]!;
+    out[at + t] = v === invalid ? NaN : (v - baseline) * scale;
+  }
+}
+
 /** Digital -> physical (mV), leads-major float32; NaN where a sample is invalid. */
 function toPhysical(header: WfdbHeader, digital: Int32Array[], nSamples: number): { signal: Float32Array; fs: number; nOut: number } {
   const spfs = header.signals.map((s) => s.samplesPerFrame);
@@ -256,10 +275,7 @@ function toPhysical(header: WfdbHeader, digital: Int32Array[], nSamples: number)
     const baseline = s.baseline;
     const o = i * nOut;
     if (uniform || s.samplesPerFrame === 1) {
-      for (let t = 0; t < nOut; t++) {
-        const v = d[t]!;
-        signal[o + t] = v === invalid ? NaN : (v - baseline) * scale;
-      }
+      digitalToPhysical(d, signal, o, nOut, invalid, baseline, scale);
     } else {
       const spf = s.samplesPerFrame;
       for (let t = 0; t < nOut; t++) {

@@ -292,10 +292,13 @@ export async function writeCode15(dir: string, records: Iterable<Ecg> | AsyncIte
         }
         // Time-major rows, centred with zero padding on both sides.
         const pad = Math.floor((CODE15_SAMPLES - ecg.nSamples) / 2);
-        const base = bufIds.length * CODE15_SAMPLES * 12;
+        const base = bufIds.length * CODE15_SAMPLES * 12 + pad * 12;
         for (let l = 0; l < 12; l++) {
           const src = ecg.signal.subarray(idx[l]! * ecg.nSamples, (idx[l]! + 1) * ecg.nSamples);
-          for (let t = 0; t < ecg.nSamples; t++) buf[base + (pad + t) * 12 + l] = Number.isNaN(src[t]!) ? 0 : src[t]!;
+          for (let t = 0, o = base + l; t < src.length; t++, o += 12) {
+            const v = src[t]!;
+            buf[o] = v === v ? v : 0; // NaN (missing) -> 0, as CODE-15% has no missing-value marker
+          }
         }
         bufIds.push(BigInt(examId));
         inPart++;

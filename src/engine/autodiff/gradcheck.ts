@@ -83,7 +83,7 @@ const QUIET: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3 };
 
 export async function gradCheck(model: ModelProto, opts: Omit<GradientOptions, 'seed'>, feeds: Record<string, NdArray>, o: GradCheckOptions = {}): Promise<GradCheckResult[]> {
   const rng = new Rng(o.seed ?? 1);
-  const grad = gradientGraph(model, { ...opts, seed: 'input' });
+  const grad = gradientGraph(model, { ...opts, seed: 'input', parameters: 'input' });
   const meta = gradientGraphInfo(grad)!;
   const fwd = pruneToOutputs(grad, [opts.of]);
   const fwd32 = await ort.InferenceSession.create(encodeModel(fwd), QUIET);

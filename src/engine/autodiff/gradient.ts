@@ -41,6 +41,15 @@ export interface GradientOptions {
    * Dropout multiplies by a mask fed as an input (GradientGraphInfo.training.dropout).
    */
   mode?: GradMode;
+  /**
+   * How parameters listed in wrt appear in the gradient graph. 'constant'
+   * (default): they stay initializers, and the gradient is taken at their
+   * stored values. 'input': they become graph inputs without a default (their
+   * initializers are removed; onnxruntime-node cannot override an
+   * initializer), so a trainer feeds updated values each step without
+   * rebuilding the session; parameterValues() gives their current values.
+   */
+  parameters?: 'constant' | 'input';
 }
 
 /** What gradientGraph added to the graph; stored in the model's metadata (key `ecgx.autodiff`). */
@@ -52,10 +61,7 @@ export interface GradientGraphInfo {
   seedInput: string | null;
   /** wrt tensor -> name of the graph output holding its gradient. */
   gradients: Record<string, string>;
-  /**
-   * Parameters listed in wrt become graph inputs (their initializers are
-   * removed): feed them each run, e.g. from parameterValues(originalModel, names).
-   */
+  /** Parameters turned into graph inputs (option parameters: 'input'): feed them each run, e.g. from parameterValues(originalModel, names). */
   parameterInputs: string[];
   training: TrainingIo;
 }
@@ -182,9 +188,7 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
     outputs.push(makeValueInfo(name, info.shape(w) ?? unknownShape(info, w)));
   }
 
-  // Parameters we differentiate become plain graph inputs, fed each run (onnxruntime-node cannot
-  // override an initializer), so a trainer updates them without rebuilding the session.
-  const parameterInputs = opts.wrt.filter((w) => initNames.has(w) && !inputNames.has(w));
+  const parameterInputs = opts.parameters === 'input' ? opts.wrt.filter((w) => initNames.has(w) && !inputNames.has(w)) : [];
   for (const p of parameterInputs) {
     const t = (graph.initializer ?? []).find((x) => x.name === p)!;
     extraInputs.push(makeValueInfo(p, tensorDims(t), t.dataType ?? DType.FLOAT));

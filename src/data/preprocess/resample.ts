@@ -76,11 +76,22 @@ export function resample(x: Float32Array | Float64Array, fsIn: number, fsOut: nu
   const src = new Float64Array(n);
   for (let i = 0; i < n; i++) src[i] = x[i]! - a - slope * i;
 
-  const { phases, halfLen } = polyphaseFilter(up, down);
+  const { phases, halfLen, folded } = polyphaseFilter(up, down);
+  const reach = folded.length - 1;
   const out = new Float32Array(nOut);
   for (let j = 0; j < nOut; j++) {
-    // Position j*down in the upsampled stream, plus the filter's centre delay.
-    const c = j * down + halfLen;
+    const pos = j * down; // in the upsampled stream
+    const m = pos / up;
+    if (Number.isInteger(m) && m >= reach && m + reach < n) {
+      // On an input sample, away from the ends: the taps are symmetric about
+      // m, so pair them (half the multiplies; every output when up = 1).
+      let acc = folded[0]! * src[m]!;
+      for (let k = 1; k <= reach; k++) acc += folded[k]! * (src[m - k]! + src[m + k]!);
+      out[j] = acc + a + slope * m;
+      continue;
+    }
+    // Plus the filter's centre delay.
+    const c = pos + halfLen;
     const taps = phases[c % up]!;
     const len = taps.length;
     // taps[u] meets input sample i0 + u (taps are stored reversed); keep 0 <= i0 + u < n.
@@ -107,6 +118,8 @@ interface Polyphase {
    */
   phases: Float64Array[];
   halfLen: number;
+  /** h[halfLen + k*up], k = 0..halfLen/up: one half of the symmetric taps that meet input samples when an output falls on one. */
+  folded: Float64Array;
 }
 
 const polyphaseCache = new Map<string, Polyphase>();
@@ -140,7 +153,9 @@ function polyphaseFilter(up: number, down: number): Polyphase {
     for (let t = 0; t < len; t++) ph[len - 1 - t] = h[p + up * t]!;
     phases.push(ph);
   }
-  const result = { phases, halfLen };
+  // halfLen is a multiple of up, so the centre tap meets an input sample.
+  const folded = Float64Array.from({ length: halfLen / up + 1 }, (_, k) => h[halfLen + k * up]!);
+  const result = { phases, halfLen, folded };
   if (polyphaseCache.size > 32) polyphaseCache.clear();
   polyphaseCache.set(key, result);
   return result;

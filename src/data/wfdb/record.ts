@@ -123,7 +123,7 @@ function readGroup(dir: string, headerFile: string, header: WfdbHeader, group: F
   // Decode a cache-sized chunk of frames at a time and scatter it to the signals.
   // A multiple of 6 frames starts every chunk on a 212/310/311 byte-group boundary.
   const chunkFrames = Math.max(6, Math.floor(65536 / frameSize / 6) * 6);
-  const buf = new Int32Array(Math.min(chunkFrames, nFrames) * frameSize);
+  const buf = scratch(Math.min(chunkFrames, nFrames) * frameSize);
   for (let f0 = 0; f0 < nFrames; f0 += chunkFrames) {
     const nf = Math.min(chunkFrames, nFrames - f0);
     decodeSamples(format, body.subarray(bytesForSamples(format, f0 * frameSize)), nf * frameSize, buf);
@@ -141,6 +141,13 @@ function readGroup(dir: string, headerFile: string, header: WfdbHeader, group: F
     if (framesHere < nSamples) out[k]!.fill(invalid, framesHere * s.samplesPerFrame);
   });
   return out;
+}
+
+let scratchBuf = new Int32Array(0);
+/** A reusable decode buffer: reads are synchronous, so one per process is enough and spares the GC. */
+function scratch(n: number): Int32Array {
+  if (scratchBuf.length < n) scratchBuf = new Int32Array(Math.max(n, 65536));
+  return scratchBuf;
 }
 
 /** Copies one signal's slots from frames [from, to) of a decoded chunk to `d` starting at `at`. */
@@ -255,10 +262,10 @@ function framesFromFileSize(dir: string, headerFile: string, header: WfdbHeader,
 }
 
 function digitalToPhysical(d: Int32Array, out: Float32Array, at: number, n: number, invalid: number, baseline: number, scale: number): void {
-  for (let t = 0; t < n; t++) {
-    const v = d[t]!;
-    out[at + t] = v === invalid ? NaN : (v - baseline) * scale;
-  }
+  // Two branch-free-ish passes run about twice as fast in V8 as one with a NaN select.
+  const o = out.subarray(at, at + n);
+  for (let t = 0; t < n; t++) o[t] = (d[t]! - baseline) * scale;
+  for (let t = 0; t < n; t++) if (d[t] === invalid) o[t] = NaN;
 }
 
 /** Digital -> physical (mV), leads-major float32; NaN where a sample is invalid. */

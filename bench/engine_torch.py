@@ -6,6 +6,7 @@ model's `ecgx.options` metadata, weights from its initializers), checks that
 its output matches the one ecgx wrote, then times one phase and prints one
 JSON line:
     {"phase", "times_s": [...], "median_s", "maxrss_kb", "torch", "threads", "check_rel_err"}
+(with --serve: one step per 'step' line on stdin, for interleaved timing)
 
     /usr/bin/python3 bench/engine_torch.py --model M.onnx --input X.npy --targets Y.npy \
         --phase forward|saliency|blockgrad|train --threads 2 --warmup 1 --repeats 5 \
@@ -96,6 +97,7 @@ def main():
     ap.add_argument('--block', type=int, default=2)
     ap.add_argument('--cls', type=int, default=1)
     ap.add_argument('--check')
+    ap.add_argument('--serve', action='store_true', help='timed steps on request (stdin), see bench/engine.ts')
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -131,21 +133,49 @@ def main():
                 xg = x.clone().requires_grad_(True)
                 g, = torch.autograd.grad(model(xg)[:, a.cls].sum(), xg)
         else:
+            k = a.block
+
             def step():
-                xg = x.clone().requires_grad_(True)  # activations need a graph to hang on
-                out, acts = model.forward_blocks(xg)
-                g, = torch.autograd.grad(out[:, a.cls].sum(), acts[a.block - 1])
+                # Up to block k without autograd; the block's output becomes the leaf.
+                with torch.no_grad():
+                    h = model.stem_relu(model.stem_bn(model.stem_conv(x)))
+                    y = h
+                    for blk in model.blocks[:k]:
+                        h, y = blk(h, y)
+                act = h.detach().requires_grad_(True)
+                h = act
+                for blk in model.blocks[k:]:
+                    h, y = blk(h, y)
+                g, = torch.autograd.grad(model.lin(torch.flatten(h, 1))[:, a.cls].sum(), act)
 
     for _ in range(a.warmup):
         step()
-    times = []
-    for _ in range(a.repeats):
+    # Protocol with bench/engine.ts, which interleaves ecgx and torch steps so
+    # that both sides see the same machine load: 'ready'; then one timed step
+    # per 'step' line on stdin; 'done' ends with the summary. Without --serve,
+    # --repeats steps back to back.
+    def timed():
         t0 = time.perf_counter()
         step()
-        times.append(time.perf_counter() - t0)
-    print(json.dumps(dict(phase=a.phase, times_s=times, median_s=statistics.median(times),
-                          maxrss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                          torch=torch.__version__, threads=torch.get_num_threads(), check_rel_err=check)))
+        return time.perf_counter() - t0
+
+    def summary(times):
+        return dict(phase=a.phase, times_s=times, median_s=statistics.median(times) if times else None,
+                    maxrss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                    torch=torch.__version__, threads=torch.get_num_threads(), check_rel_err=check)
+
+    times = []
+    if a.serve:
+        print(json.dumps(dict(ready=True)), flush=True)
+        for line in sys.stdin:
+            if line.strip() == 'step':
+                times.append(timed())
+                print(json.dumps(dict(t=times[-1])), flush=True)
+            elif line.strip() == 'done':
+                break
+    else:
+        times = [timed() for _ in range(a.repeats)]
+    print(json.dumps(summary(times)), flush=True)
 
 
 if __name__ == '__main__':

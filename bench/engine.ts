@@ -1,0 +1,297 @@
+/**
+ * ecgx engine vs PyTorch CPU on the same model, weights, inputs and threads,
+ * measured in one run.
+ *
+ * Model: ecgx's resnet1d in Ribeiro et al.'s form at 12 x 1000 samples,
+ * filters [64, 128, 196, 256, 320], downsample [4, 5, 5, 2] (1000 -> 250 -> 50
+ * -> 10 -> 5), kernel 17, dropout 0.2, flatten head, 6 multi-label outputs.
+ * bench/engine_torch.py builds a torch mirror of it from the ONNX file
+ * (scripts/torch/resnet1d.py, same padding, weights from the initializers)
+ * and checks that both give the same logits.
+ *
+ * Phases (batch 64, intra-op threads 2 on both sides), each in a fresh process
+ * per side so that peak RSS is per phase; after each side's warm-up, the timed
+ * steps alternate between the sides (ABBA), so both see the same machine load:
+ *   forward    logits, inference mode
+ *   saliency   d sum_b logits[b, 1] / d ecg
+ *   blockgrad  d sum_b logits[b, 1] / d block2 (output of the 2nd residual block)
+ *   train      training mode (BN batch statistics, dropout 0.2): BCE-with-logits
+ *              loss, gradients of every parameter (no optimizer update)
+ *
+ *   npm run build && node --expose-gc dist/bench/engine.js [--batch 64] [--threads 2]
+ *       [--warmup 1] [--repeats 5] [--phases forward,saliency,blockgrad,train]
+ *
+ * Without torch in /usr/bin/python3 it says so and prints the ecgx figures only.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../src/util/rng.js';
+import { readNpy, writeNpy, type NdArray } from '../src/util/npy.js';
+import { loadModel, saveModel, type ModelProto } from '../src/engine/onnx/proto.js';
+import { OnnxSession } from '../src/engine/runtime.js';
+import { gradientGraph, gradientGraphInfo } from '../src/engine/autodiff/gradient.js';
+import { resnet1d } from '../src/models/resnet1d.js';
+import { withBceLoss } from './_loss.js';
+
+const PHASES = ['forward', 'saliency', 'blockgrad', 'train'] as const;
+type Phase = (typeof PHASES)[number];
+const PYTHON = '/usr/bin/python3';
+const TORCH_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../bench/engine_torch.py');
+const CLASS = 1;
+const BLOCK = 2;
+const ARCH = { leads: 12, samples: 1000, filters: [64, 128, 196, 256, 320], downsample: [4, 5, 5, 2], kernel: 17, dropout: 0.2, head: 'flatten' as const, task: 'multilabel' as const, outputs: 6, seed: 1 };
+
+interface Config { batch: number; threads: number; warmup: number; repeats: number; phases: Phase[] }
+interface PhaseResult { phase: Phase; times_s: number[]; median_s: number; maxrss_kb: number; check_rel_err?: number | null }
+
+function parseArgs(argv: string[]): Config & { child?: Phase; dir?: string } {
+  const get = (k: string): string | undefined => {
+    const i = argv.indexOf(`--${k}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const int = (k: string, d: number): number => {
+    const v = get(k);
+    const n = v === undefined ? d : Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${k}: expected a non-negative integer, got ${v}`);
+    return n;
+  };
+  const phases = (get('phases') ?? PHASES.join(',')).split(',') as Phase[];
+  for (const p of phases) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase '${p}' (expected ${PHASES.join(', ')})`);
+  return { batch: int('batch', 64), threads: int('threads', 2), warmup: int('warmup', 1), repeats: Math.max(1, int('repeats', 5)), phases, child: get('child') as Phase | undefined, dir: get('dir') };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Builds one phase of ecgx in this (child) process and returns its step. */
+async function ecgxPhase(phase: Phase, dir: string, cfg: Config): Promise<{ step: () => Promise<unknown>; release: () => Promise<void> }> {
+  const model = loadModel(join(dir, 'model.onnx'));
+  const x = readNpy(join(dir, 'x.npy'));
+  const opts = { batchSize: cfg.batch };
+  let step: () => Promise<unknown>;
+  let session: OnnxSession;
+  if (phase === 'forward') {
+    session = await OnnxSession.create(model, { threads: cfg.threads });
+    step = () => session.run({ ecg: x }, { ...opts, outputs: ['logits'] });
+  } else if (phase === 'saliency' || phase === 'blockgrad') {
+    const wrt = phase === 'saliency' ? 'ecg' : `block${BLOCK}`;
+    const g = gradientGraph(model, { of: 'logits', index: CLASS, wrt: [wrt] });
+    const out = gradientGraphInfo(g)!.gradients[wrt]!;
+    session = await OnnxSession.create(g, { threads: cfg.threads });
+    step = () => session.run({ ecg: x }, { ...opts, outputs: [out] });
+  } else {
+    const y = readNpy(join(dir, 'y.npy'));
+    const lossModel = withBceLoss(model);
+    const params = (model.graph!.initializer ?? []).map((t) => t.name!).filter((n) => !n.endsWith('.ratio') && !n.endsWith('.running_mean') && !n.endsWith('.running_var'));
+    const g = gradientGraph(lossModel.model, { of: lossModel.loss, wrt: params, mode: 'training' });
+    const info = gradientGraphInfo(g)!;
+    session = await OnnxSession.create(g, { threads: cfg.threads });
+    const rng = new Rng(7);
+    const outputs = [lossModel.loss, ...params.map((p) => info.gradients[p]!), ...info.training.batchNorm.flatMap((b) => [b.mean, b.var])];
+    const maskShapes = new Map(info.training.dropout.map((d) => [d.mask, session.inputShapes[d.mask] ?? []]));
+    step = async () => {
+      // Fresh dropout masks every step, as a trainer draws them (their cost counts).
+      const feeds: Record<string, NdArray> = { ecg: x, [lossModel.targets]: y };
+      for (const d of info.training.dropout) feeds[d.mask] = dropoutMask(rng, resolveShape(maskShapes.get(d.mask)!, x, d.mask), d.ratio);
+      return session.run(feeds, { ...opts, outputs });
+    };
+  }
+  return { step, release: () => session.release() };
+}
+
+/** Child process: warm up, then one timed step per 'step' line on stdin (same protocol as engine_torch.py --serve). */
+async function serveEcgx(phase: Phase, dir: string, cfg: Config): Promise<void> {
+  const { step, release } = await ecgxPhase(phase, dir, cfg);
+  for (let i = 0; i < cfg.warmup; i++) await step();
+  const say = (o: object): boolean => process.stdout.write(JSON.stringify(o) + '\n');
+  say({ ready: true });
+  const times: number[] = [];
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === 'done') break;
+    if (line.trim() !== 'step') continue;
+    globalThis.gc?.();
+    const t0 = process.hrtime.bigint();
+    await step();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    say({ t: times.at(-1) });
+  }
+  await release();
+  say({ phase, times_s: times, median_s: median(times), maxrss_kb: process.resourceUsage().maxRSS });
+}
+
+function resolveShape(shape: (number | string)[], x: NdArray, name: string): number[] {
+  return shape.map((d, i) => {
+    if (typeof d === 'number') return d;
+    if (i === 0) return x.shape[0]!;
+    throw new Error(`dropout mask '${name}' has a symbolic dimension '${d}' beyond the batch`);
+  });
+}
+
+/** Inverted-dropout mask: 0 with probability p, else 1 / (1 - p). */
+function dropoutMask(rng: Rng, shape: number[], p: number): NdArray {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < n; i++) data[i] = rng.uniform() < p ? 0 : keep;
+  return { data, shape };
+}
+
+/** A benchmark child speaking the ready / step / done line protocol on stdin/stdout. */
+class Served {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+  constructor(readonly side: string, cmd: string, args: string[]) {
+    this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stderr.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000); });
+    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
+  }
+  /** Next JSON line from the child (non-JSON lines are skipped). */
+  private async next(): Promise<Record<string, unknown>> {
+    for (;;) {
+      const r = await this.lines.next();
+      if (r.done) {
+        const tail = this.stderr.split('\n').filter((l) => l.trim() && !l.includes('W:onnxruntime')).slice(-3).join(' | ');
+        throw new Error(`${this.side} exited early: ${tail}`);
+      }
+      if (!r.value.startsWith('{')) continue;
+      const o = JSON.parse(r.value) as Record<string, unknown>;
+      if (typeof o['error'] === 'string') throw new Error(`${this.side}: ${o['error']}`);
+      return o;
+    }
+  }
+  async ready(): Promise<void> {
+    await this.next();
+  }
+  async step(): Promise<number> {
+    this.proc.stdin.write('step\n');
+    return (await this.next())['t'] as number;
+  }
+  async done(): Promise<PhaseResult> {
+    this.proc.stdin.end('done\n');
+    return (await this.next()) as unknown as PhaseResult;
+  }
+  kill(): void {
+    if (this.proc.exitCode === null) this.proc.kill();
+  }
+}
+
+/**
+ * Times one phase on both sides, interleaved (ABBA order) so that both see the
+ * same machine load; warm-ups run one side at a time.
+ */
+async function runPhase(phase: Phase, dir: string, cfg: Config, withTorch: boolean): Promise<{ ecgx?: PhaseResult; torch?: PhaseResult; notes: string[] }> {
+  const common = ['--threads', String(cfg.threads), '--warmup', String(cfg.warmup), '--repeats', String(cfg.repeats)];
+  const notes: string[] = [];
+  const sides: Served[] = [];
+  const start = async (s: Served): Promise<void> => {
+    try {
+      await s.ready();
+      sides.push(s);
+    } catch (e) {
+      notes.push((e as Error).message);
+      s.kill();
+    }
+  };
+  await start(new Served('ecgx', process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', phase, '--dir', dir, '--batch', String(cfg.batch), ...common]));
+  if (withTorch) {
+    await start(new Served('torch', PYTHON, [TORCH_SCRIPT, '--serve', '--model', join(dir, 'model.onnx'), '--input', join(dir, 'x.npy'), '--targets', join(dir, 'y.npy'),
+      '--phase', phase, '--block', String(BLOCK), '--cls', String(CLASS), '--check', join(dir, 'logits8.npy'), ...common]));
+  }
+  const out: { ecgx?: PhaseResult; torch?: PhaseResult; notes: string[] } = { notes };
+  try {
+    for (let r = 0; r < cfg.repeats; r++) {
+      const order = r % 2 === 0 ? sides : [...sides].reverse();
+      for (const s of order) await s.step();
+    }
+    for (const s of sides) out[s.side as 'ecgx' | 'torch'] = await s.done();
+  } catch (e) {
+    notes.push((e as Error).message);
+  } finally {
+    for (const s of sides) s.kill();
+  }
+  return out;
+}
+
+function torchAvailable(): string | undefined {
+  const r = spawnSync(PYTHON, ['-c', 'import torch, onnx; print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+function prepare(dir: string, cfg: Config): ModelProto {
+  const model = resnet1d(ARCH);
+  saveModel(join(dir, 'model.onnx'), model);
+  const rng = new Rng(2020);
+  const x = new Float32Array(cfg.batch * ARCH.leads * ARCH.samples);
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal(0, 0.5);
+  writeNpy(join(dir, 'x.npy'), { data: x, shape: [cfg.batch, ARCH.leads, ARCH.samples] });
+  const y = new Float32Array(cfg.batch * ARCH.outputs);
+  for (let i = 0; i < y.length; i++) y[i] = rng.uniform() < 0.3 ? 1 : 0;
+  writeNpy(join(dir, 'y.npy'), { data: y, shape: [cfg.batch, ARCH.outputs] });
+  return model;
+}
+
+async function main(): Promise<void> {
+  const cfg = parseArgs(process.argv.slice(2));
+  if (cfg.child) {
+    await serveEcgx(cfg.child, cfg.dir!, cfg);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'ecgx-bench-engine-'));
+  try {
+    const model = prepare(dir, cfg);
+    // Reference logits for the agreement check: ecgx's forward on the first 8 ECGs.
+    const check = await OnnxSession.create(model, { threads: cfg.threads });
+    const x = readNpy(join(dir, 'x.npy'));
+    const first = { data: x.data.subarray(0, 8 * ARCH.leads * ARCH.samples), shape: [8, ARCH.leads, ARCH.samples] };
+    writeNpy(join(dir, 'logits8.npy'), (await check.run({ ecg: first }, { outputs: ['logits'] }))['logits']!);
+    await check.release();
+
+    const torchVersion = torchAvailable();
+    console.log(`ecgx engine bench: resnet1d 12 x ${ARCH.samples}, filters [${ARCH.filters}], downsample [${ARCH.downsample}], kernel ${ARCH.kernel}; batch ${cfg.batch}, ${cfg.threads} threads, warm-up ${cfg.warmup}, median of ${cfg.repeats}`);
+    if (!torchVersion) console.log(`PyTorch: not available (${PYTHON} cannot import torch and onnx; apt-get install python3-torch python3-onnx); ecgx figures only`);
+    else console.log(`PyTorch ${torchVersion} CPU via ${PYTHON} ${TORCH_SCRIPT}`);
+
+    const rows: { phase: Phase; ecgx?: PhaseResult; torch?: PhaseResult; notes: string[] }[] = [];
+    let checkErr: number | undefined;
+    for (const phase of cfg.phases) {
+      const r = await runPhase(phase, dir, cfg, torchVersion !== undefined);
+      if (typeof r.torch?.check_rel_err === 'number') checkErr = Math.max(checkErr ?? 0, r.torch.check_rel_err);
+      rows.push({ phase, ...r });
+    }
+
+    const target: Record<Phase, [number, string]> = { forward: [1.0, '>= 1.0x'], saliency: [0.8, '>= 0.8x'], blockgrad: [0.8, '>= 0.8x'], train: [0.8, 'time <= 1.25x'] };
+    const rate = (r?: PhaseResult): string => (r ? (cfg.batch / r.median_s).toFixed(1) : '-');
+    const mb = (r?: PhaseResult): string => (r ? (r.maxrss_kb / 1024).toFixed(0) : '-');
+    const header = ['phase', 'ecgx ECG/s', 'torch ECG/s', 'ecgx/torch', 'target', 'met', 'ecgx ms', 'torch ms', 'ecgx RSS MB', 'torch RSS MB'];
+    const table = rows.map((r) => {
+      const ratio = r.ecgx && r.torch ? r.torch.median_s / r.ecgx.median_s : undefined;
+      const [goal, label] = target[r.phase];
+      return [r.phase, rate(r.ecgx), rate(r.torch), ratio === undefined ? '-' : `${ratio.toFixed(2)}x`, label,
+        ratio === undefined ? '-' : ratio >= goal ? 'yes' : 'NO',
+        r.ecgx ? (r.ecgx.median_s * 1000).toFixed(0) : '-', r.torch ? (r.torch.median_s * 1000).toFixed(0) : '-', mb(r.ecgx), mb(r.torch)];
+    });
+    const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+    const fmt = (row: string[]): string => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+    console.log(fmt(header));
+    for (const row of table) console.log(fmt(row));
+    console.log('ratio = ecgx throughput / torch throughput (= torch time / ecgx time); train target: ecgx step time <= 1.25x torch, i.e. ratio >= 0.8x');
+    if (checkErr !== undefined) console.log(`same model check: torch mirror vs ecgx logits, relative L2 error ${checkErr.toExponential(2)}`);
+    for (const r of rows) for (const n of r.notes) console.log(`${r.phase}: ${n}`);
+
+    const outDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../bench/results');
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, 'engine.json'), JSON.stringify({ date: new Date().toISOString(), config: cfg, arch: ARCH, node: process.version, torch: torchVersion ?? null, checkErr: checkErr ?? null, rows }, null, 1) + '\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -17,3 +17,4 @@ export * from './data/preprocess/index.js';
 export * from './data/synth/index.js';
 export * from './data/datasets/index.js';
 export * from './engine/autodiff/index.js';
+export * from './delineate/index.js';

@@ -10,3 +10,4 @@ COMMANDS['record'] = () => import('./record.js');
 COMMANDS['model'] = () => import('./model.js');
 COMMANDS['synth'] = () => import('./synth.js');
 COMMANDS['dataset'] = () => import('./dataset.js');
+COMMANDS['delineate'] = () => import('./delineate.js');

@@ -102,10 +102,9 @@ export const DEFAULT_TUNING: Readonly<DelineationTuning> = {
   qrsFloor: 2,
   pCoherence: 0.72,
 };
-let P: DelineationTuning = { ...DEFAULT_TUNING };
 
 export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation {
-  P = { ...DEFAULT_TUNING, ...opts.tuning };
+  const P: DelineationTuning = { ...DEFAULT_TUNING, ...opts.tuning };
   const names = opts.leads ?? ecg.leads;
   const leads: Lead[] = [];
   const nIn = ecg.nSamples;
@@ -135,7 +134,7 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
   const centres = detectQrs(leads, nInt);
   const nL = leads.length;
   // Per beat, per lead: the waves found (index = lead), so fusion groups by beat identity.
-  const qrs: (WaveInterval | null)[][] = centres.map((c) => leads.map((lead) => delineateQrs(lead, c)));
+  const qrs: (WaveInterval | null)[][] = centres.map((c) => leads.map((lead) => delineateQrs(lead, c, P)));
   // The fused QRS of each beat anchors the P and T search windows of every lead.
   const fusedQrs = qrs.map((qs) => fuseBeat(present(qs), 'QRS', { nLeads: nL, minFraction: FUSION_MIN_FRACTION.QRS }));
   const rrs = centres.slice(1).map((c, i) => c - centres[i]!);
@@ -145,14 +144,14 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
     if (!q) return leads.map(() => null);
     const next = fusedQrs[b + 1] ?? null;
     const rrNext = next ? centres[b + 1]! - c : medRR;
-    return leads.map((lead) => delineateT(lead, q, next, rrNext, nInt));
+    return leads.map((lead) => delineateT(lead, q, next, rrNext, nInt, P));
   });
   const atrialOrder = atrialCoherence(leads, fusedQrs);
   const pWaves = centres.map((_, b) => {
     const q = fusedQrs[b];
     if (!q || atrialOrder < P.pCoherence) return leads.map(() => null);
     const prev = fusedQrs[b - 1] ?? null;
-    return leads.map((lead) => delineateP(lead, q, prev, nInt));
+    return leads.map((lead) => delineateP(lead, q, prev, nInt, P));
   });
 
   const toRecord = (w: WaveInterval): WaveInterval => {
@@ -292,7 +291,7 @@ function detectQrs(leads: Lead[], n: number): number[] {
 }
 
 /** QRS of one lead around a detected beat, from the scale-2^2 modulus maxima. */
-function delineateQrs(lead: Lead, centre: number): WaveInterval | null {
+function delineateQrs(lead: Lead, centre: number, P: DelineationTuning): WaveInterval | null {
   const w = lead.w[1]!;
   const n = w.length;
   const lo = Math.max(1, centre - ms(150));
@@ -317,7 +316,7 @@ function delineateQrs(lead: Lead, centre: number): WaveInterval | null {
 }
 
 /** T wave of one lead after a fused QRS, from the scale-2^4 modulus maxima (2^5 when 2^4 shows none). */
-function delineateT(lead: Lead, qrs: WaveInterval, next: WaveInterval | null, rr: number, n: number): WaveInterval | null {
+function delineateT(lead: Lead, qrs: WaveInterval, next: WaveInterval | null, rr: number, n: number, P: DelineationTuning): WaveInterval | null {
   const start = qrs.offset + ms(40);
   let end = qrs.onset + Math.round(ms(620) * Math.sqrt(rr / FS));
   if (next) end = Math.min(end, next.onset - ms(80));
@@ -327,7 +326,7 @@ function delineateT(lead: Lead, qrs: WaveInterval, next: WaveInterval | null, rr
 }
 
 /** P wave of one lead before a fused QRS; absent when the scale-2^4 modulus shows no wave above threshold. */
-function delineateP(lead: Lead, qrs: WaveInterval, prev: WaveInterval | null, n: number): WaveInterval | null {
+function delineateP(lead: Lead, qrs: WaveInterval, prev: WaveInterval | null, n: number, P: DelineationTuning): WaveInterval | null {
   let start = qrs.onset - ms(300);
   if (prev) start = Math.max(start, prev.offset + ms(200));
   const end = qrs.onset - ms(20);

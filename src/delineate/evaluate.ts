@@ -18,6 +18,9 @@
  *   scored like a lead.
  */
 import type { WaveAnnotations, WaveInterval, WaveKind } from '../data/ecg.js';
+import type { EcgDataset } from '../data/datasets/index.js';
+import { DataError } from '../util/errors.js';
+import { ecgDelineate, type DelineationTuning } from './delineate.js';
 import { FUSION_MIN_FRACTION, fuseWaves } from './fuse.js';
 
 export const WAVE_POINTS = ['P_onset', 'P_peak', 'P_offset', 'QRS_onset', 'QRS_peak', 'QRS_offset', 'T_onset', 'T_peak', 'T_offset'] as const;
@@ -186,4 +189,56 @@ export function matchPoints(ref: readonly number[], det: readonly number[], tol:
     pairs.push([i, j]);
   }
   return { pairs };
+}
+
+export interface EvaluateOptions {
+  /** Records to score (ids of `dataset.records()`); default all. */
+  ids?: string[];
+  /** Matching tolerance, ms; default 150. */
+  toleranceMs?: number;
+  /** Thresholds passed to `ecgDelineate`. */
+  tuning?: Partial<DelineationTuning>;
+  /** Called after each record (for a progress bar). */
+  onRecord?: (id: string) => void;
+}
+
+/**
+ * Delineates every record of a dataset that carries wave annotations (LUDB,
+ * a WFDB folder with wave files, a synthetic database) and scores the result
+ * against them. Records without annotations are counted in `skipped`.
+ */
+export async function evaluateDelineation(dataset: EcgDataset, opts: EvaluateOptions = {}): Promise<DelineationEvaluation & { skipped: number }> {
+  const scorer = new DelineationScorer(opts.toleranceMs ?? 150);
+  let skipped = 0;
+  const ids = opts.ids ?? dataset.records().map((r) => r.id);
+  for await (const ecg of dataset.iterate(ids)) {
+    const reference = ecg.waves ? Object.fromEntries(Object.entries(ecg.waves).filter(([k]) => k !== '*')) : {};
+    if (Object.values(reference).every((w) => w.length === 0)) {
+      skipped++;
+    } else {
+      const d = ecgDelineate(ecg, opts.tuning ? { tuning: opts.tuning } : {});
+      scorer.add(reference, d.waves, ecg.fs);
+    }
+    opts.onRecord?.(ecg.meta.recordId);
+  }
+  if (scorer.result().records === 0) throw new DataError(`${dataset.root}: no record has wave annotations to score against (expected e.g. LUDB's per-lead .i ... .v6 files)`);
+  return { ...scorer.result(), skipped };
+}
+
+/** The table as text: one row per point, Se / PPV / mean ± SD for the fused row and all leads pooled. */
+export function formatEvaluation(ev: DelineationEvaluation, opts: { byLead?: boolean } = {}): string {
+  const pct = (x: number): string => (Number.isNaN(x) ? '   -' : (100 * x).toFixed(1).padStart(5));
+  const err = (s: PointScore): string => (Number.isNaN(s.meanErrorMs) ? '-' : `${s.meanErrorMs.toFixed(1).padStart(6)} ± ${s.sdErrorMs.toFixed(1).padStart(4)}`);
+  const lines = [`${ev.records} records, tolerance ${ev.toleranceMs} ms; Se = sensitivity %, PPV = positive predictive value %, error = detected - reference (ms)`];
+  const block = (title: string, row: Record<WavePoint, PointScore>): void => {
+    lines.push('', title, `${'point'.padEnd(11)} ${'Se'.padStart(5)} ${'PPV'.padStart(5)}  ${'error ms'.padStart(13)}  ${'n'.padStart(6)}`);
+    for (const p of WAVE_POINTS) {
+      const s = row[p];
+      lines.push(`${p.padEnd(11)} ${pct(s.se)} ${pct(s.ppv)}  ${err(s).padStart(13)}  ${String(s.tp + s.fn).padStart(6)}`);
+    }
+  };
+  if (ev.byLead['*']) block("fused over leads ('*')", ev.byLead['*']);
+  block('all leads pooled', ev.allLeads);
+  if (opts.byLead) for (const [lead, row] of Object.entries(ev.byLead)) if (lead !== '*') block(`lead ${lead}`, row);
+  return lines.join('\n');
 }

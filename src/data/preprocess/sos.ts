@@ -54,10 +54,8 @@ export function sosfiltfilt64(sos: Sos, x: ArrayLike<number>, padlen?: number): 
   for (let i = 0; i < pad; i++) ext[pad + n + i] = 2 * xl - x[n - 2 - i]!;
 
   const zi = sosfiltZi(sos);
-  filterInPlace(sos, ext, zi, ext[0]!);
-  ext.reverse();
-  filterInPlace(sos, ext, zi, ext[0]!);
-  ext.reverse();
+  filterInPlace(sos, ext, zi, ext[0]!, false);
+  filterInPlace(sos, ext, zi, ext[m - 1]!, true);
   return ext.slice(pad, pad + n);
 }
 
@@ -115,15 +113,21 @@ function defaultPadlen(sos: Sos): number {
   return 3 * (2 * sos.length + 1 - Math.min(trivialB, trivialA));
 }
 
-/** Runs the cascade over `y` in place; `zi` (scaled by `ziScale`) or zero state. */
-function filterInPlace(sos: Sos, y: Float64Array, zi: Float64Array | null, ziScale: number): void {
+/**
+ * Runs the cascade over `y` in place, from the first sample to the last or
+ * (`backward`) from the last to the first; initial state `zi` scaled by
+ * `ziScale`, or zero.
+ */
+function filterInPlace(sos: Sos, y: Float64Array, zi: Float64Array | null, ziScale: number, backward = false): void {
   const n = y.length;
+  const start = backward ? n - 1 : 0;
+  const step = backward ? -1 : 1;
   for (let s = 0; s < sos.length; s++) {
     const [b0, b1, b2, a0, a1, a2] = sos[s]!;
     if (a0 !== 1) throw new RangeError(`sosfilt: section ${s} has a0 = ${a0}, expected 1`);
     let z0 = zi ? zi[2 * s]! * ziScale : 0;
     let z1 = zi ? zi[2 * s + 1]! * ziScale : 0;
-    for (let i = 0; i < n; i++) {
+    for (let k = 0, i = start; k < n; k++, i += step) {
       const xi = y[i]!;
       const yi = b0 * xi + z0;
       z0 = b1 * xi - a1 * yi + z1;

@@ -17,6 +17,19 @@ Options:
   --checksum warn   report checksum mismatches instead of failing (default: fail)
 `;
 
+/**
+ * A lead's checksum for the summary. A multi-segment record has one per
+ * segment: the lead is ok when all are, and expected/actual are null.
+ */
+function leadChecksum(rec: WfdbRecord, i: number): { expected: number | null; actual: number | null; ok: boolean } {
+  if (rec.segments === undefined) {
+    const c = rec.checksums[i]!;
+    return { expected: c.expected ?? null, actual: c.actual, ok: c.ok };
+  }
+  const lead = rec.ecg.leads[i];
+  return { expected: null, actual: null, ok: rec.checksums.every((c) => c.lead !== lead || c.ok) };
+}
+
 function summaryJson(rec: WfdbRecord, withSamples: boolean): Record<string, unknown> {
   const { header, ecg } = rec;
   const out: Record<string, unknown> = {
@@ -31,7 +44,7 @@ function summaryJson(rec: WfdbRecord, withSamples: boolean): Record<string, unkn
       baseline: s.baseline,
       adcZero: s.adcZero,
       format: s.format,
-      checksum: { expected: rec.checksums[i]!.expected ?? null, actual: rec.checksums[i]!.actual, ok: rec.checksums[i]!.ok },
+      checksum: leadChecksum(rec, i),
     })),
     meta: ecg.meta,
   };
@@ -59,6 +72,7 @@ function summaryText(rec: WfdbRecord): string {
     `signals  ${header.nSignals} at ${ecg.fs} Hz, ${ecg.nSamples} samples (${(ecg.nSamples / ecg.fs).toFixed(3)} s)` +
       (header.baseTime !== undefined ? `, starts ${header.baseTime}${header.baseDate !== undefined ? ' ' + header.baseDate : ''}` : ''),
   ];
+  if (rec.segments !== undefined) lines.push(`segments ${header.nSegments} (${rec.segments.length} stored: ${rec.segments.map((r) => r.header.recordName).join(', ')})`);
   if (m.age !== undefined || m.sex !== undefined) lines.push(`patient  ${[m.age !== undefined ? `age ${m.age}` : '', m.sex !== undefined ? `sex ${m.sex}` : ''].filter(Boolean).join(', ')}`);
   if (m.labels && m.labels.length > 0) lines.push(`labels   ${m.labels.join('; ')}`);
   lines.push('', 'lead    format  gain(baseline)/units        min mV    max mV  checksum');
@@ -74,8 +88,8 @@ function summaryText(rec: WfdbRecord): string {
         if (v > hi) hi = v;
       }
     }
-    const c = rec.checksums[i]!;
-    const check = c.expected === undefined ? 'none' : c.ok ? 'ok' : `MISMATCH (header ${c.expected}, data ${c.actual})`;
+    const c = leadChecksum(rec, i);
+    const check = rec.segments !== undefined ? (c.ok ? 'ok (all segments)' : 'MISMATCH (a segment)') : c.expected === null ? 'none' : c.ok ? 'ok' : `MISMATCH (header ${c.expected}, data ${c.actual})`;
     const fmt = `${s.format}${s.samplesPerFrame > 1 ? 'x' + s.samplesPerFrame : ''}`;
     const range = nan === x.length ? '        -         -' : `${lo.toFixed(3).padStart(9)} ${hi.toFixed(3).padStart(9)}`;
     lines.push(`${ecg.leads[i]!.padEnd(7)} ${fmt.padEnd(7)} ${`${s.adcGain}(${s.baseline})/${s.units}`.padEnd(22)} ${range}  ${check}${nan > 0 ? `  (${nan} missing)` : ''}`);

@@ -266,7 +266,7 @@ test('checksum mismatch: a FormatError naming file and lead, or a warning with -
   }
 });
 
-test('bad input: truncated signal file, missing file, unknown format, multi-segment', () => {
+test('bad input: truncated signal file, missing file, unknown format, byte offset past the end', () => {
   let path = rawRecord('r 2 100 10\nr.dat 16\nr.dat 16\n', { 'r.dat': new Uint8Array(39) });
   try {
     assert.throws(() => readRecord(path), (e: unknown) => e instanceof FormatError && e.file === path + '.dat' && /truncated: .*10 frames of 2 samples in format 16 \(40 bytes\), the file has 39 bytes/.test(e.message));
@@ -282,13 +282,6 @@ test('bad input: truncated signal file, missing file, unknown format, multi-segm
   path = rawRecord('r 1 100 10\nr.dat 508\n', { 'r.dat': new Uint8Array(20) });
   try {
     assert.throws(() => readRecord(path), (e: unknown) => e instanceof FormatError && e.file === path + '.hea' && /unknown or unsupported format 508 \(expected one of 0, 8, 16/.test(e.message));
-  } finally {
-    cleanup(path);
-  }
-  path = rawRecord('r/2 1 100 20\ns1 10\ns2 10\n', {});
-  try {
-    assert.throws(() => readRecord(path), (e: unknown) => e instanceof FormatError && e.file === path + '.hea' && /multi-segment record \(2 segments\) is not supported/.test(e.message));
-    assert.equal(readHeader(path).segments!.length, 2);
   } finally {
     cleanup(path);
   }
@@ -308,5 +301,57 @@ test('format 0: a signal without a file is all missing', () => {
     assert.ok(Array.from(rec.ecg.signal.subarray(2)).every(Number.isNaN));
   } finally {
     cleanup(path);
+  }
+});
+
+test('multi-segment, fixed layout: segments concatenate, ~ gaps are NaN, each segment keeps its own gain', () => {
+  const dir = tmp();
+  try {
+    const seg = (name: string, values: number[][], gain: number): void => {
+      const n = values[0]!.length;
+      writeRecord(dir, name, makeEcg({ signal: Float32Array.from(values.flat()), fs: 100, leads: ['I', 'II'], meta: { recordId: name } }), { gain });
+      assert.equal(n, values[1]!.length);
+    };
+    seg('segA', [[0.1, 0.2, 0.3], [1, 2, 3]], 1000);
+    seg('segB', [[-0.5, 0.5], [4, 5]], 100);
+    writeFileSync(join(dir, 'm.hea'), 'm/3 2 100 9\nsegA 3\n~ 4\nsegB 2\n#<age>: 70\n');
+    const rec = readRecord(join(dir, 'm'));
+    assert.equal(rec.ecg.nSamples, 9);
+    assert.deepEqual(rec.ecg.leads, ['I', 'II']);
+    const lead = (l: number): (number | null)[] => Array.from(rec.ecg.signal.subarray(l * 9, (l + 1) * 9), (v) => (Number.isNaN(v) ? null : +v.toFixed(4)));
+    assert.deepEqual(lead(0), [0.1, 0.2, 0.3, null, null, null, null, -0.5, 0.5]);
+    assert.deepEqual(lead(1), [1, 2, 3, null, null, null, null, 4, 5]);
+    assert.equal(rec.segments!.length, 2);
+    assert.deepEqual(rec.checksums.map((c) => `${c.segment}:${c.lead}:${c.ok}`), ['segA:I:true', 'segA:II:true', 'segB:I:true', 'segB:II:true']);
+    assert.equal(rec.ecg.meta.age, 70);
+    assert.equal(rec.header.signals.length, 2);
+    // A wrong sample count on a segment line, or on the record line, names the master header.
+    writeFileSync(join(dir, 'bad.hea'), 'bad/2 2 100 6\nsegA 4\nsegB 2\n');
+    assert.throws(() => readRecord(join(dir, 'bad')), (e: unknown) => e instanceof FormatError && e.file === join(dir, 'bad.hea') && /segment segA has 3 samples, the segment line says 4/.test(e.message));
+    writeFileSync(join(dir, 'bad.hea'), 'bad/2 2 100 6\nsegA 3\nsegB 2\n');
+    assert.throws(() => readRecord(join(dir, 'bad')), (e: unknown) => e instanceof FormatError && /segments hold 5 samples but the record line declares 6/.test(e.message));
+    writeFileSync(join(dir, 'bad.hea'), 'bad/2 2 100 5\nsegA 3\nnope 2\n');
+    assert.throws(() => readRecord(join(dir, 'bad')), (e: unknown) => e instanceof IoError && e.file === join(dir, 'nope.hea'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('multi-segment, variable layout: signals matched by name to the layout segment, absent ones NaN', () => {
+  const dir = tmp();
+  try {
+    writeRecord(dir, 'segA', makeEcg({ signal: Float32Array.from([1, 2, 0.5, 0.25]), fs: 250, leads: ['II', 'V1'], meta: { recordId: 'a' } }));
+    writeRecord(dir, 'segC', makeEcg({ signal: Float32Array.from([7, 8, 9]), fs: 250, leads: ['V1'], meta: { recordId: 'c' } }), { gain: 10 });
+    writeFileSync(join(dir, 'v_layout.hea'), 'v_layout 2 250 0\n~ 0 200 12 0 0 0 0 II\n~ 0 200 12 0 0 0 0 V1\n');
+    writeFileSync(join(dir, 'v.hea'), 'v/3 2 250 5\nv_layout 0\nsegA 2\nsegC 3\n');
+    const rec = readRecord(join(dir, 'v.hea'));
+    assert.deepEqual(rec.ecg.leads, ['II', 'V1']);
+    const vals = Array.from(rec.ecg.signal, (v) => (Number.isNaN(v) ? null : v));
+    assert.deepEqual(vals, [1, 2, null, null, null, 0.5, 0.25, 7, 8, 9]);
+    writeRecord(dir, 'segD', makeEcg({ signal: Float32Array.from([1]), fs: 250, leads: ['V6'], meta: { recordId: 'd' } }));
+    writeFileSync(join(dir, 'w.hea'), 'w/2 2 250 1\nv_layout 0\nsegD 1\n');
+    assert.throws(() => readRecord(join(dir, 'w')), (e: unknown) => e instanceof FormatError && /segment segD has signal 'V6', which the layout \(II, V1\) lacks/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

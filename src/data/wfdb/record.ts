@@ -18,6 +18,8 @@ export interface ChecksumReport {
   actual: number;
   /** True when they agree modulo 2^16, or when there is nothing to compare. */
   ok: boolean;
+  /** Segment record name, for the segments of a multi-segment record. */
+  segment?: string;
 }
 
 /** A record read from disk: its header, the ECG in mV, and checksum results. */
@@ -30,8 +32,10 @@ export interface WfdbRecord {
    */
   ecg: Ecg;
   checksums: ChecksumReport[];
-  /** Digital samples per signal in header order (samplesPerFrame x nSamples each), as stored. */
+  /** Digital samples per signal in header order (samplesPerFrame x nSamples each), as stored. Empty for multi-segment records. */
   digital: Int32Array[];
+  /** The stored segments of a multi-segment record, in order (null '~' segments left out). */
+  segments?: WfdbRecord[];
 }
 
 export interface ReadRecordOptions {
@@ -193,9 +197,7 @@ export function readRecord(path: string, opts: ReadRecordOptions = {}): WfdbReco
   const base = recordBase(path);
   const headerFile = base + '.hea';
   const header = readHeader(base);
-  if (header.nSegments !== undefined) {
-    throw new FormatError(headerFile, `multi-segment record (${header.nSegments} segments) is not supported (expected a single-segment record)`, { field: 'number of segments' });
-  }
+  if (header.nSegments !== undefined) return readMultiSegment(base, header, opts);
   if (header.nSignals === 0) throw new FormatError(headerFile, 'record has no signals (expected at least one signal line)', { field: 'number of signals' });
   const dir = dirname(base);
   let nSamples = header.nSamples;
@@ -240,6 +242,63 @@ export function readRecord(path: string, opts: ReadRecordOptions = {}): WfdbReco
   const ecg = makeEcg({ signal, fs, leads, meta });
   if (ecg.nSamples !== nOut) throw new Error('readRecord: internal length mismatch');
   return { header, ecg, checksums, digital };
+}
+
+/**
+ * A multi-segment record: its segments are single-segment records in the same
+ * folder, concatenated in time; '~' segments are gaps (NaN). With a layout
+ * segment first (0 samples, PhysioNet's variable layout), its signals are the
+ * record's and each segment's signals are matched to them by name, missing
+ * ones NaN; otherwise (fixed layout) every segment has the first one's
+ * signals. Each segment converts to mV with its own gains. The returned
+ * header's `signals` are the layout's.
+ */
+function readMultiSegment(base: string, header: WfdbHeader, opts: ReadRecordOptions): WfdbRecord {
+  const headerFile = base + '.hea';
+  const dir = dirname(base);
+  const segs = header.segments ?? [];
+  const fail = (what: string, field = 'segment'): never => {
+    throw new FormatError(headerFile, what, { field });
+  };
+  const isLayout = segs.length > 0 && segs[0]!.recordName !== '~' && segs[0]!.nSamples === 0;
+  const parts = isLayout ? segs.slice(1) : segs;
+  const firstStored = parts.find((p) => p.recordName !== '~');
+  if (firstStored === undefined) fail('every segment is a gap (~); expected at least one stored segment');
+  const layout = readHeader(join(dir, (isLayout ? segs[0]! : firstStored!).recordName));
+  if (layout.nSegments !== undefined) fail(`segment ${layout.recordName} is itself multi-segment (expected single-segment segments)`);
+  const leads = layout.signals.map((s, i) => canonicalLead(s.description !== '' ? s.description : `signal ${i}`));
+  if (header.nSignals !== leads.length) fail(`the record line declares ${header.nSignals} signal(s) but the layout segment ${layout.recordName} has ${leads.length}`, 'number of signals');
+  const total = parts.reduce((a, p) => a + p.nSamples, 0);
+  if (header.nSamples !== 0 && header.nSamples !== total) fail(`the segments hold ${total} samples but the record line declares ${header.nSamples}`, 'number of samples');
+  if (total * leads.length > 2 ** 31 - 1) fail(`${total} samples x ${leads.length} signals is more than ecgx reads at once`, 'number of samples');
+
+  const signal = new Float32Array(leads.length * total).fill(NaN);
+  const segments: WfdbRecord[] = [];
+  const checksums: ChecksumReport[] = [];
+  let fs: number | undefined;
+  let at = 0;
+  for (const part of parts) {
+    if (part.recordName !== '~') {
+      const rec = readRecord(join(dir, part.recordName), opts);
+      if (rec.header.nSegments !== undefined) fail(`segment ${part.recordName} is itself multi-segment (expected single-segment segments)`);
+      if (rec.ecg.nSamples !== part.nSamples) fail(`segment ${part.recordName} has ${rec.ecg.nSamples} samples, the segment line says ${part.nSamples}`);
+      if (fs === undefined) fs = rec.ecg.fs;
+      else if (rec.ecg.fs !== fs) fail(`segment ${part.recordName} is sampled at ${rec.ecg.fs} Hz, the first segment at ${fs} Hz (expected one rate)`);
+      const used = new Array<boolean>(leads.length).fill(false);
+      rec.ecg.leads.forEach((lead, i) => {
+        const j = leads.findIndex((l, k) => l === lead && !used[k]);
+        if (j < 0) fail(`segment ${part.recordName} has signal '${lead}', which the layout (${leads.join(', ')}) lacks`);
+        used[j] = true;
+        signal.set(rec.ecg.signal.subarray(i * part.nSamples, (i + 1) * part.nSamples), j * total + at);
+      });
+      for (const c of rec.checksums) checksums.push({ ...c, segment: part.recordName });
+      segments.push(rec);
+    }
+    at += part.nSamples;
+  }
+  const meta = commentsToMeta(header.comments.length > 0 ? header.comments : layout.comments, header.recordName, headerFile);
+  const ecg = makeEcg({ signal, fs: fs ?? header.fs, leads, meta });
+  return { header: { ...header, nSamples: total, signals: layout.signals }, ecg, checksums, digital: [], segments };
 }
 
 /** Frames in a record whose header leaves the sample count unknown: what the first signal file holds. */

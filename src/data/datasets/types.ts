@@ -32,7 +32,10 @@ export interface EcgDataset {
    * only those records, still in file order (use `load` for another order).
    */
   iterate(ids?: string[]): AsyncIterable<Ecg>;
-  /** Named label sets, e.g. `{ superclass: ['NORM', 'MI', 'STTC', 'CD', 'HYP'] }`; every name appears in some `meta.labels`. */
+  /**
+   * The label names the dataset defines, by set, e.g. `{ superclass: ['NORM', 'MI', 'STTC', 'CD', 'HYP'], ... }`.
+   * These are the names `meta.labels` uses; a name may have no record in a given folder.
+   */
   labelSets(): Record<string, string[]>;
   /** Distinct fold ids, ascending, if the dataset defines folds. */
   folds(): number[] | undefined;

@@ -10,7 +10,7 @@
  * propagated (Shape -> Gather -> Unsqueeze -> Concat -> Reshape, as PyTorch
  * exports `x.view(x.size(0), -1)`), so that such reshapes keep static shapes.
  */
-import { DType, getAttr, getIntAttr, getIntsAttr, tensorDims, tensorInts, valueInfoDims, type GraphProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
+import { DType, getAttr, getIntAttr, getIntsAttr, tensorDims, tensorFloat32, tensorInts, valueInfoDims, type GraphProto, type NodeProto, type TensorProto } from '../onnx/proto.js';
 
 export type Dim = number | string;
 export type Shape = Dim[];
@@ -19,6 +19,8 @@ export class ShapeInfo {
   readonly shapes = new Map<string, Shape>();
   /** Values of small int64/int32 tensors (flattened), possibly symbolic. */
   readonly values = new Map<string, Dim[]>();
+  /** Values of scalar float constants (e.g. a Dropout ratio). */
+  readonly scalars = new Map<string, number>();
   /** Element type of each tensor when known (ONNX DataType code). */
   readonly types = new Map<string, number>();
   private fresh = 0;
@@ -57,7 +59,9 @@ export class ShapeInfo {
   addInitializer(t: TensorProto): void {
     const dims = tensorDims(t);
     this.set(t.name ?? '', dims, t.dataType ?? DType.FLOAT);
-    if ((t.dataType === DType.INT64 || t.dataType === DType.INT32) && dims.reduce((a, b) => a * b, 1) <= 64) this.values.set(t.name ?? '', tensorInts(t));
+    const n = dims.reduce((a, b) => a * b, 1);
+    if ((t.dataType === DType.INT64 || t.dataType === DType.INT32) && n <= 64) this.values.set(t.name ?? '', tensorInts(t));
+    if ((t.dataType === DType.FLOAT || t.dataType === DType.DOUBLE) && n === 1) this.scalars.set(t.name ?? '', tensorFloat32(t)[0]!);
   }
 
   /** Infers shapes for a whole graph: inputs, initializers, value_info, then nodes in order. */

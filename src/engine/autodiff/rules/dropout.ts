@@ -14,12 +14,13 @@ export const DROPOUT_RULE: Rule = {
     const [x, ratioIn] = node.input ?? [];
     const [y, maskOut] = node.output ?? [];
     if (c.mode !== 'training') {
-      // Inference: pass x through (a training_mode input, if any, is ignored).
+      // Inference: the node is the identity unless a training_mode input says otherwise; then force the identity.
+      if (!node.input?.[2]) return e.push(node);
       e.add('Identity', [x!], {}, { outputs: [y!] });
       if (maskOut) e.add('ConstantOfShape', [e.shapeOf(x!)], { value: { name: '', dims: [1], dataType: DType.BOOL, rawData: new Uint8Array([1]) } }, { outputs: [maskOut] });
       return;
     }
-    const ratio = ratioIn ? (c.info.values.get(ratioIn)?.[0] as number | undefined) ?? 0.5 : getFloatAttr(node, 'ratio', 0.5);
+    const ratio = ratioIn ? c.info.scalars.get(ratioIn) ?? 0.5 : getFloatAttr(node, 'ratio', 0.5);
     const mask = e.fresh(`dropout_mask_${sanitizeName(y!)}`);
     c.info.set(mask, c.info.shape(x!) ? [...c.info.shape(x!)!] : undefined, DType.FLOAT);
     e.add('Mul', [x!, mask], {}, { outputs: [y!] });

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSamples, encodeSamples, makeEcg, readAnnotations, readHeader, readRecord, STANDARD_LEADS, writeRecord } from '../src/index.js';
+import { wfdbFormats, makeEcg, readAnnotations, readHeader, readRecord, STANDARD_LEADS, writeRecord } from '../src/index.js';
 import { LUDB_DIR } from '../test/data-paths.js';
 
 const LUDB = join(LUDB_DIR, 'data');
@@ -66,8 +66,8 @@ for (let i = 0; i < SYN_SAMPLES; i++) {
 const out = new Int32Array(SYN_SAMPLES);
 const decodeMBs: Record<number, { wall: number; cpu: number }> = {};
 for (const format of [16, 212] as const) {
-  const bytes = encodeSamples(format, digital);
-  const t = best(() => decodeSamples(format, bytes, SYN_SAMPLES, out), 3);
+  const bytes = wfdbFormats.encodeSamples(format, digital);
+  const t = best(() => wfdbFormats.decodeSamples(format, bytes, SYN_SAMPLES, out), 3);
   decodeMBs[format] = { wall: bytes.length / 1e6 / t.wall, cpu: bytes.length / 1e6 / t.cpu };
 }
 

@@ -1,8 +1,9 @@
 // WFDB (PhysioNet) records: headers, signal formats, annotations; read and write.
 export { parseHeader, readHeader, formatHeader, recordBase, defaultAdcResolution, type WfdbHeader, type WfdbSignalSpec, type WfdbSegmentSpec } from './header.js';
-export { READ_FORMATS, WRITE_FORMATS, type WriteFormat, invalidValue, digitalRange, bytesForSamples, samplesInBytes, decodeSamples, encodeSamples } from './formats.js';
+// Byte-level codecs, namespaced: their names (decodeSamples, invalidValue, ...) only make sense for WFDB.
+export * as wfdbFormats from './formats.js';
 export { commentsToMeta, metaToComments } from './metadata.js';
-export { readRecord, writeRecord, wfdbChecksum, unitScaleToMv, recordName, type ReadRecordOptions, type WriteRecordOptions, type ChecksumReport, type WfdbRecord } from './record.js';
+export { readRecord, writeRecord, wfdbChecksum, unitScaleToMv, type ReadRecordOptions, type WriteRecordOptions, type ChecksumReport, type WfdbRecord } from './record.js';
 export {
   readAnnotations,
   writeAnnotations,

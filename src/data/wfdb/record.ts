@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { makeEcg, type Ecg } from '../ecg.js';
 import { canonicalLead } from '../leads.js';
 import { FormatError, IoError } from '../../util/errors.js';
@@ -425,9 +425,4 @@ export function writeRecord(dir: string, name: string, ecg: Ecg, opts: WriteReco
   writeFileAtomic(join(dir, datName), encodeSamples(format, stream));
   writeFileAtomic(join(dir, `${name}.hea`), formatHeader(header));
   return header;
-}
-
-/** The record name of a path ('dir/100.hea' -> '100'). */
-export function recordName(path: string): string {
-  return basename(recordBase(path));
 }

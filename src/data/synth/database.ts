@@ -10,7 +10,7 @@
  * Folds (meta.extra.strat_fold, 1-10) are assigned per patient, stratified by
  * superclass set within each block, so a patient's ECGs share one fold.
  */
-import type { Ecg } from '../ecg.js';
+import type { Ecg, Sex } from '../ecg.js';
 import { OptionError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { resolveCohort, type CohortSpec } from './cohorts.js';
@@ -44,7 +44,7 @@ const VISITS: readonly (readonly [number, number])[] = [[1, 0.88], [2, 0.09], [3
 interface BlockPlan {
   /** For each slot of the block: patient index within the block and visit number. */
   slots: { patient: number; visit: number }[];
-  patients: { classes: Superclass[]; fold: number; ageOffsets: number[] }[];
+  patients: { classes: Superclass[]; age: number; sex: Sex; fold: number; ageOffsets: number[] }[];
 }
 
 function planBlock(seed: number, block: number, cohort: CohortSpec): BlockPlan {
@@ -67,7 +67,10 @@ function planBlock(seed: number, block: number, cohort: CohortSpec): BlockPlan {
     const prng = new Rng(mixSeed(seed, block, p, 0xc1a55));
     const ageOffsets = [0];
     for (let v = 1; v < m; v++) ageOffsets.push(ageOffsets[v - 1]! + prng.range(0, 3));
-    return { classes: drawSuperclasses(prng, cohort.prevalence), fold: 0, ageOffsets, key: rng.uniform() };
+    const sex: Sex = prng.uniform() < cohort.maleFraction ? 'M' : 'F';
+    const age = Math.round(Math.min(95, Math.max(18, prng.normal(cohort.ageMean, cohort.ageSd))));
+    const classes = drawSuperclasses(prng, cohort.prevalence, (age - cohort.ageMean) / cohort.ageSd);
+    return { classes, age, sex, fold: 0, ageOffsets, key: rng.uniform() };
   });
   // Stratified folds: order the block's patients by label set (ties at random) and deal folds
   // round-robin from a random start, so every label set spreads evenly over the ten folds.
@@ -77,7 +80,7 @@ function planBlock(seed: number, block: number, cohort: CohortSpec): BlockPlan {
   });
   const offset = rng.int(10);
   order.forEach((p, rank) => (patients[p]!.fold = ((offset + rank) % 10) + 1));
-  return { slots, patients: patients.map(({ classes, fold, ageOffsets }) => ({ classes, fold, ageOffsets })) };
+  return { slots, patients: patients.map(({ key: _key, ...p }) => p) };
 }
 
 function stratumKey(classes: readonly Superclass[]): string {
@@ -125,7 +128,7 @@ function recordFromPlan(opts: SynthDatabaseOptions, fs: number, cohort: CohortSp
   const block = Math.floor(index / BLOCK_SIZE);
   const slot = plan.slots[index % BLOCK_SIZE]!;
   const pp = plan.patients[slot.patient]!;
-  const patient = synthesizePatient({ seed: mixSeed(opts.seed, block, slot.patient, 0x9a7), id: String(block * BLOCK_SIZE + slot.patient + 1), classes: pp.classes, cohort });
+  const patient = synthesizePatient({ seed: mixSeed(opts.seed, block, slot.patient, 0x9a7), id: String(block * BLOCK_SIZE + slot.patient + 1), classes: pp.classes, age: pp.age, sex: pp.sex, cohort });
   const age = Math.min(95, patient.age + pp.ageOffsets[slot.visit]!);
   const ecg = synthesizeEcg({ fs, durationS: opts.durationS ?? 10, seed: mixSeed(opts.seed, index, 0xec6), patient, age, cohort, recordId: String(index + 1) });
   ecg.meta.extra = { ...ecg.meta.extra, strat_fold: pp.fold };

@@ -5,8 +5,8 @@
  *
  * Age and sex effects follow the normal-ECG literature (e.g. Rijnbeek et al.
  * 2014; Macfarlane's Glasgow normal limits): the frontal QRS axis turns left
- * (~0.45 deg/year), QRS and T voltages fall (~0.5%/year), PR (~0.6 ms/year)
- * and QTc (~0.4 ms/year) lengthen and heart-rate variability falls with age;
+ * (~0.6 deg/year), QRS and T voltages fall (~0.6%/year), P widens, PR
+ * (~0.6 ms/year) and QTc (~0.5 ms/year) lengthen and heart-rate variability falls with age;
  * women have lower QRS voltage, slightly narrower QRS, longer QTc and faster
  * rates. Each effect has individual scatter around it.
  */
@@ -89,15 +89,15 @@ export function buildBeatModel(tr: Traits, cond: Conditions, age: number, sex: S
   const a = age - 20;
   const female = sex === 'F';
   const j = (sd: number): number => (visit ? visit.normal(0, sd) : 0);
-  const ampQrs = Math.exp(0.16 * tr.qrsAmp + j(0.04)) * (1 - 0.0045 * a) * (female ? 0.84 : 1);
-  const ampT = Math.exp(0.2 * tr.tAmp + j(0.05)) * (1 - 0.004 * a) * (female ? 0.85 : 1);
+  const ampQrs = Math.exp(0.12 * tr.qrsAmp + j(0.04)) * (1 - 0.006 * a) * (female ? 0.84 : 1);
+  const ampT = Math.exp(0.15 * tr.tAmp + j(0.05)) * (1 - 0.006 * a) * (female ? 0.85 : 1);
   const ampP = Math.exp(0.2 * tr.pAmp + j(0.05)) * (1 + 0.002 * a);
-  let axis = 62 - 0.45 * a + 16 * tr.axis + j(3);
+  let axis = 66 - 0.6 * a + 12 * tr.axis + j(3);
   const horiz = 9 * tr.horizontal + j(3);
   let w = Math.min(1.15, Math.max(0.86, 1 + 0.045 * tr.qrsWidth + 0.0006 * a - (female ? 0.04 : 0)));
-  let pr = Math.min(0.192, Math.max(0.118, 0.142 + 0.0006 * a + 0.014 * tr.pr + j(0.003)));
-  const qtc = 0.395 + 0.0004 * a + (female ? 0.014 : 0) + 0.013 * tr.qtc;
-  const hrBpm = 69 + 7 * tr.hr + (female ? 3 : 0) - 0.03 * a;
+  let pr = Math.min(0.192, Math.max(0.118, 0.136 + 0.0006 * a + 0.012 * tr.pr + j(0.003)));
+  const qtc = 0.39 + 0.0005 * a + (female ? 0.014 : 0) + 0.013 * tr.qtc;
+  const hrBpm = 70 + 7 * tr.hr + (female ? 3 : 0) - 0.05 * a;
   const sdnnS = 0.055 * Math.exp(-0.013 * a + 0.25 * tr.hrv);
   const lfHf = 1.2 + 0.02 * a;
 
@@ -134,7 +134,7 @@ export function buildBeatModel(tr: Traits, cond: Conditions, age: number, sex: S
     const full = cd.has('CRBBB');
     const dir: Vec3 = unit([-0.55, -0.05, -0.7]);
     const amp = ampQrs * (full ? 0.55 + 0.25 * sevCd : 0.45 + 0.15 * sevCd);
-    qrs.push({ wave: 'QRS', t: full ? 0.055 : 0.045, sigma: full ? 0.017 : 0.013, vec: scale(dir, amp) });
+    qrs.push({ wave: 'QRS', t: full ? 0.055 : 0.047, sigma: full ? 0.017 : 0.014, vec: scale(dir, amp) });
     if (full) tVec = add(tVec, scale(dir, -0.12 * ampT));
   }
 
@@ -190,7 +190,7 @@ export function buildBeatModel(tr: Traits, cond: Conditions, age: number, sex: S
 
   // Atria: right atrium first (inferior-anterior), then left (leftward-posterior); LAE widens and delays the left part.
   const lae = cond.hyp?.lae ?? false;
-  const sP = lae ? 0.019 : 0.0155;
+  const sP = (lae ? 0.019 : 0.0155) * (1 + 0.003 * a); // P widens with age (atrial fibrosis)
   const split = lae ? 0.022 : 0.013;
   const pOn = qrsStart(qrs) - pr;
   const pMid = pOn + split + 2.45 * sP;

@@ -61,9 +61,17 @@ function abnormalDrawProbabilities(prev: Record<Superclass, number>): number[] {
   return q;
 }
 
-/** Draws a multi-label superclass set with the cohort's prevalences. */
-export function drawSuperclasses(rng: Rng, prevalence: Record<Superclass, number>): Superclass[] {
-  if (rng.uniform() < prevalence.NORM) return ['NORM'];
+/** Log-odds of an abnormal ECG per standard deviation of age above the cohort mean (PTB-XL: NORM ~52 y, MI ~67 y). */
+export const AGE_LOGIT_PER_SD = 0.9;
+
+/**
+ * Draws a multi-label superclass set with the cohort's prevalences. `ageZ`
+ * (age in cohort standard deviations from its mean) makes older people less
+ * often normal; over a cohort's age distribution the marginals stay close.
+ */
+export function drawSuperclasses(rng: Rng, prevalence: Record<Superclass, number>, ageZ = 0): Superclass[] {
+  const logit = Math.log(prevalence.NORM / (1 - prevalence.NORM)) - AGE_LOGIT_PER_SD * ageZ;
+  if (rng.uniform() < 1 / (1 + Math.exp(-logit))) return ['NORM'];
   const q = abnormalDrawProbabilities(prevalence);
   for (;;) {
     const got = SUPERCLASSES.slice(1).filter((_, i) => rng.uniform() < q[i]!);
@@ -96,7 +104,7 @@ export function renderModelBeats(model: BeatModel, fs = 250): ReturnType<typeof 
 }
 
 const MAX_ATTEMPTS = 30;
-/** Normal hearts keep Sokolow-Lyon below this (mV), LVH hearts get 3.8-5.3 mV. */
+/** Normal hearts keep Sokolow-Lyon below this (mV), LVH hearts get 3.9-5.3 mV. */
 const NORMAL_SL_CAP = 3.2;
 const NORMAL_MARGIN = { axisDeg: -22, qrsMs: 104, prMs: 195 };
 
@@ -115,7 +123,7 @@ export function synthesizePatient(opts: PatientOptions): SynthPatient {
   const sex: Sex = opts.sex ?? (rng.uniform() < cohort.maleFraction ? 'M' : 'F');
   const age = opts.age ?? Math.round(Math.min(95, Math.max(18, rng.normal(cohort.ageMean, cohort.ageSd))));
   if (!(age >= 18 && age <= 95)) throw new OptionError('age', `expected 18..95 years, got ${age}`);
-  let classes = opts.classes ? [...new Set(opts.classes)] : drawSuperclasses(rng, cohort.prevalence);
+  let classes = opts.classes ? [...new Set(opts.classes)] : drawSuperclasses(rng, cohort.prevalence, (age - cohort.ageMean) / cohort.ageSd);
   for (const c of classes) if (!SUPERCLASSES.includes(c)) throw new OptionError('classes', `unknown superclass '${c}' (expected ${SUPERCLASSES.join('|')})`);
   if (classes.length === 0) classes = ['NORM'];
   if (classes.includes('NORM') && classes.length > 1) throw new OptionError('classes', `NORM excludes the other classes, got ${classes.join(',')}`);
@@ -128,7 +136,7 @@ export function synthesizePatient(opts: PatientOptions): SynthPatient {
     let model = buildBeatModel(traits, conditions, age, sex);
     const sl = measureEcg(renderModelBeats(model)).sokolowLyonMv;
     let qrsScale = 1;
-    if (conditions.hyp) qrsScale = (3.8 + 1.5 * conditions.hyp.severity) / sl;
+    if (conditions.hyp) qrsScale = (3.9 + 1.4 * conditions.hyp.severity) / sl;
     else if (sl > NORMAL_SL_CAP) qrsScale = rng.range(2.4, NORMAL_SL_CAP) / sl;
     model = scaleQrs(model, qrsScale);
     const f = measureEcg(renderModelBeats(model));

@@ -17,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 const SUBCOMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   info: async () => ({ default: info }),
   run: async () => ({ default: run }),
+  grad: () => import('./model-grad.js'),
 };
 
 const usage = `Usage: ecgx model <subcommand> ...
@@ -25,12 +26,14 @@ Subcommands:
   info MODEL.onnx [--json]     inputs, outputs, layers, parameters, explainable tensors
   run MODEL.onnx --input X.npy --out DIR [--outputs A,B] [--batch-size N] [--threads N]
                                run the model, one .npy per requested tensor
+  grad MODEL.onnx --input X.npy --of OUTPUT[:INDEX] --wrt input|TENSOR[,TENSOR] --out DIR
+                               gradients (input, activations, parameters), one .npy per tensor
 
 'ecgx model <subcommand> --help' for details.
 `;
 
 const command: Command = {
-  summary: 'inspect and run ONNX models (info, run)',
+  summary: 'inspect and run ONNX models, and take their gradients (info, run, grad)',
   usage,
   async run(argv) {
     const [sub, ...rest] = argv;

@@ -140,3 +140,27 @@ test('pathological inputs: long tokens and comments parse in linear time; absurd
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('fuzz: multi-segment headers naming real, missing, gap and self segments', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecgx-fuzz-'));
+  try {
+    writeFileSync(join(dir, 'segA.hea'), 'segA 2 100 3\nsegA.dat 16 100 16 0 1 6 0 I\nsegA.dat 16 100 16 0 1 6 0 II\n');
+    writeFileSync(join(dir, 'segA.dat'), Uint8Array.from([1, 0, 1, 0, 2, 0, 2, 0, 3, 0, 3, 0]));
+    writeFileSync(join(dir, 'segB.hea'), 'segB 1 100 2\nsegB.dat 212 100 12 0 5 9 0 V1\n');
+    writeFileSync(join(dir, 'segB.dat'), Uint8Array.from([5, 0x40, 0]));
+    writeFileSync(join(dir, 'lay.hea'), 'lay 3 100 0\n~ 0 100 12 0 0 0 0 I\n~ 0 100 12 0 0 0 0 II\n~ 0 100 12 0 0 0 0 V1\n');
+    const part = fc.record({ name: fc.constantFrom('segA', 'segB', '~', 'm', 'nope', 'lay'), n: fc.integer({ min: 0, max: 4 }) });
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 5 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 12 }), (parts, nsig, n) => {
+        writeFileSync(join(dir, 'm.hea'), [`m/${parts.length} ${nsig} 100 ${n}`, ...parts.map((p) => `${p.name} ${p.n}`)].join('\n'));
+        onlyTypedErrors(() => {
+          const rec = readRecord(join(dir, 'm'));
+          assert.equal(rec.ecg.signal.length, rec.ecg.leads.length * rec.ecg.nSamples);
+        });
+      }),
+      { numRuns: RUNS, seed: 8 },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -261,6 +261,8 @@ export function readHeader(path: string): WfdbHeader {
   } catch (e) {
     throw new IoError(file, ioReason(e, 'a WFDB header'));
   }
+  // Editors on Windows may prepend a UTF-8 byte-order mark (read as latin1 here).
+  if (text.startsWith('\u00ef\u00bb\u00bf')) text = text.slice(3);
   return parseHeader(text, file);
 }
 

@@ -233,8 +233,8 @@ test('skew: a skewed signal is read from later frames; frames past the end are m
   }
 });
 
-test('an unknown sample count is taken from the signal file size', () => {
-  const path = rawRecord('r 2 100\nr.dat 212\nr.dat 212\n', { 'r.dat': encodeSamples(212, Int32Array.from([1, 2, 3, 4, 5, 6])) });
+test('an unknown sample count is taken from the signal file size (header with a UTF-8 BOM and CRLF lines)', () => {
+  const path = rawRecord('\ufeffr 2 100\r\nr.dat 212\r\nr.dat 212\r\n', { 'r.dat': encodeSamples(212, Int32Array.from([1, 2, 3, 4, 5, 6])) });
   try {
     const rec = readRecord(path);
     assert.equal(rec.ecg.nSamples, 3);

@@ -198,6 +198,11 @@ export function readRecord(path: string, opts: ReadRecordOptions = {}): WfdbReco
   const headerFile = base + '.hea';
   const header = readHeader(base);
   if (header.nSegments !== undefined) return readMultiSegment(base, header, opts);
+  return readSingleSegment(base, header, opts);
+}
+
+function readSingleSegment(base: string, header: WfdbHeader, opts: ReadRecordOptions): WfdbRecord {
+  const headerFile = base + '.hea';
   if (header.nSignals === 0) throw new FormatError(headerFile, 'record has no signals (expected at least one signal line)', { field: 'number of signals' });
   const dir = dirname(base);
   let nSamples = header.nSamples;
@@ -279,8 +284,11 @@ function readMultiSegment(base: string, header: WfdbHeader, opts: ReadRecordOpti
   let at = 0;
   for (const part of parts) {
     if (part.recordName !== '~') {
-      const rec = readRecord(join(dir, part.recordName), opts);
-      if (rec.header.nSegments !== undefined) fail(`segment ${part.recordName} is itself multi-segment (expected single-segment segments)`);
+      const segBase = join(dir, part.recordName);
+      const segHeader = readHeader(segBase);
+      // Checked before reading: a segment naming its own record must not recurse.
+      if (segHeader.nSegments !== undefined) fail(`segment ${part.recordName} is itself multi-segment (expected single-segment segments)`);
+      const rec = readSingleSegment(segBase, segHeader, opts);
       if (rec.ecg.nSamples !== part.nSamples) fail(`segment ${part.recordName} has ${rec.ecg.nSamples} samples, the segment line says ${part.nSamples}`);
       if (fs === undefined) fs = rec.ecg.fs;
       else if (rec.ecg.fs !== fs) fail(`segment ${part.recordName} is sampled at ${rec.ecg.fs} Hz, the first segment at ${fs} Hz (expected one rate)`);

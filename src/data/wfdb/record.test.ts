@@ -8,7 +8,7 @@ import { readHeader } from './header.js';
 import { encodeSamples } from './formats.js';
 import { makeEcg } from '../ecg.js';
 import { STANDARD_LEADS } from '../leads.js';
-import { FormatError, IoError } from '../../util/errors.js';
+import { FormatError, IoError, OptionError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { LUDB_DIR } from '../../../test/data-paths.js';
 
@@ -121,12 +121,16 @@ test('writeRecord -> readRecord round trip (formats 16 and 212): same digital va
   }
 });
 
-test('writeRecord clips to the format range and rounds to ADC units', () => {
+test('writeRecord clips to the format range and rounds to ADC units; bad options are OptionErrors', () => {
   const dir = tmp();
   try {
     const ecg = makeEcg({ signal: Float32Array.from([0.0004, 0.0006, 100, -100]), fs: 100, leads: ['II'], meta: { recordId: 'c' } });
     writeRecord(dir, 'c', ecg, { format: 212, gain: 1000 });
     assert.deepEqual(Array.from(readRecord(join(dir, 'c')).digital[0]!), [0, 1, 2047, -2047]);
+    assert.throws(() => writeRecord(dir, 'bad name', ecg), (e: unknown) => e instanceof OptionError && e.option === 'record name');
+    assert.throws(() => writeRecord(dir, 'g', ecg, { gain: 0 }), (e: unknown) => e instanceof OptionError && e.option === 'gain');
+    assert.throws(() => writeRecord(dir, 'f', ecg, { format: 80 as 16 }), (e: unknown) => e instanceof OptionError && e.option === 'format');
+    assert.deepEqual(readdirSync(dir).sort(), ['c.dat', 'c.hea']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

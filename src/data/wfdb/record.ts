@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { makeEcg, type Ecg } from '../ecg.js';
 import { canonicalLead } from '../leads.js';
-import { FormatError, IoError } from '../../util/errors.js';
+import { FormatError, IoError, OptionError } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { formatHeader, ioReason, readHeader, recordBase, type WfdbHeader, type WfdbSignalSpec } from './header.js';
 import { bytesForSamples, decodeSamples, digitalRange, encodeSamples, invalidValue, isReadFormat, READ_FORMATS, samplesInBytes } from './formats.js';
@@ -383,9 +383,9 @@ export interface WriteRecordOptions {
 export function writeRecord(dir: string, name: string, ecg: Ecg, opts: WriteRecordOptions = {}): WfdbHeader {
   const format = opts.format ?? 16;
   const gain = opts.gain ?? 1000;
-  if (format !== 16 && format !== 212) throw new RangeError(`writeRecord: format must be 16 or 212, got ${String(format)}`);
-  if (!(gain > 0) || !Number.isFinite(gain)) throw new RangeError(`writeRecord: gain must be a positive number of adu/mV, got ${gain}`);
-  if (!/^[\w-]+$/.test(name)) throw new RangeError(`writeRecord: record name '${name}' must contain only letters, digits, '_' and '-'`);
+  if (format !== 16 && format !== 212) throw new OptionError('format', `expected 16 or 212 for writing WFDB, got ${String(format)}`);
+  if (!(gain > 0) || !Number.isFinite(gain)) throw new OptionError('gain', `expected a positive number of ADC units per mV, got ${gain}`);
+  if (!/^[\w-]+$/.test(name)) throw new OptionError('record name', `expected letters, digits, '_' and '-' only, got '${name}'`);
   const nLeads = ecg.leads.length;
   const n = ecg.nSamples;
   const [lo, hi] = digitalRange(format);
@@ -425,12 +425,18 @@ export function writeRecord(dir: string, name: string, ecg: Ecg, opts: WriteReco
       initValue: inits[l]!,
       checksum: sums[l]!,
       blockSize: 0,
-      description: lead,
+      description: lead.replace(/\s+/g, ' ').trim(),
     })),
     comments: [...(opts.comments ?? []).map((c) => c.replace(/[\r\n]+/g, ' ')), ...metaToComments(ecg.meta)],
   };
   // Signal file first: a header on disk always has its samples complete.
-  writeFileAtomic(join(dir, datName), encodeSamples(format, stream));
-  writeFileAtomic(join(dir, `${name}.hea`), formatHeader(header));
+  const datPath = join(dir, datName);
+  writeFileAtomic(datPath, encodeSamples(format, stream));
+  try {
+    writeFileAtomic(join(dir, `${name}.hea`), formatHeader(header));
+  } catch (e) {
+    rmSync(datPath, { force: true }); // a signal file without its header is no record
+    throw e;
+  }
   return header;
 }

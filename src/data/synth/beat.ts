@@ -43,7 +43,8 @@ export interface PlacedBeat {
 /** Fraction of a wave's peak contribution that bounds its onset and offset. */
 export const WAVE_EDGE_FRACTION = 0.05;
 
-const INDEP_ROWS = [0, 1, 6, 7, 8, 9, 10, 11]; // I, II, V1..V6 within STANDARD_LEADS
+/** Rows of the independent leads (I, II, V1..V6) within STANDARD_LEADS. */
+export const INDEP_ROWS = [0, 1, 6, 7, 8, 9, 10, 11];
 const WAVES: WaveKind[] = ['P', 'QRS', 'T'];
 
 function shapeAt(c: DipoleComponent, dt: number): number {
@@ -64,9 +65,13 @@ export interface RenderedBeats {
   waves: WaveAnnotations;
 }
 
-/** Renders beats into `n` samples at `fs` Hz and annotates their waves. */
-export function renderBeats(beats: readonly PlacedBeat[], fs: number, n: number): RenderedBeats {
-  const indep = new Float64Array(8 * n);
+/**
+ * Renders beats into `n` samples at `fs` Hz and annotates their waves. `base`
+ * (8 rows of n samples, e.g. atrial fibrillatory waves) is signal the beats are
+ * added onto; peaks are found on the sum.
+ */
+export function renderBeats(beats: readonly PlacedBeat[], fs: number, n: number, base?: Float64Array): RenderedBeats {
+  const indep = base ?? new Float64Array(8 * n);
   const perLead: { wave: WaveKind; onset: number[]; offset: number[]; gOn: number; gOff: number }[] = [];
   for (const beat of beats) {
     for (const wave of [...WAVES, 'ST' as const]) {

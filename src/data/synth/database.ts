@@ -110,8 +110,9 @@ export function code15Labels(codes: readonly string[], hrBpm: number): string[] 
   if (codes.includes('1AVB')) out.push('1dAVb');
   if (codes.includes('CRBBB')) out.push('RBBB');
   if (codes.includes('CLBBB')) out.push('LBBB');
-  if (hrBpm < 50) out.push('SB');
-  if (hrBpm > 100) out.push('ST');
+  const sinus = !codes.includes('AFIB');
+  if (sinus && hrBpm < 50) out.push('SB');
+  if (sinus && hrBpm > 100) out.push('ST');
   if (codes.includes('AFIB')) out.push('AF');
   if (codes.includes('NORM')) out.push('normal_ecg');
   return out;

@@ -13,7 +13,7 @@
 import type { Sex } from '../ecg.js';
 import type { DipoleComponent, PlacedBeat } from './beat.js';
 import { Rng } from '../../util/rng.js';
-import { add, dot, leadsDirection, rotateFrontal, rotateHorizontal, scale, unit, type Vec3 } from './vcg.js';
+import { add, dot, leadsDirection, norm, rotateFrontal, rotateHorizontal, scale, unit, type Vec3 } from './vcg.js';
 
 /** Stable individual traits: standard-normal z-scores drawn once per patient. */
 export interface Traits {
@@ -35,7 +35,8 @@ export interface Conditions {
   mi?: { kind: MiKind; severity: number; tInversion: boolean };
   sttc?: { kind: SttcKind; severity: number };
   cd?: { kinds: CdKind[]; severity: number };
-  hyp?: { severity: number; strain: boolean; lae: boolean };
+  /** `lvhMv`: extra leftward-posterior QRS force of the hypertrophied left ventricle, mV (set so Sokolow-Lyon meets a target). */
+  hyp?: { severity: number; strain: boolean; lae: boolean; lvhMv: number };
 }
 
 /** SCP codes (PTB-XL) for the conditions; NORM when there are none. */
@@ -78,6 +79,9 @@ function qrsStart(cs: DipoleComponent[]): number {
   return Math.min(...cs.filter((c) => c.wave === 'QRS').map((c) => c.t - 2.45 * c.sigma));
 }
 
+/** Direction that raises R(V5/V6) and S(V1) together: V5 minus V1 lead vectors. */
+export const LVH_DIRECTION: Vec3 = unit([1.64, -0.03, 0.83]);
+
 const NORMAL_AXIS_DEG = 55; // frontal axis of the base vectors below
 const NORMAL_QRS_S = 0.085; // QRS duration of the base components below
 
@@ -115,7 +119,6 @@ export function buildBeatModel(tr: Traits, cond: Conditions, age: number, sex: S
     { wave: 'QRS', t: 0.023 * w, sigma: 0.0085 * w, vec: orient(scale([-0.3, -0.22, 0.5], ampQrs)) },
   ];
   let tVec = orient(scale([0.3, 0.17, -0.2], ampT), 0.5);
-  const extraT: Vec3[] = [];
   const st: Vec3[] = [];
 
   if (cd.has('CLBBB')) {
@@ -148,9 +151,11 @@ export function buildBeatModel(tr: Traits, cond: Conditions, age: number, sex: S
     ];
   };
 
-  // Left ventricular hypertrophy: more voltage (Sokolow-Lyon scaled to a target later), strain ST-T.
+  // Left ventricular hypertrophy: a stronger leftward-posterior R force (tall R in V5-V6, deep S in V1-V2), strain ST-T.
   if (cond.hyp) {
     const s = cond.hyp.severity;
+    const main = qrs.reduce((best, c, i) => (norm(c.vec) > norm(qrs[best]!.vec) ? i : best), 0);
+    qrs[main] = { ...qrs[main]!, vec: add(qrs[main]!.vec, scale(LVH_DIRECTION, cond.hyp.lvhMv)) };
     if (cond.hyp.strain) {
       const lat = leadsDirection(['I', 'aVL', 'V5', 'V6']);
       tVec = add(tVec, scale(lat, -(1.2 + 0.8 * s) * Math.max(0, dot(tVec, lat)) - 0.05));
@@ -183,7 +188,6 @@ export function buildBeatModel(tr: Traits, cond: Conditions, age: number, sex: S
   }
 
   const components: DipoleComponent[] = [...qrs, ...tComps(tVec)];
-  for (const v of extraT) components.push(...tComps(v));
   const jS = qrsEnd(qrs);
   const t2 = components.filter((c) => c.wave === 'T').reduce((m, c) => Math.max(m, c.t), -Infinity);
   for (const v of st) components.push({ wave: 'ST', t: jS - 0.004, sigma: 0.008, tEnd: t2, vec: v });
@@ -192,7 +196,9 @@ export function buildBeatModel(tr: Traits, cond: Conditions, age: number, sex: S
   const lae = cond.hyp?.lae ?? false;
   const sP = (lae ? 0.019 : 0.0155) * (1 + 0.003 * a); // P widens with age (atrial fibrosis)
   const split = lae ? 0.022 : 0.013;
-  const pOn = qrsStart(qrs) - pr;
+  // The PR segment (P offset to QRS onset) lasts at least 40 ms: a wide P lengthens PR.
+  const pDur = 2 * split + 4.9 * sP;
+  const pOn = qrsStart(qrs) - Math.max(pr, pDur + 0.04);
   const pMid = pOn + split + 2.45 * sP;
   components.push(
     { wave: 'P', t: pMid - split, sigma: sP, vec: orient(scale([0.04, 0.1, -0.06], ampP), 0.3) },
@@ -201,7 +207,7 @@ export function buildBeatModel(tr: Traits, cond: Conditions, age: number, sex: S
   return { components, hrBpm, sdnnS, lfHf };
 }
 
-/** Scales the QRS so that the Sokolow-Lyon voltage of the beat becomes `targetMv` (given its current value). */
+/** Scales every QRS component by `factor` (a patient's voltage cap). */
 export function scaleQrs(model: BeatModel, factor: number): BeatModel {
   return { ...model, components: model.components.map((c) => (c.wave === 'QRS' ? { ...c, vec: scale(c.vec, factor) } : c)) };
 }

@@ -24,7 +24,9 @@ export interface SynthPatient {
   superclasses: Superclass[];
   conditions: Conditions;
   traits: Traits;
-  /** QRS voltage factor fixing the Sokolow-Lyon voltage (LVH target, or the normal cap). */
+  /** In atrial fibrillation (all of this patient's ECGs). */
+  afib: boolean;
+  /** QRS voltage factor keeping a normal heart's Sokolow-Lyon voltage under the LVH threshold (1 when not needed). */
   qrsScale: number;
   /** False in the rare case no draw met the labels' criteria within the attempts allowed. */
   criteriaMet: boolean;
@@ -91,7 +93,7 @@ function drawConditions(rng: Rng, classes: readonly Superclass[]): Conditions {
   }
   if (classes.includes('HYP')) {
     const s = sev();
-    c.hyp = { severity: s, strain: rng.uniform() < 0.3 + 0.5 * s, lae: rng.uniform() < 0.2 };
+    c.hyp = { severity: s, strain: rng.uniform() < 0.3 + 0.5 * s, lae: rng.uniform() < 0.2, lvhMv: 0 };
   }
   return c;
 }
@@ -106,6 +108,8 @@ export function renderModelBeats(model: BeatModel, fs = 250): ReturnType<typeof 
 const MAX_ATTEMPTS = 30;
 /** Normal hearts keep Sokolow-Lyon below this (mV), LVH hearts get 3.9-5.3 mV. */
 const NORMAL_SL_CAP = 3.2;
+/** No lead's QRS deflection exceeds this (mV); the tallest real LVH voltages are about 5 mV. */
+const MAX_QRS_MV = 5;
 const NORMAL_MARGIN = { axisDeg: -22, qrsMs: 104, prMs: 195 };
 
 export interface PatientOptions {
@@ -114,6 +118,8 @@ export interface PatientOptions {
   classes?: Superclass[];
   age?: number;
   sex?: Sex;
+  /** Atrial fibrillation (default: drawn for abnormal patients, see CohortSpec.afibFraction). */
+  afib?: boolean;
   cohort: CohortSpec;
 }
 
@@ -128,6 +134,9 @@ export function synthesizePatient(opts: PatientOptions): SynthPatient {
   if (classes.length === 0) classes = ['NORM'];
   if (classes.includes('NORM') && classes.length > 1) throw new OptionError('classes', `NORM excludes the other classes, got ${classes.join(',')}`);
   classes = SUPERCLASSES.filter((c) => classes.includes(c));
+  // AF is an abnormal ECG: drawn among abnormal patients only, keeping the cohort's overall share.
+  const afibDraw = rng.uniform();
+  const afib = opts.afib ?? (!classes.includes('NORM') && afibDraw < cohort.afibFraction / Math.max(1e-9, 1 - cohort.prevalence.NORM));
   let last: SynthPatient | undefined;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const traits = drawTraits(rng);
@@ -136,15 +145,25 @@ export function synthesizePatient(opts: PatientOptions): SynthPatient {
     let model = buildBeatModel(traits, conditions, age, sex);
     const sl = measureEcg(renderModelBeats(model)).sokolowLyonMv;
     let qrsScale = 1;
-    if (conditions.hyp) qrsScale = (3.9 + 1.4 * conditions.hyp.severity) / sl;
-    else if (sl > NORMAL_SL_CAP) qrsScale = rng.range(2.4, NORMAL_SL_CAP) / sl;
-    model = scaleQrs(model, qrsScale);
+    if (conditions.hyp) {
+      // Sokolow-Lyon grows about linearly with the LVH force: one secant step from a first guess.
+      const target = 3.9 + 1.4 * conditions.hyp.severity;
+      const k1 = Math.max(0.3, (target - sl) / 1.8);
+      conditions.hyp.lvhMv = k1;
+      const sl1 = measureEcg(renderModelBeats(buildBeatModel(traits, conditions, age, sex))).sokolowLyonMv;
+      conditions.hyp.lvhMv = Math.max(0, sl1 > sl ? (k1 * (target - sl)) / (sl1 - sl) : k1);
+      model = buildBeatModel(traits, conditions, age, sex);
+    } else if (sl > NORMAL_SL_CAP) {
+      qrsScale = rng.range(2.4, NORMAL_SL_CAP) / sl;
+      model = scaleQrs(model, qrsScale);
+    }
     const f = measureEcg(renderModelBeats(model));
+    const maxQrs = Math.max(...Object.values(f.leads).map((l) => Math.max(l.rMv, l.sMv)));
     // Normal hearts keep a margin from the conduction thresholds, so that visit-to-visit and
     // respiratory variation do not carry them across.
     const margin = !classes.includes('NORM') || (f.axisDeg >= NORMAL_MARGIN.axisDeg && f.qrsMs <= NORMAL_MARGIN.qrsMs && f.prMs <= NORMAL_MARGIN.prMs);
-    const ok = margin && labelsAgree(classes, evaluateCriteria(f));
-    last = { id: opts.id ?? `synth-patient-${opts.seed >>> 0}`, sex, age, superclasses: classes, conditions, traits, qrsScale, criteriaMet: ok };
+    const ok = margin && maxQrs <= MAX_QRS_MV && labelsAgree(classes, evaluateCriteria(f));
+    last = { id: opts.id ?? `synth-patient-${opts.seed >>> 0}`, sex, age, superclasses: classes, conditions, traits, afib, qrsScale, criteriaMet: ok };
     if (ok) break;
   }
   return last!;

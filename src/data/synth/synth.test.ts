@@ -229,3 +229,34 @@ test('synth: age shows in the ECG: axis turns left, PR lengthens, voltage falls 
   // ...but not deterministically: individual scatter remains.
   assert.ok(r.axis > -0.95 && r.pr < 0.95 && r.volt > -0.95, JSON.stringify(r));
 });
+
+test('synth: atrial fibrillation has no P waves, irregular RR and 4-9 Hz f waves in V1', () => {
+  for (const seed of [31, 32]) {
+    const af = synthesizeEcg({ fs: 250, seed, afib: true, classes: ['CD'], cohort: 'ideal', durationS: 20 });
+    const sr = synthesizeEcg({ fs: 250, seed, afib: false, classes: ['CD'], cohort: 'ideal', durationS: 20 });
+    assert.equal(af.meta.labels!.at(-1), 'AFIB');
+    assert.notEqual(sr.meta.labels!.at(-1), 'AFIB');
+    const star = (e: Ecg) => e.waves!['*']!;
+    assert.equal(star(af).filter((w) => w.wave === 'P').length, 0);
+    assert.ok(star(sr).filter((w) => w.wave === 'P').length >= 10);
+    const cv = (e: Ecg): number => {
+      const r = star(e).filter((w) => w.wave === 'QRS').map((w) => w.peak!);
+      const rr = r.slice(1).map((v, i) => v - r[i]!);
+      const m = rr.reduce((s, v) => s + v, 0) / rr.length;
+      return Math.sqrt(rr.reduce((s, v) => s + (v - m) ** 2, 0) / rr.length) / m;
+    };
+    assert.ok(cv(af) > 0.1 && cv(sr) < 0.1, `RR coefficient of variation: AF ${cv(af)}, sinus ${cv(sr)}`);
+    // Between T offset and the next QRS onset, V1 oscillates: zero crossings give the f-wave rate.
+    const v1 = leadSignal(af, 'V1');
+    const w = star(af);
+    let crossings = 0, seconds = 0;
+    for (let k = 0; k + 1 < w.length; k++) {
+      if (w[k]!.wave !== 'T' || w[k + 1]!.wave !== 'QRS') continue;
+      const a = w[k]!.offset + 1, b = w[k + 1]!.onset - 1;
+      for (let t = a + 1; t <= b; t++) if (Math.sign(v1[t]!) !== Math.sign(v1[t - 1]!)) crossings++;
+      seconds += (b - a) / af.fs;
+    }
+    const hz = crossings / seconds / 2;
+    assert.ok(seconds > 1 && hz >= 3.5 && hz <= 10, `f-wave rate ${hz} Hz over ${seconds} s`);
+  }
+});

@@ -7,15 +7,15 @@ import { makeEcg, type Ecg, type Sex } from '../ecg.js';
 import { STANDARD_LEADS } from '../leads.js';
 import { OptionError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
-import { renderBeats } from './beat.js';
+import { INDEP_ROWS, renderBeats } from './beat.js';
 import { resolveCohort, type CohortSpec } from './cohorts.js';
 import type { Superclass } from './criteria.js';
 import { buildBeatModel, conditionCodes, placeBeat, scaleQrs } from './morphology.js';
 import { addElectrodeNoise, applyDeviceFilters } from './noise.js';
 import { synthesizePatient, type SynthPatient } from './patient.js';
-import { makeRhythm } from './rhythm.js';
+import { addFibrillatoryWaves, makeAfibRhythm, makeRhythm } from './rhythm.js';
 import { mixSeed } from './seed.js';
-import { deriveTwelveLeads } from './vcg.js';
+import { deriveTwelveLeads, LEAD_VECTORS } from './vcg.js';
 
 export interface SynthesizeOptions {
   /** Sampling rate, Hz (50..2000). */
@@ -34,6 +34,8 @@ export interface SynthesizeOptions {
   cohort?: CohortSpec | string;
   /** An existing patient, for several ECGs of one person (see synthesizePatient). */
   patient?: SynthPatient;
+  /** Atrial fibrillation for a new patient (default: drawn, see CohortSpec.afibFraction). Ignored with `patient`. */
+  afib?: boolean;
   /** Mean heart rate, bpm (40..180; default: the patient's usual rate with some scatter). */
   heartRateBpm?: number;
   /** meta.recordId (default `synth-<seed>`). */
@@ -64,17 +66,28 @@ export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
     ...(opts.classes ? { classes: opts.classes } : {}),
     ...(opts.age !== undefined ? { age: opts.age } : {}),
     ...(opts.sex ? { sex: opts.sex } : {}),
+    ...(opts.afib !== undefined ? { afib: opts.afib } : {}),
   });
   const age = opts.age ?? patient.age;
 
   const visit = rng.fork();
-  const model = scaleQrs(buildBeatModel(patient.traits, patient.conditions, age, patient.sex, visit), patient.qrsScale);
-  const hrBpm = opts.heartRateBpm ?? Math.min(150, Math.max(40, model.hrBpm + cohort.hrShiftBpm + rng.normal(0, 4)));
+  let model = scaleQrs(buildBeatModel(patient.traits, patient.conditions, age, patient.sex, visit), patient.qrsScale);
+  // AF: faster, irregular ventricular rate, no P waves, f waves instead.
+  const hrBpm = opts.heartRateBpm ?? Math.min(150, Math.max(40, model.hrBpm + cohort.hrShiftBpm + (patient.afib ? 15 : 0) + rng.normal(0, 4)));
   const sdnnS = model.sdnnS * (60 / hrBpm) ** 1.5;
   const respHz = rng.range(0.18, 0.33);
-  const rhythm = makeRhythm({ hrBpm, sdnnS, lfHf: model.lfHf, respHz }, -1.5, durationS + 1.5, rng.fork());
+  const rhythmRng = rng.fork();
+  const rhythm = patient.afib
+    ? makeAfibRhythm(hrBpm, respHz, -1.5, durationS + 1.5, rhythmRng)
+    : makeRhythm({ hrBpm, sdnnS, lfHf: model.lfHf, respHz }, -1.5, durationS + 1.5, rhythmRng);
+  let atrial: Float64Array | undefined;
+  if (patient.afib) {
+    model = { ...model, components: model.components.filter((c) => c.wave !== 'P') };
+    atrial = new Float64Array(8 * n);
+    addFibrillatoryWaves(atrial, n, fs, rhythmRng.range(0.03, 0.1), INDEP_ROWS.map((l) => LEAD_VECTORS[l]!), rhythmRng);
+  }
   const beats = rhythm.rS.map((r, i) => placeBeat(model, r, rhythm.rrS[i]!, rhythm.resp(r)));
-  const { indep, waves } = renderBeats(beats, fs, n);
+  const { indep, waves } = renderBeats(beats, fs, n, atrial);
 
   addElectrodeNoise(indep, n, fs, cohort.noise, rhythm.resp, rng.fork());
   applyDeviceFilters(indep, 8, n, fs, cohort.highpassHz, cohort.lowpassHz);
@@ -94,7 +107,7 @@ export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
       patientId: patient.id,
       age: Math.round(age),
       sex: patient.sex,
-      labels: [...conditionCodes(patient.conditions), rhythmCode(meanHr)],
+      labels: [...conditionCodes(patient.conditions), patient.afib ? 'AFIB' : rhythmCode(meanHr)],
       cohort: cohort.name,
       extra: {
         superclasses: patient.superclasses.join(','),

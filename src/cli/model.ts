@@ -3,6 +3,7 @@ import { numberOption, parseCommandArgs, required } from './command.js';
 import { OptionError, EcgxError } from '../util/errors.js';
 import { readNpy, writeNpy, type NdArray } from '../util/npy.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { Progress } from '../util/progress.js';
 import { loadModel } from '../engine/onnx/proto.js';
 import { inspectModel, type ModelInfo } from '../engine/onnx/inspect.js';
 import { OnnxSession, ortVersion } from '../engine/runtime.js';
@@ -162,7 +163,14 @@ const run: Command = {
     const session = await OnnxSession.create(model, { threads, extraOutputs: requested.filter((r) => !graphOutputs.includes(r)) });
     let result: Record<string, NdArray>;
     try {
-      result = await session.run({ [input.name]: x }, { outputs: requested, batchSize });
+      const progress = new Progress({ label: 'model run', total: x.shape[0]!, unit: 'ECG' });
+      let shown = 0;
+      const onBatch = (done: number): void => {
+        progress.tick(done - shown);
+        shown = done;
+      };
+      result = await session.run({ [input.name]: x }, { outputs: requested, batchSize, onBatch });
+      progress.finish();
     } catch (e) {
       if (e instanceof EcgxError) throw new OptionError('--input', `${inputPath}: ${e.message}`);
       throw e;

@@ -22,6 +22,8 @@ export interface RunOptions {
   outputs?: string[];
   /** ECGs per internal run: bounds memory; results are concatenated. Default 64. */
   batchSize?: number;
+  /** Called after each internal run with the ECGs done so far (for a Progress bar). */
+  onBatch?: (done: number, total: number) => void;
 }
 
 export class OnnxSession {
@@ -126,6 +128,7 @@ export class OnnxSession {
         r.data.set(data, start * (data.length / count));
       }
       for (const t of Object.values(got)) t.dispose?.();
+      opts.onBatch?.(start + count, n ?? 0);
     }
     return result;
   }

@@ -72,6 +72,32 @@ test('code15: written layout (exams.csv + 2 parts) reads back: ids, labels, ages
   }
 });
 
+test('code15: many exams across write blocks, read blocks and parts; load() between streamed exams does not disturb the stream', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'ecgx-c15-')), 'code15');
+  try {
+    const n = 150;
+    const src = Array.from({ length: n }, (_, k) => exam(k, 400 + (k % 3), k % 7 === 0 ? ['ST'] : []));
+    await writeCode15(dir, src, { examsPerPart: 100 });
+    const ds = await openCode15(dir);
+    assert.equal(ds.records().length, n);
+    let k = 0;
+    for await (const e of ds.iterate()) {
+      const s = src[k]!;
+      const pad = Math.floor((CODE15_SAMPLES - s.nSamples) / 2);
+      for (const l of [0, 6, 11]) {
+        assert.deepEqual(e.signal.subarray(l * 4096 + pad, l * 4096 + pad + s.nSamples), s.signal.subarray(l * s.nSamples, (l + 1) * s.nSamples), `exam ${k} lead ${l}`);
+      }
+      // Random access into the other part while streaming.
+      if (k % 10 === 5) assert.equal((await ds.load(String(1000 + ((k + 100) % n)))).meta.recordId, String(1000 + ((k + 100) % n)));
+      k++;
+    }
+    assert.equal(k, n);
+    assert.equal(ds.records().filter((r) => r.meta.labels!.includes('ST')).length, 22);
+  } finally {
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  }
+});
+
 test('code15: writer rejects wrong rates and missing leads without leaving a folder', async () => {
   const base = mkdtempSync(join(tmpdir(), 'ecgx-c15-'));
   try {

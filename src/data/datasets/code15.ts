@@ -5,7 +5,7 @@ import { writeDirAtomic, writeFileAtomic } from '../../util/atomic-write.js';
 import { makeEcg, type Ecg, type EcgMeta } from '../ecg.js';
 import { STANDARD_LEADS, standardLeadIndex } from '../leads.js';
 import { formatCsv, readCsv, requireColumns } from './csv.js';
-import { openH5Read, openH5Write, readIntegers, readRowsF32, requireDataset, type H5Dataset, type H5File } from './h5.js';
+import { F32RowBlock, openH5Read, openH5Write, readIntegers, readRowsF32, requireDataset, type H5Dataset, type H5File } from './h5.js';
 import type { EcgDataset, OpenDatasetOptions, RecordInfo } from './types.js';
 
 /**
@@ -150,7 +150,7 @@ class Code15Dataset implements EcgDataset {
   readonly fs = CODE15_FS;
   private readonly byId: Map<string, Exam>;
   /** The one HDF5 part kept open for `load`, so that loading exams of one part does not reopen it. */
-  private open: { part: number; file: H5File; tracings: H5Dataset } | undefined;
+  private open: { part: number; file: H5File; tracings: H5Dataset; block: F32RowBlock | undefined } | undefined;
 
   constructor(
     readonly root: string,
@@ -172,24 +172,29 @@ class Code15Dataset implements EcgDataset {
     return undefined;
   }
 
-  private async tracings(part: number): Promise<H5Dataset> {
+  /** Opens part `part` (closing the previous one) and returns its row reader. */
+  private async reader(part: number): Promise<(r0: number, r1: number) => Float32Array> {
     if (this.open?.part !== part) {
+      this.open?.block?.free();
       this.open?.file.close();
       this.open = undefined;
       const path = this.parts[part]!.path;
       const file = await openH5Read(path);
-      this.open = { part, file, tracings: requireDataset(file, path, 'tracings', 'float32 [N, 4096, 12] ECG tracings') };
+      const tracings = requireDataset(file, path, 'tracings', 'float32 [N, 4096, 12] ECG tracings');
+      this.open = { part, file, tracings, block: await F32RowBlock.create(tracings, BLOCK_ROWS) };
     }
-    return this.open.tracings;
+    const { tracings, block } = this.open;
+    // The block's view lives in the wasm heap: callers copy out of it before any other HDF5 call.
+    return block ? (r0, r1) => block.read(r0, r1) : (r0, r1) => readRowsF32(tracings, r0, r1);
   }
 
   private toEcg(exam: Exam, block: Float32Array, offset: number): Ecg {
     const n = this.parts[exam.part]!.samples;
     // HDF5 rows are time-major [samples, 12]; ecgx signals are leads-major.
     const signal = new Float32Array(12 * n);
-    for (let t = 0; t < n; t++) {
-      const src = offset + t * 12;
-      for (let l = 0; l < 12; l++) signal[l * n + t] = block[src + l]!;
+    for (let l = 0; l < 12; l++) {
+      const o = l * n;
+      for (let t = 0, src = offset + l; t < n; t++, src += 12) signal[o + t] = block[src]!;
     }
     return makeEcg({ signal, fs: CODE15_FS, leads: STANDARD_LEADS, meta: structuredClone(exam.info.meta) });
   }
@@ -197,8 +202,8 @@ class Code15Dataset implements EcgDataset {
   async load(id: string): Promise<Ecg> {
     const exam = this.byId.get(id);
     if (!exam) throw new DataError(`no exam ${id} in ${this.root} (exams.csv)`);
-    const ds = await this.tracings(exam.part);
-    return this.toEcg(exam, readRowsF32(ds, exam.row, exam.row + 1), 0);
+    const read = await this.reader(exam.part);
+    return this.toEcg(exam, read(exam.row, exam.row + 1), 0);
   }
 
   async *iterate(ids?: string[]): AsyncIterable<Ecg> {
@@ -214,10 +219,13 @@ class Code15Dataset implements EcgDataset {
       const first = selected[i]!;
       let j = i + 1;
       while (j < selected.length && j - i < BLOCK_ROWS && selected[j]!.part === first.part && selected[j]!.row === selected[j - 1]!.row + 1) j++;
-      const ds = await this.tracings(first.part);
-      const block = readRowsF32(ds, first.row, first.row + (j - i));
+      const read = await this.reader(first.part);
+      const block = read(first.row, first.row + (j - i));
       const stride = this.parts[first.part]!.samples * 12;
-      for (let k = i; k < j; k++) yield this.toEcg(selected[k]!, block, (k - i) * stride);
+      // Copy the whole block out before yielding: the consumer may make HDF5 calls that move the wasm heap.
+      const ecgs: Ecg[] = [];
+      for (let k = i; k < j; k++) ecgs.push(this.toEcg(selected[k]!, block, (k - i) * stride));
+      yield* ecgs;
       i = j;
     }
   }
@@ -254,20 +262,22 @@ export async function writeCode15(dir: string, records: Iterable<Ecg> | AsyncIte
     let examIds: H5Dataset | undefined;
     let partName = '';
     let inPart = 0;
-    let buf = new Float32Array(WRITE_BLOCK * CODE15_SAMPLES * 12);
+    // Exams are transposed straight into a block in the wasm heap and written WRITE_BLOCK at a time.
+    let block: F32RowBlock | undefined;
     let bufIds: bigint[] = [];
     const flush = (): void => {
       if (bufIds.length === 0) return;
       const r0 = inPart - bufIds.length;
       tracings!.resize([inPart, CODE15_SAMPLES, 12]);
-      tracings!.write_slice([[r0, inPart]], buf.subarray(0, bufIds.length * CODE15_SAMPLES * 12));
+      block!.write(r0, inPart);
       examIds!.resize([inPart]);
       examIds!.write_slice([[r0, inPart]], BigInt64Array.from(bufIds));
       bufIds = [];
-      buf.fill(0);
     };
     const closePart = (): void => {
       flush();
+      block?.free();
+      block = undefined;
       file?.close();
       file = undefined;
     };
@@ -288,11 +298,16 @@ export async function writeCode15(dir: string, records: Iterable<Ecg> | AsyncIte
           file = await openH5Write(join(tmp, partName));
           tracings = file.create_dataset({ name: 'tracings', data: new Float32Array(0), shape: [0, CODE15_SAMPLES, 12], maxshape: [null, CODE15_SAMPLES, 12], chunks: [1, CODE15_SAMPLES, 12] });
           examIds = file.create_dataset({ name: 'exam_id', data: new BigInt64Array(0), shape: [0], maxshape: [null], chunks: [4096] });
+          block = await F32RowBlock.create(tracings, WRITE_BLOCK);
+          if (!block) throw new Error('writeCode15: float32 tracings expected');
           inPart = 0;
         }
         // Time-major rows, centred with zero padding on both sides.
         const pad = Math.floor((CODE15_SAMPLES - ecg.nSamples) / 2);
-        const base = bufIds.length * CODE15_SAMPLES * 12 + pad * 12;
+        const buf = block!.rows(WRITE_BLOCK); // a fresh view: earlier HDF5 calls may have moved the heap
+        const row = bufIds.length * CODE15_SAMPLES * 12;
+        if (ecg.nSamples < CODE15_SAMPLES) buf.fill(0, row, row + CODE15_SAMPLES * 12);
+        const base = row + pad * 12;
         for (let l = 0; l < 12; l++) {
           const src = ecg.signal.subarray(idx[l]! * ecg.nSamples, (idx[l]! + 1) * ecg.nSamples);
           for (let t = 0, o = base + l; t < src.length; t++, o += 12) {
@@ -322,13 +337,13 @@ export async function writeCode15(dir: string, records: Iterable<Ecg> | AsyncIte
       closePart();
     } catch (e) {
       try {
+        block?.free();
         file?.close();
       } catch {
         // the original error matters more than a failed close
       }
       throw e;
     }
-    buf = new Float32Array(0);
     if (n === 0) throw new DataError('writeCode15: no records to write');
     writeFileAtomic(join(tmp, CSV), formatCsv(rows));
     return { n };

@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspectModel, truncateModel, withExtraOutputs } from './inspect.js';
 import { inferShapes } from './shapes.js';
+import { GraphBuilder } from './builder.js';
 import { loadModel, makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo, type ModelProto } from './proto.js';
 import { OnnxSession } from '../runtime.js';
 import { resnet1d } from '../../models/resnet1d.js';
@@ -171,4 +172,19 @@ test('inspect: PyTorch exports (no value_info, torch names) have their residual 
     if (entry.file.includes('op17_bn')) await checkInferenceAgainstRuntime(model, { ecg: x }, x.shape[0]!);
   }
   t.diagnostic(`${manifest.models.length} torch exports inspected`);
+});
+
+test('inspect: torchvision-style blocks (conv-BN-ReLU-conv-BN + skip, then ReLU) are the ReLU after each add', () => {
+  const g = new GraphBuilder({ seed: 1 });
+  let x = g.relu(g.conv1d(g.input('x', ['batch', 2, 32]), { outChannels: 4, kernel: 3, pad: 1 }));
+  const ends: string[] = [];
+  for (let b = 0; b < 2; b++) {
+    const h = g.batchNorm(g.conv1d(g.relu(g.batchNorm(g.conv1d(x, { outChannels: 4, kernel: 3, pad: 1 }))), { outChannels: 4, kernel: 3, pad: 1 }));
+    x = g.relu(g.add(h, x));
+    ends.push(x.name);
+  }
+  g.output(g.linear(g.flatten(g.globalAvgPool(x)), 3));
+  const info = inspectModel(g.build());
+  assert.deepEqual(info.blocks, ends);
+  assert.equal(info.explainable.filter((e) => e.kind === 'conv').length, 5);
 });

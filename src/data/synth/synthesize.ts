@@ -113,6 +113,7 @@ export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
         superclasses: patient.superclasses.join(','),
         heart_rate: Math.round(meanHr * 10) / 10,
         criteria_met: patient.criteriaMet,
+        device: `synth-${cohort.name}`, // PTB-XL's 'device' column keeps the cohort through the writer
         synth_seed: opts.seed,
       },
     },

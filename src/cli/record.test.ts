@@ -28,7 +28,7 @@ test('ecgx record --json on a LUDB record: the documented shape, known checksums
   assert.equal(j.meta.recordId, '1');
 });
 
-test('ecgx record --json --samples: physical samples per lead in header order, missing as null', () => {
+test('ecgx record --json --samples: physical samples per lead in header order, missing as null (--samples implies --json)', () => {
   const r = ecgx('record', `${LUDB}/1`, '--json', '--samples');
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { samples: number[][] };
@@ -39,7 +39,7 @@ test('ecgx record --json --samples: physical samples per lead in header order, m
   try {
     writeFileSync(join(dir, 'n.hea'), 'n 1 100 3\nn.dat 16 2(0)/mV 16 0 4 -32756 0 II\n');
     writeFileSync(join(dir, 'n.dat'), Uint8Array.from([4, 0, 0, 0x80, 8, 0]));
-    const n = ecgx('record', join(dir, 'n'), '--json', '--samples');
+    const n = ecgx('record', join(dir, 'n'), '--samples');
     assert.equal(n.code, 0, n.stderr);
     assert.deepEqual((JSON.parse(n.stdout) as { samples: unknown[][] }).samples, [[2, null, 4]]);
   } finally {

@@ -12,7 +12,7 @@ Options:
   --json            one JSON object on stdout:
                     { name, fs, nSamples, durationS, leads: [{ name, units, gain,
                       baseline, adcZero, format, checksum: { expected, actual, ok } }], meta }
-  --samples         with --json: add "samples": one array per lead in header order,
+  --samples         JSON (implies --json) with "samples": one array per lead in header order,
                     physical units (mV for voltages), missing samples as null
   --checksum warn   report checksum mismatches instead of failing (default: fail)
 `;
@@ -108,9 +108,9 @@ const command: Command = {
     });
     if (positionals.length !== 1) throw new OptionError('PATH', `expected one record path (a .hea file or record name), got ${positionals.length} (see 'ecgx record --help')`);
     const checksum = choiceOption('--checksum', values.checksum, ['warn', 'error'] as const);
-    if (values.samples && !values.json) throw new OptionError('--samples', 'only works with --json');
     const rec = readRecord(positionals[0]!, checksum === 'warn' ? { checksum: 'warn', onWarning: (m) => process.stderr.write(`ecgx: warning: ${m}\n`) } : {});
-    if (values.json) process.stdout.write(JSON.stringify(summaryJson(rec, values.samples === true)) + '\n');
+    // Samples only exist in the JSON form, so --samples implies --json.
+    if (values.json || values.samples) process.stdout.write(JSON.stringify(summaryJson(rec, values.samples === true)) + '\n');
     else process.stdout.write(summaryText(rec) + '\n');
     return 0;
   },

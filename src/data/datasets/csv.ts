@@ -75,9 +75,16 @@ export function parseCsv(text: string, file = '<csv>'): CsvTable {
       line++;
       rowLine = line;
     } else {
-      field += c;
+      // Unquoted run: up to the next comma or line break, taken in one slice.
+      let j = i + 1;
+      while (j < n) {
+        const k = text.charCodeAt(j);
+        if (k === 44 || k === 10 || k === 13) break;
+        j++;
+      }
+      field += text.slice(i, j);
       atFieldStart = false;
-      i++;
+      i = j;
     }
   }
   if (row.length > 0 || !atFieldStart) endRow();

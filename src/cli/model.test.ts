@@ -53,7 +53,7 @@ test('cli: ecgx model info and run on a small model', { skip: !existsSync(CLI) &
     assert.deepEqual(readNpy(join(out, 'block2.npy')), want['block2']);
     const cfg = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')) as { outputs: { name: string; file: string }[]; versions: Record<string, string> };
     assert.deepEqual(cfg.outputs.map((o) => o.file), ['probs.npy', 'block2.npy']);
-    assert.ok(cfg.versions['onnxruntime']);
+    assert.ok(cfg.versions['onnxruntime'] && cfg.versions['ecgx']);
 
     const dflt = ecgx('model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'x.npy'), '--out', join(dir, 'out2'));
     assert.equal(dflt.code, 0, dflt.stderr);

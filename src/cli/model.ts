@@ -9,7 +9,7 @@ import { inspectModel, type ModelInfo } from '../engine/onnx/inspect.js';
 import { OnnxSession, ortVersion } from '../engine/runtime.js';
 import { inferShapes } from '../engine/onnx/shapes.js';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 
 /**
  * `ecgx model <subcommand>`. Subcommands load lazily, like top-level commands;
@@ -230,5 +230,6 @@ function onePath(cmd: string, positionals: string[]): string {
 }
 
 function versions(): Record<string, string> {
-  return { node: process.versions.node, onnxruntime: ortVersion() };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return { ecgx: pkg.version, node: process.versions.node, onnxruntime: ortVersion() };
 }

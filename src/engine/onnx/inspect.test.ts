@@ -188,3 +188,7 @@ test('inspect: torchvision-style blocks (conv-BN-ReLU-conv-BN + skip, then ReLU)
   assert.deepEqual(info.blocks, ends);
   assert.equal(info.explainable.filter((e) => e.kind === 'conv').length, 5);
 });
+
+test('withExtraOutputs: an initializer is not a computed tensor', () => {
+  assert.throws(() => withExtraOutputs(resnet1d(TINY), ['stem.conv.weight']), (e: unknown) => e instanceof ModelError && /'stem\.conv\.weight' is a graph input or initializer/.test(e.message));
+});

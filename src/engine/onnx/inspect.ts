@@ -154,7 +154,7 @@ export function withExtraOutputs(model: ModelProto, names: readonly string[]): M
   const current = new Set((g.output ?? []).map((o) => o.name ?? ''));
   const wanted = [...new Set(names)].filter((n) => !current.has(n));
   if (wanted.length === 0) return model;
-  const inputs = new Set((g.input ?? []).map((v) => v.name ?? ''));
+  const inputs = new Set([...(g.input ?? []).map((v) => v.name ?? ''), ...(g.initializer ?? []).map((t) => t.name ?? '')]);
   for (const name of wanted) {
     if (produced.has(name)) continue;
     if (inputs.has(name)) throw new ModelError(`tensor '${name}' is a graph input or initializer, not computed by the model; it cannot be an extra output`);

@@ -66,7 +66,7 @@ test('ecgx synth: bad flags give a one-line error and leave no folder behind', (
     ];
     for (const [args, msg] of cases) {
       const r = ecgx('synth', '--out', out, ...args);
-      assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}`);
+      assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code}: ${r.stderr}`);
       assert.match(r.stderr, msg);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.ok(!existsSync(out), `${args.join(' ')} left ${out}`);
@@ -75,7 +75,7 @@ test('ecgx synth: bad flags give a one-line error and leave no folder behind', (
     mkdirSync(out);
     writeFileSync(join(out, 'keep.txt'), 'mine');
     const r = ecgx('synth', '--out', out, '--n', '2', '--layout', 'ptbxl');
-    assert.equal(r.code, 2);
+    assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /is not empty \(use --force/);
     assert.deepEqual(readdirSync(out), ['keep.txt']);
   } finally {

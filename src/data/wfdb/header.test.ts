@@ -82,6 +82,10 @@ test('header: formatHeader is parseHeader\'s inverse', () => {
   const text = 'x 2 500/1000(3) 42 10:00:00 01/02/2003\nx.dat 16x2:1+8 1716(6)/mV 16 0 -120 -32198 0 I\nx.dat 16 200(0)/uV 12 0 0 0 0 V1\n#<age>: 51\n';
   const h = parseHeader(text, 'x.hea');
   assert.deepEqual(parseHeader(formatHeader(h), 'x.hea'), h);
+  // A signal line without checksum stays without one.
+  const bare = parseHeader('y 1 250 10\ny.dat 212 200(0)/mV 12 0 5\n', 'y.hea');
+  assert.equal(formatHeader(bare), 'y 1 250 10\ny.dat 212 200(0)/mV 12 0 5\n');
+  assert.deepEqual(parseHeader(formatHeader(bare), 'y.hea'), bare);
 });
 
 function formatError(text: string): FormatError {

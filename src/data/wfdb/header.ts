@@ -295,8 +295,12 @@ export function formatHeader(h: WfdbHeader): string {
     if (s.skew !== 0) fmt += `:${s.skew}`;
     if (s.byteOffset !== 0) fmt += `+${s.byteOffset}`;
     const gain = `${fmtNumber(s.adcGain)}(${s.baseline})/${s.units}`;
-    const fields = [s.fileName, fmt, gain, s.adcResolution, s.adcZero, s.initValue, s.checksum ?? 0, s.blockSize];
-    lines.push(fields.join(' ') + (s.description !== '' ? ` ${s.description}` : ''));
+    const fields: (string | number)[] = [s.fileName, fmt, gain, s.adcResolution, s.adcZero, s.initValue];
+    // The fields are positional: a missing checksum can only be left out when nothing follows it.
+    // Otherwise it is written as 0, which readers will then check against the samples.
+    if (s.checksum !== undefined || s.blockSize !== 0 || s.description !== '') fields.push(s.checksum ?? 0, s.blockSize);
+    if (s.description !== '') fields.push(s.description);
+    lines.push(fields.join(' '));
   }
   for (const c of h.comments) lines.push(`#${c}`);
   return lines.join('\n') + '\n';

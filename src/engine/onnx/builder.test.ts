@@ -5,6 +5,7 @@ import { makeFloatTensor, tensorFloat32, tensorDims, valueInfoDims, type ModelPr
 import { OnnxSession } from '../runtime.js';
 import { Rng } from '../../util/rng.js';
 import { ModelError } from '../../util/errors.js';
+import fc from 'fast-check';
 
 /** Replaces an initializer's values (to test with non-trivial weights). */
 function setInit(model: ModelProto, name: string, data: Float32Array): void {
@@ -85,6 +86,43 @@ test('builder conv1d: stride, asymmetric padding and dilation match a direct con
   assert.deepEqual(resolvePad('same', 17, 5, 1, 't'), [2, 2]);
   assert.deepEqual(resolvePad('same', 20, 4, 3, 't'), [1, 1]); // ceil(20/3) = 7 outputs need 6*3+4-20 = 2
   assert.deepEqual(resolvePad('same', 20, 5, 3, 't'), [1, 2]); // odd total: the extra sample goes right
+});
+
+test('builder conv1d and pools: tracked shapes and values match onnxruntime for random geometries', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.record({
+        t: fc.integer({ min: 1, max: 40 }),
+        kernel: fc.integer({ min: 1, max: 7 }),
+        stride: fc.integer({ min: 1, max: 4 }),
+        dilation: fc.integer({ min: 1, max: 3 }),
+        pad: fc.oneof(fc.constant('same' as const), fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4 }))),
+        seed: fc.integer({ min: 0, max: 1000 }),
+      }),
+      async (p) => {
+        const span = p.dilation * (p.kernel - 1) + 1;
+        const [pl, pr] = resolvePad(p.pad, p.t, span, p.stride, 'prop');
+        if (p.t + pl + pr < span) return; // the builder rejects windows longer than the padded input
+        const g = new GraphBuilder({ seed: p.seed });
+        const x = g.input('x', ['batch', 2, p.t]);
+        const y = g.conv1d(x, { outChannels: 3, kernel: p.kernel, stride: p.stride, dilation: p.dilation, pad: p.pad, name: 'c' });
+        g.output(y);
+        const poolPad = p.pad === 'same' ? 'same' : ([Math.min(pl, p.kernel - 1), Math.min(pr, p.kernel - 1)] as [number, number]);
+        const [ql, qr] = resolvePad(poolPad, p.t, p.kernel, p.stride, 'prop');
+        const pooled = p.t + ql + qr >= p.kernel && ql < p.kernel && qr < p.kernel ? g.maxPool1d(x, { kernel: p.kernel, stride: p.stride, pad: poolPad, name: 'p' }) : undefined;
+        if (pooled) g.output(pooled);
+        const model = g.build();
+        const xs = randn(2 * p.t, p.seed + 1);
+        const out = await runOnce(model, xs, [1, 2, p.t]);
+        const want = naiveConv(xs, 1, 2, p.t, init(model, 'c.weight'), new Float32Array(3), 3, p.kernel, p.stride, pl, pr, p.dilation);
+        assert.deepEqual(out['c']!.shape, [1, 3, want.tOut]);
+        assert.deepEqual(y.shape, ['batch', 3, want.tOut]);
+        assertClose(out['c']!.data, want.data, 1e-5, 'conv');
+        if (pooled) assert.deepEqual(out['p']!.shape, [1, ...pooled.shape.slice(1)]);
+      },
+    ),
+    { numRuns: 30, seed: 42 },
+  );
 });
 
 test('builder batchNorm: inference formula gamma * (x - mean) / sqrt(var + eps) + beta', async () => {

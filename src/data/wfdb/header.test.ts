@@ -52,6 +52,9 @@ test('header: defaults for a minimal record line (fs 250, samples unknown) and f
   assert.equal(h.signals[2]!.initValue, 0);
   assert.equal(h.signals[2]!.units, 'mV');
   assert.equal(parseHeader('r 1\nr.dat 80\n', 'r.hea').signals[0]!.adcResolution, 8);
+  // MIT-BIH style: gain without units; an empty unit after '/' is also mV.
+  assert.equal(parseHeader('100 1 360 650000 0:0:0 0/0/0\n100.dat 212 200 11 1024 995 -22131 0 MLII\n', '100.hea').signals[0]!.units, 'mV');
+  assert.equal(parseHeader('r 1\nr.dat 16 200(0)/\n', 'r.hea').signals[0]!.units, 'mV');
 });
 
 test('header: PhysioNet Challenge 2020 header: .mat byte offset 16x1+24, date before time', () => {

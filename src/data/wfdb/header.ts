@@ -177,12 +177,12 @@ function parseSignalLine(r: LineReader, line: string): WfdbSignalSpec {
   let baseline: number | undefined;
   let initValue: number | undefined;
   if (t.length > 2) {
-    const gm = /^([^(/]+)(?:\(([^)]*)\))?(?:\/(.+))?$/.exec(t[2]!);
+    const gm = /^([^(/]+)(?:\(([^)]*)\))?(?:\/(.*))?$/.exec(t[2]!);
     if (!gm) r.fail('ADC gain', `expected 'gain[(baseline)][/units]' e.g. '200(0)/mV', got '${t[2]}'`);
     const gain = r.num('ADC gain', gm[1]!);
     if (gain !== 0) spec.adcGain = gain;
     if (gm[2] !== undefined) baseline = r.int('baseline', gm[2]);
-    if (gm[3] !== undefined) spec.units = gm[3];
+    if (gm[3] !== undefined && gm[3] !== '') spec.units = gm[3];
   }
   if (t.length > 3) {
     const res = r.int('ADC resolution', t[3]!, 0);

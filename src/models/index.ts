@@ -14,9 +14,11 @@
  */
 import { OptionError } from '../util/errors.js';
 import type { ModelProto } from '../engine/onnx/proto.js';
-import { resnet1d, RIBEIRO_2020, type ModelTask, type Resnet1dOptions } from './resnet1d.js';
+import { resnet1d, RIBEIRO_2020, type Resnet1dOptions } from './resnet1d.js';
+import type { ModelTask } from './meta.js';
 
 export * from './resnet1d.js';
+export * from './meta.js';
 
 /** What the data and the run decide about a model, whatever its architecture. */
 export interface ModelContext {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resnet1d, META, type Resnet1dOptions } from './resnet1d.js';
+import { resnet1d, type Resnet1dOptions } from './resnet1d.js';
+import { META, readModelMeta, withModelMeta } from './meta.js';
 import { buildModel, formatModelSpec, MODELS, parseModelSpec } from './index.js';
 import { inspectModel, truncateModel, withExtraOutputs } from '../engine/onnx/inspect.js';
 import { OnnxSession } from '../engine/runtime.js';
@@ -95,6 +96,12 @@ test('resnet1d: metadata makes the model self-describing; same seed, same model'
   assert.equal(meta[META.fs], '100');
   assert.deepEqual(JSON.parse(meta[META.leads]!), ['I', 'II', 'V1']);
   assert.deepEqual(JSON.parse(meta[META.options]!), o);
+  assert.deepEqual(readModelMeta(resnet1d(o)), { architecture: 'resnet1d', task: 'multiclass', classNames: ['NORM', 'MI', 'STTC'], fs: 100, leads: ['I', 'II', 'V1'], options: { ...o } });
+  const retagged = readModelMeta(withModelMeta(resnet1d(TINY), { fs: 500 }));
+  assert.equal(retagged.fs, 500);
+  assert.equal(retagged.task, 'multilabel');
+  assert.deepEqual(readModelMeta({ graph: {} }), {});
+  assert.throws(() => readModelMeta({ graph: {}, metadataProps: [{ key: META.classNames, value: '[1,2' }] }, 'm.onnx'), /m\.onnx \(ecgx\.class_names\): metadata 'ecgx\.class_names' is not JSON/);
   assert.deepEqual(resnet1d(TINY), resnet1d(TINY));
   assert.notDeepEqual(resnet1d(TINY).graph!.initializer, resnet1d({ ...TINY, seed: 12 }).graph!.initializer);
 });

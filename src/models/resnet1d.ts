@@ -24,8 +24,7 @@
 import { GraphBuilder, type Tensor } from '../engine/onnx/builder.js';
 import type { ModelProto } from '../engine/onnx/proto.js';
 import { OptionError } from '../util/errors.js';
-
-export type ModelTask = 'multilabel' | 'multiclass' | 'regression';
+import { withModelMeta, type ModelTask } from './meta.js';
 
 export interface Resnet1dOptions {
   /** Input leads (channels). */
@@ -62,16 +61,6 @@ export const RIBEIRO_2020: Omit<Resnet1dOptions, 'leads' | 'samples' | 'task' | 
   head: 'flatten',
 };
 
-/** Metadata keys written into every ecgx model (ModelProto.metadata_props). */
-export const META = {
-  architecture: 'ecgx.architecture',
-  options: 'ecgx.options',
-  task: 'ecgx.task',
-  classNames: 'ecgx.class_names',
-  fs: 'ecgx.input_fs',
-  leads: 'ecgx.input_leads',
-} as const;
-
 export function resnet1d(o: Resnet1dOptions): ModelProto {
   validate(o);
   const g = new GraphBuilder({ seed: o.seed, name: 'resnet1d' });
@@ -97,15 +86,7 @@ export function resnet1d(o: Resnet1dOptions): ModelProto {
   g.output(logits, 'logits');
   if (o.task === 'multilabel') g.output(g.sigmoid(logits, 'probs'));
   else if (o.task === 'multiclass') g.output(g.softmax(logits, -1, 'probs'));
-  const meta: Record<string, string> = {
-    [META.architecture]: 'resnet1d',
-    [META.task]: o.task,
-    [META.options]: JSON.stringify(o),
-  };
-  if (o.classNames) meta[META.classNames] = JSON.stringify(o.classNames);
-  if (o.fs !== undefined) meta[META.fs] = String(o.fs);
-  if (o.leadNames) meta[META.leads] = JSON.stringify(o.leadNames);
-  return g.build(meta);
+  return withModelMeta(g.build(), { architecture: 'resnet1d', task: o.task, classNames: o.classNames, fs: o.fs, leads: o.leadNames, options: { ...o } });
 }
 
 function validate(o: Resnet1dOptions): void {

@@ -215,22 +215,32 @@ export function scaleQrs(model: BeatModel, factor: number): BeatModel {
 /** J point in template time (s), where rate adaptation of the ST-T segment is anchored. */
 const J_S = 0.04;
 
+/** Beat-to-beat variation not explained by rate or respiration. */
+export interface BeatJitter {
+  /** Amplitude factor of the whole beat (around 1). */
+  amp: number;
+  /** Shift of the T wave, s. */
+  tShiftS: number;
+}
+
 /**
  * Places a beat at R time `rS` after an RR interval `rrS`: ST-T stretches with
- * the square root of RR (Bazett), PR shortens slightly at fast rates, and
- * respiration (`resp` in [-1, 1]) turns the electrical axis and modulates amplitude.
+ * the square root of RR (Bazett), PR shortens slightly at fast rates,
+ * respiration (`resp` in [-1, 1]) turns the electrical axis and modulates
+ * amplitude, and `jitter` adds small beat-to-beat variation.
  */
-export function placeBeat(model: BeatModel, rS: number, rrS: number, resp: number): PlacedBeat {
+export function placeBeat(model: BeatModel, rS: number, rrS: number, resp: number, jitter: BeatJitter = { amp: 1, tShiftS: 0 }): PlacedBeat {
   const rr = Math.min(2, Math.max(0.3, rrS));
   const f = Math.sqrt(rr);
   const fp = rr ** 0.1;
+  const k = (1 + 0.03 * resp) * jitter.amp;
+  const turn = (v: Vec3): Vec3 => scale(rotateFrontal(v, 3 * resp), k);
   const components = model.components.map((c): DipoleComponent => {
-    const turn = (v: Vec3): Vec3 => scale(rotateFrontal(v, 3 * resp), 1 + 0.03 * resp);
     switch (c.wave) {
-      case 'P': return { ...c, t: c.t * fp };
+      case 'P': return { ...c, t: c.t * fp, vec: scale(c.vec, jitter.amp) };
       case 'QRS': return { ...c, vec: turn(c.vec) };
-      case 'T': return { ...c, t: J_S + (c.t - J_S) * f, sigma: c.sigma * Math.sqrt(f), vec: turn(c.vec) };
-      case 'ST': return { ...c, tEnd: J_S + (c.tEnd! - J_S) * f, vec: turn(c.vec) };
+      case 'T': return { ...c, t: J_S + (c.t - J_S) * f + jitter.tShiftS, sigma: c.sigma * Math.sqrt(f), vec: turn(c.vec) };
+      case 'ST': return { ...c, tEnd: J_S + (c.tEnd! - J_S) * f + jitter.tShiftS, vec: turn(c.vec) };
     }
   });
   return { rS, components };

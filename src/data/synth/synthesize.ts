@@ -86,7 +86,8 @@ export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
     atrial = new Float64Array(8 * n);
     addFibrillatoryWaves(atrial, n, fs, rhythmRng.range(0.03, 0.1), INDEP_ROWS.map((l) => LEAD_VECTORS[l]!), rhythmRng);
   }
-  const beats = rhythm.rS.map((r, i) => placeBeat(model, r, rhythm.rrS[i]!, rhythm.resp(r)));
+  const beatRng = rng.fork();
+  const beats = rhythm.rS.map((r, i) => placeBeat(model, r, rhythm.rrS[i]!, rhythm.resp(r), { amp: 1 + beatRng.normal(0, 0.015), tShiftS: beatRng.normal(0, 0.003) }));
   const { indep, waves } = renderBeats(beats, fs, n, atrial);
 
   addElectrodeNoise(indep, n, fs, cohort.noise, rhythm.resp, rng.fork());

@@ -144,13 +144,14 @@ test('training-mode BatchNormalization equals the inference form when the runnin
 test('training-mode Dropout multiplies by the fed mask, forward and backward', async () => {
   const x = randomArray([3, 4], 21);
   const model = graphModel({
-    nodes: [makeNode('Dropout', ['x'], ['d'], { ratio: { float: 0.25 } }), makeNode('Tanh', ['d'], ['y'])],
+    nodes: [makeNode('Dropout', ['x', 'ratio'], ['d']), makeNode('Tanh', ['d'], ['y'])],
     inputs: [{ name: 'x', shape: ['N', 4] }],
     outputs: [{ name: 'y', shape: ['N', 4] }],
+    initializers: [makeFloatTensor('ratio', [], [0.25])],
   });
   const g = gradientGraph(model, { of: 'y', wrt: ['x'], mode: 'training' });
   const info = gradientGraphInfo(g)!;
-  assert.deepEqual(info.training.dropout, [{ node: 'Dropout_d', mask: 'dropout_mask_d', ratio: 0.25 }]);
+  assert.deepEqual(info.training.dropout, [{ node: 'Dropout_d', input: 'x', mask: 'dropout_mask_d', ratio: 0.25 }]);
   const mask = { data: Float32Array.from({ length: 12 }, (_, i) => (i % 4 === 1 ? 0 : 1 / 0.75)), shape: [3, 4] };
   const out = await run(g, { x, dropout_mask_d: mask });
   const y = out['y']!.data as Float32Array, dx = out['grad_x']!.data as Float32Array;

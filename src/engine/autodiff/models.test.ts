@@ -43,10 +43,10 @@ test('resnet1d, training mode (batch statistics, dropout masks): gradients match
   assert.equal(info.training.dropout.length, 6);
   assert.ok(info.training.dropout.every((d) => Math.abs(d.ratio - 0.2) < 1e-6));
   const shapes: Record<string, number[]> = {};
-  const session = await OnnxSession.create(model, { threads: 1, extraOutputs: info.training.dropout.map((d) => d.node) });
+  const session = await OnnxSession.create(model, { threads: 1, extraOutputs: info.training.dropout.map((d) => d.input) });
   const acts = await session.run({ ecg: x });
   await session.release();
-  for (const d of info.training.dropout) shapes[d.mask] = acts[d.node]!.shape;
+  for (const d of info.training.dropout) shapes[d.mask] = acts[d.input]!.shape;
   const feeds = { ecg: x, ...masks(shapes, 0.2, 9) };
   const res = await gradCheck(model, { of: 'logits', wrt: ['ecg', ...PARAMS], mode: 'training' }, feeds, { step: 5e-4, maxElements: 24, seed: 4 });
   for (const r of res) assert.ok(r.relError < 1e-2, `d/d${r.tensor}: rel L2 error ${r.relError.toExponential(2)}`);

@@ -11,8 +11,10 @@ export type GradMode = 'inference' | 'training';
 
 /** Side outputs and inputs that training-mode rewrites add to the graph (documented in gradientGraphInfo). */
 export interface TrainingIo {
+  /** mean/var: graph outputs [C], the batch mean and biased variance; running averages: running = momentum * running + (1 - momentum) * batch (ONNX convention). */
   batchNorm: { node: string; input: string; mean: string; var: string; runningMean: string; runningVar: string; momentum: number }[];
-  dropout: { node: string; mask: string; ratio: number }[];
+  /** mask: graph input shaped like `input` (the Dropout's input tensor), 0 or 1/(1 - ratio). */
+  dropout: { node: string; input: string; mask: string; ratio: number }[];
 }
 
 export interface ForwardContext {

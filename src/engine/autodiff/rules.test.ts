@@ -29,6 +29,9 @@ test('Conv: dX, dW, dB for strides, pads, dilations (1-D)', async () => {
     { L: 16, cin: 3, cout: 2, k: 4, s: 2, d: 1, pads: [1, 2], n: 2 },
     { L: 17, cin: 2, cout: 2, k: 3, s: 3, d: 2, pads: [0, 0], n: 1 },
     { L: 13, cin: 1, cout: 4, k: 5, s: 4, d: 1, pads: [2, 1], n: 3 },
+    { L: 14, cin: 2, cout: 3, k: 2, s: 3, d: 1, pads: [0, 1], n: 2 },
+    { L: 12, cin: 2, cout: 2, k: 4, s: 1, d: 2, pads: [6, 0], n: 1 },
+    { L: 12, cin: 2, cout: 2, k: 3, s: 2, d: 1, pads: [4, 0], n: 1 },
   ];
   for (const c of cases) {
     const lo = convOut(c.L, c.k, c.s, c.d, c.pads[0], c.pads[1]);
@@ -203,10 +206,10 @@ test('Dropout (inference) is the identity; a chain reusing a tensor accumulates 
   const x = randomArray([2, 5], 101);
   const w = randomArray([5], 102);
   const m = graphModel({
-    nodes: [makeNode('Dropout', ['x'], ['d'], { ratio: { float: 0.5 } } as Record<string, AttrValue>), makeNode('Mul', ['d', 'w'], ['m']), makeNode('Add', ['m', 'd'], ['s']), makeNode('Mul', ['s', 'x'], ['y'])],
+    nodes: [makeNode('Dropout', ['x', 'ratio'], ['d']), makeNode('Mul', ['d', 'w'], ['m']), makeNode('Add', ['m', 'd'], ['s']), makeNode('Mul', ['s', 'x'], ['y'])],
     inputs: [{ name: 'x', shape: [2, 5] }],
     outputs: [{ name: 'y', shape: [2, 5] }],
-    initializers: [makeFloatTensor('w', [5], w.data)],
+    initializers: [makeFloatTensor('w', [5], w.data), makeFloatTensor('ratio', [], [0.5])],
   });
   await expectGrad('dropout + reuse', m, { x }, ['x', 'w']);
 });

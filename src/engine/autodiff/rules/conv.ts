@@ -11,9 +11,12 @@ import { outputPadding, windowOf, type Window } from './geometry.js';
 /**
  * How dW is computed. 'gemm' (default): im2col by k strided Slices, then one
  * GEMM with K = batch*time. 'conv': a Conv over batch-transposed tensors (the
- * output becomes the kernel). Both kept so bench/autodiff.ts can compare them.
+ * output becomes the kernel). How dX is computed: 'conv' (default; 1-D,
+ * group 1, static length): a Conv with the adjoint kernel (polyphase for
+ * strides > 1); 'convtranspose': onnxruntime's ConvTranspose, which is also
+ * the fallback for the other cases. Both kept so bench/autodiff.ts compares them.
  */
-export const convOptions: { weightGrad: 'gemm' | 'conv' } = { weightGrad: 'gemm' };
+export const convOptions: { weightGrad: 'gemm' | 'conv'; inputGrad: 'conv' | 'convtranspose' } = { weightGrad: 'gemm', inputGrad: 'conv' };
 
 export const CONV_RULE: Rule = {
   backward(c) {
@@ -28,7 +31,7 @@ export const CONV_RULE: Rule = {
     let dw: string | undefined;
     if (c.wants(1)) {
       if (group !== 1) unsupported(c.node, `weight gradient for group=${group} is not supported (only group=1)`);
-      dw = convOptions.weightGrad === 'gemm' && win.spatial === 1 && gemmWeightGrad(c.e, c, x, dy, win) || convWeightGrad(c.e, x, dy, win, w);
+      dw = convOptions.weightGrad !== 'conv' && win.spatial === 1 && gemmWeightGrad(c.e, c, x, dy, win) || convWeightGrad(c.e, x, dy, win, w);
     }
     const db = b && c.wants(2) ? c.e.reduceSum(dy, [0, ...spatialAxes], false) : undefined;
     void rank;
@@ -39,6 +42,12 @@ export const CONV_RULE: Rule = {
 function inputGrad(c: BackwardContext, dy: string, win: Window, group: number): string {
   const { e } = c;
   const x = c.x(0);
+  const ws = e.info.staticShape(c.x(1));
+  const L = win.inputLengths[0];
+  if (convOptions.inputGrad === 'conv' && win.spatial === 1 && group === 1 && ws && L !== undefined) {
+    const viaConv = win.strides[0] === 1 ? inputGradStride1(e, dy, c.x(1), win) : win.dilations[0] === 1 ? inputGradPolyphase(e, dy, c.x(1), win, L, ws) : undefined;
+    if (viaConv) return viaConv;
+  }
   const attrs = { kernel_shape: win.kernel, strides: win.strides, dilations: win.dilations, pads: win.pads, group };
   if (win.inputLengths.every((L) => L !== undefined)) {
     const op = win.inputLengths.map((L, i) => outputPadding(win, i, L!));
@@ -53,6 +62,53 @@ function inputGrad(c: BackwardContext, dy: string, win: Window, group: number): 
   return e.op('Slice', [full, e.constInt(axes.map(() => 0)), ends, e.constInt(axes)], {}, `${x}_grad`);
 }
 
+/** W [Cout, Cin, k] -> [Cin, Cout, k] with the taps reversed: the kernel of the adjoint correlation. */
+function adjointKernel(e: Emitter, w: string): string {
+  const t = e.op('Transpose', [w], { perm: [1, 0, 2] });
+  return e.op('Slice', [t, e.constInt([-1]), e.constInt([-(2 ** 62)]), e.constInt([2]), e.constInt([-1])]);
+}
+
+/**
+ * Stride 1: dX is a plain Conv of dY with the adjoint kernel, padded so that
+ * every tap that touched x is covered. (onnxruntime's CPU ConvTranspose is
+ * many times slower than its Conv on these shapes; see bench/autodiff.ts.)
+ */
+function inputGradStride1(e: Emitter, dy: string, w: string, win: Window): string | undefined {
+  const span = win.dilations[0]! * (win.kernel[0]! - 1);
+  const pads = [span - win.pads[0]!, span - win.pads[1]!];
+  if (pads.some((p) => p < 0)) return undefined;
+  return e.op('Conv', [dy, adjointKernel(e, w)], { kernel_shape: win.kernel, dilations: win.dilations, pads });
+}
+
+/**
+ * Stride s > 1 (dilation 1): polyphase form. Input sample v = q*s + r (in the
+ * padded input) receives dY[q - m] * W[r + m*s], so the s phases are one Conv
+ * of dY with s*Cin output channels (kernel taps r, r+s, ... per phase), then
+ * interleaved: [N, s, Cin, Q] -> [N, Cin, Q, s] -> [N, Cin, Q*s], and cropped.
+ */
+function inputGradPolyphase(e: Emitter, dy: string, w: string, win: Window, L: number, ws: number[]): string | undefined {
+  const [k, s] = [win.kernel[0]!, win.strides[0]!];
+  const [p0] = [win.pads[0]!];
+  const [cout, cin] = [ws[0]!, ws[1]!];
+  const lo = Math.floor((L + win.pads[0]! + win.pads[1]! - k) / s) + 1;
+  const kmax = Math.ceil(k / s);
+  const q0 = Math.floor(p0 / s), q1 = Math.ceil((p0 + L) / s);
+  const left = kmax - 1 - q0, right = q1 - lo;
+  if (left < 0 || right < 0) return undefined;
+  // Phase kernels: pad taps to kmax*s, [Cout, Cin, kmax, s] -> [s, Cin, Cout, kmax], reverse taps, merge phases into channels.
+  let wp = w;
+  if (kmax * s > k) wp = e.op('Pad', [w, e.constInt([0, 0, 0, 0, 0, kmax * s - k])]);
+  const phased = e.op('Transpose', [e.op('Reshape', [wp, e.constInt([cout, cin, kmax, s])])], { perm: [3, 1, 0, 2] });
+  const flipped = e.op('Slice', [phased, e.constInt([-1]), e.constInt([-(2 ** 62)]), e.constInt([3]), e.constInt([-1])]);
+  const kernel = e.op('Reshape', [flipped, e.constInt([s * cin, cout, kmax])]);
+  const y = e.op('Conv', [dy, kernel], { kernel_shape: [kmax], pads: [left, right] }); // [N, s*Cin, q1 - q0]
+  const q = q1 - q0;
+  const inter = e.op('Reshape', [e.op('Transpose', [e.op('Reshape', [y, e.constInt([0, s, cin, q])])], { perm: [0, 2, 3, 1] }), e.constInt([0, cin, q * s])]);
+  const start = p0 - q0 * s;
+  if (start === 0 && q * s === L) return inter;
+  return e.op('Slice', [inter, e.constInt([start]), e.constInt([start + L]), e.constInt([2])]);
+}
+
 /** dW[o, i, j] = sum_{n,t} dY[n, o, t] * xpad[n, i, t*s + j*d]: k strided slices of x, one GEMM. */
 function gemmWeightGrad(e: Emitter, c: BackwardContext, x: string, dy: string, win: Window): string | undefined {
   const xs = e.info.shape(x), ys = e.info.shape(dy);
@@ -64,13 +120,13 @@ function gemmWeightGrad(e: Emitter, c: BackwardContext, x: string, dy: string, w
   let xp = x;
   if (win.pads[0] || win.pads[1]) xp = e.op('Pad', [x, e.constInt([0, 0, win.pads[0]!, 0, 0, win.pads[1]!])]);
   const xt = e.op('Transpose', [xp], { perm: [1, 0, 2] }); // [Cin, N, Lpad]
+  const dyt = e.op('Reshape', [e.op('Transpose', [dy], { perm: [1, 0, 2] }), e.constInt([cout, -1])]); // [Cout, N*Lo]
   const taps: string[] = [];
   for (let j = 0; j < k; j++) {
     const tap = e.op('Slice', [xt, e.constInt([j * d]), e.constInt([j * d + s * (lo - 1) + 1]), e.constInt([2]), e.constInt([s])]);
     taps.push(e.unsqueeze(tap, [1]));
   }
   const cols = e.op('Reshape', [k === 1 ? taps[0]! : e.op('Concat', taps, { axis: 1 }), e.constInt([cin * k, -1])]); // [Cin*k, N*Lo]
-  const dyt = e.op('Reshape', [e.op('Transpose', [dy], { perm: [1, 0, 2] }), e.constInt([cout, -1])]); // [Cout, N*Lo]
   const dw = e.op('Gemm', [dyt, cols], { transB: 1 });
   return e.op('Reshape', [dw, e.constInt(ws)], {}, `${c.x(1)}_grad`);
 }

@@ -25,7 +25,7 @@ export const DROPOUT_RULE: Rule = {
     c.info.set(mask, c.info.shape(x!) ? [...c.info.shape(x!)!] : undefined, DType.FLOAT);
     e.add('Mul', [x!, mask], {}, { outputs: [y!] });
     if (maskOut) e.add('Greater', [mask, e.scalar(0)], {}, { outputs: [maskOut] });
-    c.training.dropout.push({ node: node.name ?? y!, mask, ratio });
+    c.training.dropout.push({ node: node.name ?? y!, input: x!, mask, ratio });
     c.saved.set('mask', mask);
   },
   backward(c) {

@@ -10,7 +10,7 @@ const SUPER: Record<string, string> = {
   NDT: 'STTC', NST_: 'STTC', ISC_: 'STTC', ISCAL: 'STTC', ISCIN: 'STTC',
   CLBBB: 'CD', CRBBB: 'CD', IRBBB: 'CD', '1AVB': 'CD', LAFB: 'CD', IVCD: 'CD', LVH: 'HYP', 'LAO/LAE': 'HYP',
 };
-const RHYTHM_AND_FORM = new Set(['SR', 'SBRAD', 'STACH', 'AFIB', 'STD_']);
+const RHYTHM_AND_FORM = new Set(['SR', 'SBRAD', 'STACH', 'AFIB', 'STD_', 'PVC']);
 
 const opts: SynthDatabaseOptions = { n: BLOCK_SIZE + 5, fs: 100, seed: 21, layout: 'ptbxl' };
 const stream: Ecg[] = [...synthesizeDatabase(opts)];

@@ -64,7 +64,9 @@ export function measureEcg(ecg: Ecg): EcgFeatures {
   for (let b = 0; b < qrs.length; b++) {
     const q = qrs[b]!;
     if (b > 0) rr.push((q.peak! - qrs[b - 1]!.peak!) / fs);
-    const p: WaveInterval | undefined = ps.find((w) => w.offset < q.onset && q.onset - w.onset < 0.5 * fs);
+    // This beat's P: the last one ending before its QRS, after the previous QRS (none for an ectopic beat or in AF).
+    const prevEnd = b > 0 ? qrs[b - 1]!.offset : -Infinity;
+    const p: WaveInterval | undefined = ps.filter((w) => w.offset < q.onset && w.onset > prevEnd && q.onset - w.onset < 0.5 * fs).at(-1);
     const t: WaveInterval | undefined = ts.find((w) => w.peak! > q.offset && w.onset >= q.onset && w.peak! - q.offset < 0.5 * fs);
     if (!t) continue;
     beats++;

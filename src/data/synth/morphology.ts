@@ -245,3 +245,19 @@ export function placeBeat(model: BeatModel, rS: number, rrS: number, resp: numbe
   });
   return { rS, components };
 }
+
+/**
+ * A premature ventricular complex from an ectopic focus: no P wave, a wide
+ * QRS whose direction depends on the focus (`focus`, a unit vector), a T wave
+ * and ST opposite to it (secondary repolarisation changes).
+ */
+export function pvcModel(base: BeatModel, focus: Vec3, ampMv: number): BeatModel {
+  const late = unit(add(focus, [0.3, 0.2, 0.3]));
+  const components: DipoleComponent[] = [
+    { wave: 'QRS', t: -0.03, sigma: 0.022, vec: scale(focus, 0.6 * ampMv) },
+    { wave: 'QRS', t: 0.03, sigma: 0.028, vec: scale(late, ampMv) },
+    { wave: 'T', t: 0.28, sigma: 0.06, vec: scale(focus, -0.3 * ampMv) },
+    { wave: 'ST', t: 0.1, sigma: 0.01, tEnd: 0.28, vec: scale(focus, -0.08 * ampMv) },
+  ];
+  return { ...base, components };
+}

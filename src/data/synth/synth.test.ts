@@ -260,3 +260,31 @@ test('synth: atrial fibrillation has no P waves, irregular RR and 4-9 Hz f waves
     assert.ok(seconds > 1 && hz >= 3.5 && hz <= 10, `f-wave rate ${hz} Hz over ${seconds} s`);
   }
 });
+
+test('synth: premature ventricular complexes come early, wide, without P, before a compensatory pause', () => {
+  const cohort = { ...resolveCohort('ideal'), pvcFraction: 1 };
+  for (const seed of [61, 62, 63]) {
+    const e = synthesizeEcg({ fs: 250, seed, cohort, classes: ['NORM'] });
+    assert.ok(e.meta.labels!.includes('PVC'));
+    const star = e.waves!['*']!;
+    const qrs = star.map((w, k) => ({ w, k })).filter(({ w }) => w.wave === 'QRS');
+    let found = 0;
+    for (let j = 1; j + 1 < qrs.length; j++) {
+      const { w, k } = qrs[j]!;
+      const hasP = star[k - 1]!.wave === 'P';
+      const widthMs = ((w.offset - w.onset) / e.fs) * 1000;
+      if (hasP) {
+        assert.ok(widthMs < 110, `sinus QRS ${widthMs} ms`);
+        continue;
+      }
+      found++;
+      assert.ok(widthMs >= 120, `PVC QRS ${widthMs} ms`);
+      const before = w.peak! - qrs[j - 1]!.w.peak!, after = qrs[j + 1]!.w.peak! - w.peak!;
+      assert.ok(before < 0.8 * after, `coupling ${before} vs pause ${after} samples`);
+    }
+    assert.ok(found >= 1 && found <= 3, `${found} PVCs`);
+    // The median beat is still normal.
+    const f = measureEcg(e);
+    assert.ok(f.qrsMs < 110 && f.prMs > 100, `median QRS ${f.qrsMs} PR ${f.prMs}`);
+  }
+});

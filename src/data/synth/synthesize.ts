@@ -10,12 +10,12 @@ import { Rng } from '../../util/rng.js';
 import { INDEP_ROWS, renderBeats } from './beat.js';
 import { resolveCohort, type CohortSpec } from './cohorts.js';
 import type { Superclass } from './criteria.js';
-import { buildBeatModel, conditionCodes, placeBeat, scaleQrs } from './morphology.js';
+import { buildBeatModel, conditionCodes, placeBeat, pvcModel, scaleQrs } from './morphology.js';
 import { addElectrodeNoise, applyDeviceFilters } from './noise.js';
 import { synthesizePatient, type SynthPatient } from './patient.js';
 import { addFibrillatoryWaves, makeAfibRhythm, makeRhythm } from './rhythm.js';
 import { mixSeed } from './seed.js';
-import { deriveTwelveLeads, LEAD_VECTORS } from './vcg.js';
+import { deriveTwelveLeads, LEAD_VECTORS, unit } from './vcg.js';
 
 export interface SynthesizeOptions {
   /** Sampling rate, Hz (50..2000). */
@@ -45,6 +45,28 @@ export interface SynthesizeOptions {
 /** Rhythm code (PTB-XL SCP) for a mean heart rate. */
 export function rhythmCode(hrBpm: number): 'SR' | 'SBRAD' | 'STACH' {
   return hrBpm < 60 ? 'SBRAD' : hrBpm > 100 ? 'STACH' : 'SR';
+}
+
+/**
+ * With probability `fraction`, turns 1-3 beats inside the record into premature
+ * ventricular complexes: each comes at 55-75% of the RR interval and is
+ * followed by a full compensatory pause (the sinus rhythm goes on), so the next
+ * sinus beat keeps its time. Edits `rS`/`rrS` in place; returns the indices.
+ */
+function placePvcs(rS: number[], rrS: number[], durationS: number, fraction: number, rng: Rng): Set<number> {
+  const out = new Set<number>();
+  if (!(rng.uniform() < fraction)) return out;
+  const candidates = rS.map((r, i) => i).filter((i) => i > 0 && i + 1 < rS.length && rS[i]! > 0.5 && rS[i]! < durationS - 0.5);
+  rng.shuffle(candidates);
+  for (const i of candidates.slice(0, 1 + rng.int(3))) {
+    if (out.has(i - 1) || out.has(i + 1)) continue;
+    const rr = rS[i]! - rS[i - 1]!;
+    rS[i] = rS[i - 1]! + rng.range(0.55, 0.75) * rr;
+    rrS[i] = rS[i]! - rS[i - 1]!;
+    rrS[i + 1] = rS[i + 1]! - rS[i]!;
+    out.add(i);
+  }
+  return out;
 }
 
 export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
@@ -87,7 +109,11 @@ export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
     addFibrillatoryWaves(atrial, n, fs, rhythmRng.range(0.03, 0.1), INDEP_ROWS.map((l) => LEAD_VECTORS[l]!), rhythmRng);
   }
   const beatRng = rng.fork();
-  const beats = rhythm.rS.map((r, i) => placeBeat(model, r, rhythm.rrS[i]!, rhythm.resp(r), { amp: 1 + beatRng.normal(0, 0.015), tShiftS: beatRng.normal(0, 0.003) }));
+  const ectopic = placePvcs(rhythm.rS, rhythm.rrS, durationS, patient.afib ? 0 : cohort.pvcFraction, rng.fork());
+  const pvc = ectopic.size > 0 ? pvcModel(model, unit([beatRng.normal(), beatRng.normal(), beatRng.normal()]), beatRng.range(1.2, 2.2)) : model;
+  const beats = rhythm.rS.map((r, i) =>
+    placeBeat(ectopic.has(i) ? pvc : model, r, rhythm.rrS[i]!, rhythm.resp(r), { amp: 1 + beatRng.normal(0, 0.015), tShiftS: beatRng.normal(0, 0.003) }),
+  );
   const { indep, waves } = renderBeats(beats, fs, n, atrial);
 
   addElectrodeNoise(indep, n, fs, cohort.noise, rhythm.resp, rng.fork());
@@ -108,7 +134,7 @@ export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
       patientId: patient.id,
       age: Math.round(age),
       sex: patient.sex,
-      labels: [...conditionCodes(patient.conditions), patient.afib ? 'AFIB' : rhythmCode(meanHr)],
+      labels: [...conditionCodes(patient.conditions), ...(ectopic.size > 0 ? ['PVC'] : []), patient.afib ? 'AFIB' : rhythmCode(meanHr)],
       cohort: cohort.name,
       extra: {
         superclasses: patient.superclasses.join(','),

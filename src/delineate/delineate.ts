@@ -75,6 +75,15 @@ export interface DelineationTuning {
   qrsNoise: number;
   /** QRS boundaries lie where |W(2^2)| is below this multiple of the noise level at least. */
   qrsFloor: number;
+  /** The QRS peak is the R wave when its height is at least this fraction of the deepest negative deflection, else the deepest point. */
+  qrsPositivePeak: number;
+  /** A lead's QRS onset is kept within [fused - a, fused + b] ms (offset likewise), [a, b]. */
+  qrsOnWindow: [number, number];
+  qrsOffWindow: [number, number];
+  /** QRS detection: a peak within 360 ms of a beat and lower than this fraction of it is its T wave. */
+  tWaveRatio: number;
+  /** QRS detection: search-back threshold over long gaps, fraction of the typical beat height. */
+  searchBack: number;
   /** Below this beat-to-beat coherence of the atrial activity (see atrialCoherence), no P wave is reported. */
   pCoherence: number;
   tOn: number;
@@ -101,6 +110,11 @@ export const DEFAULT_TUNING: Readonly<DelineationTuning> = {
   qrsNoise: 4,
   qrsFloor: 2,
   pCoherence: 0.72,
+  qrsPositivePeak: 0.05,
+  tWaveRatio: 0.8,
+  qrsOnWindow: [10, 25],
+  qrsOffWindow: [30, 12],
+  searchBack: 0.15,
 };
 
 export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation {
@@ -131,12 +145,27 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
   const waves: WaveAnnotations = {};
   if (leads.length === 0) return { fs: ecg.fs, nSamples: nIn, rPeaks: [], waves: { '*': [] }, leads: [] };
 
-  const centres = detectQrs(leads, nInt);
+  const centres = detectQrs(leads, nInt, P);
   const nL = leads.length;
   // Per beat, per lead: the waves found (index = lead), so fusion groups by beat identity.
   const qrs: (WaveInterval | null)[][] = centres.map((c) => leads.map((lead) => delineateQrs(lead, c, P)));
   // The fused QRS of each beat anchors the P and T search windows of every lead.
   const fusedQrs = qrs.map((qs) => fuseBeat(present(qs), 'QRS', { nLeads: nL, minFraction: FUSION_MIN_FRACTION.QRS }));
+  // Multi-lead consistency: a lead's QRS boundary far from the fused one is a
+  // lead where the complex starts or ends nearly isoelectric; the boundary is
+  // brought back into a window around the fused boundary (the spread that
+  // LUDB's cardiologists' per-lead onsets show around their fused onset).
+  qrs.forEach((qs, b) => {
+    const f = fusedQrs[b];
+    if (!f) return;
+    for (const q of qs) {
+      if (!q) continue;
+      q.onset = clamp(q.onset, f.onset - ms(P.qrsOnWindow[0]), f.onset + ms(P.qrsOnWindow[1]));
+      q.offset = clamp(q.offset, f.offset - ms(P.qrsOffWindow[0]), f.offset + ms(P.qrsOffWindow[1]));
+      if (q.offset <= q.onset) q.offset = q.onset + 1;
+      q.peak = clamp(q.peak ?? q.onset, q.onset, q.offset);
+    }
+  });
   const rrs = centres.slice(1).map((c, i) => c - centres[i]!);
   const medRR = rrs.length > 0 ? quantile(rrs, 0.5) : ms(1000);
   const tWaves = centres.map((c, b) => {
@@ -223,6 +252,10 @@ function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
 }
 
+function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}
+
 function present(ws: readonly (WaveInterval | null)[]): WaveInterval[] {
   return ws.filter((w): w is WaveInterval => w !== null);
 }
@@ -235,7 +268,7 @@ function present(ws: readonly (WaveInterval | null)[]): WaveInterval[] {
  * with Pan-Tompkins's T-wave rejection and a search-back at half the
  * threshold over gaps longer than 1.6 median RR.
  */
-function detectQrs(leads: Lead[], n: number): number[] {
+function detectQrs(leads: Lead[], n: number, P: DelineationTuning): number[] {
   const c = new Float64Array(n);
   for (const lead of leads) {
     const w3 = lead.w[2]!;
@@ -267,7 +300,7 @@ function detectQrs(leads: Lead[], n: number): number[] {
     for (const cd of list) {
       if (cd.h < thr) continue;
       const prev = out[out.length - 1];
-      if (prev && cd.i - prev.i < ms(360) && cd.h < 0.5 * prev.h) continue; // a T wave, not a beat
+      if (prev && cd.i - prev.i < ms(360) && cd.h < P.tWaveRatio * prev.h) continue; // a T wave, not a beat
       out.push(cd);
     }
     return out;
@@ -281,8 +314,8 @@ function detectQrs(leads: Lead[], n: number): number[] {
       const a = bounds[j - 1]!.i;
       const b = bounds[j]!.i;
       if (b - a <= 1.6 * rr) continue;
-      const inGap = cands.filter((cd) => cd.i > a + ms(250) && cd.i < b - ms(250) && cd.h >= 0.15 * ref);
-      for (const cd of accept(0.15 * ref, inGap)) added.push(cd);
+      const inGap = cands.filter((cd) => cd.i > a + ms(250) && cd.i < b - ms(250) && cd.h >= P.searchBack * ref);
+      for (const cd of accept(P.searchBack * ref, inGap)) added.push(cd);
     }
     if (added.length > 0) beats = [...beats, ...added].sort((x, y) => x.i - y.i);
   }
@@ -311,7 +344,7 @@ function delineateQrs(lead: Lead, centre: number, P: DelineationTuning): WaveInt
   const floor = P.qrsFloor * lead.noise2;
   const onset = fadeBackward(w, first, Math.max(floor, P.qrsOn * Math.abs(w[first]!)), lo);
   const offset = fadeForward(w, last, Math.max(floor, P.qrsOff * Math.abs(w[last]!)), hi) + 1;
-  const peak = mainDeflection(lead.x, onset, offset);
+  const peak = qrsPeak(lead.x, onset, offset, P.qrsPositivePeak);
   return { wave: 'QRS', onset, peak, offset };
 }
 
@@ -353,7 +386,19 @@ function monophasicWave(lead: Lead, level: number, start: number, end: number, k
     if (Math.sign(w[m]!) === sign || Math.abs(m - m1) > ms(200)) continue;
     if (m2 < 0 || Math.abs(w[m]!) > Math.abs(w[m2]!)) m2 = m;
   }
-  if (m2 < 0 || Math.abs(w[m2]!) < 0.25 * Math.abs(w[m1]!)) return null;
+  const lo = Math.max(1, start - ms(100));
+  const hi = Math.min(w.length - 2, end + ms(100));
+  if (m2 < 0 || Math.abs(w[m2]!) < 0.25 * Math.abs(w[m1]!)) {
+    // One slope only: a T wave that only rises (or only falls) back to the
+    // baseline. Its peak is where the slope has halved, its end where the
+    // slope has faded to a tenth. A lone slope before the QRS is not a P wave.
+    if (kind === 'P' || Math.abs(w[m1]!) < 2 * minModulus) return null;
+    const m = Math.abs(w[m1]!);
+    const onset = fadeBackward(w, m1, xiOn * m, lo);
+    const peak = fadeForward(w, m1, 0.5 * m, hi) + 1;
+    const offset = Math.max(peak + 1, fadeForward(w, m1, 0.1 * m, hi) + 1);
+    return { wave: kind, onset, peak, offset };
+  }
   const a = Math.min(m1, m2);
   const b = Math.max(m1, m2);
   let peak = a;
@@ -363,8 +408,8 @@ function monophasicWave(lead: Lead, level: number, start: number, end: number, k
       break;
     }
   }
-  const onset = fadeBackward(w, a, xiOn * Math.abs(w[a]!), Math.max(1, start - ms(100)));
-  const offset = fadeForward(w, b, xiOff * Math.abs(w[b]!), Math.min(w.length - 2, end + ms(100))) + 1;
+  const onset = fadeBackward(w, a, xiOn * Math.abs(w[a]!), lo);
+  const offset = fadeForward(w, b, xiOff * Math.abs(w[b]!), hi) + 1;
   return { wave: kind, onset, peak, offset };
 }
 
@@ -391,20 +436,31 @@ function fadeForward(w: Float64Array, from: number, thr: number, hi: number): nu
   return i;
 }
 
-/** Sample of largest |x - baseline| in [a, b], the baseline joining x[a] and x[b]. */
-function mainDeflection(x: Float64Array, a: number, b: number): number {
-  let best = a;
-  let bestV = -1;
+/**
+ * The QRS peak in the sense of LUDB's annotators (and of "R peak"): the
+ * largest positive deflection above the baseline joining x[a] and x[b]; in a
+ * QS complex, whose positive part is small against its negative part, the
+ * deepest point instead.
+ */
+function qrsPeak(x: Float64Array, a: number, b: number, minPositive: number): number {
+  let pos = a;
+  let neg = a;
+  let posV = -Infinity;
+  let negV = Infinity;
   const xa = x[a]!;
   const slope = b > a ? (x[b]! - xa) / (b - a) : 0;
   for (let i = a; i <= b; i++) {
-    const v = Math.abs(x[i]! - (xa + slope * (i - a)));
-    if (v > bestV) {
-      bestV = v;
-      best = i;
+    const v = x[i]! - (xa + slope * (i - a));
+    if (v > posV) {
+      posV = v;
+      pos = i;
+    }
+    if (v < negV) {
+      negV = v;
+      neg = i;
     }
   }
-  return best;
+  return posV >= minPositive * Math.max(0, -negV) && posV > 0 ? pos : neg;
 }
 
 function movingAverage(x: Float64Array, width: number): Float64Array {

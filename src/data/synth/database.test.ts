@@ -87,3 +87,13 @@ test('synth db: code15 layout is 400 Hz with CODE-15% labels; other rates are re
   assert.throws(() => [...synthesizeDatabase({ n: 2, seed: 3, layout: 'ptbxl', fs: 250 })], /fs: PTB-XL records are sampled at 100 or 500 Hz/);
   assert.throws(() => [...synthesizeDatabase({ n: 0, seed: 3, layout: 'ptbxl' })], OptionError);
 });
+
+test('synth db: superclass prevalences over 500 records are within a few % of PTB-XL', () => {
+  const counts: Record<string, number> = {};
+  const n = 500;
+  for (const e of synthesizeDatabase({ n, fs: 100, seed: 5, layout: 'ptbxl', durationS: 2 })) {
+    for (const c of String(e.meta.extra!['superclasses']).split(',')) counts[c] = (counts[c] ?? 0) + 1;
+  }
+  const target: Record<string, number> = { NORM: 0.44, MI: 0.25, STTC: 0.24, CD: 0.22, HYP: 0.12 };
+  for (const [c, p] of Object.entries(target)) assert.ok(Math.abs(counts[c]! / n - p) < 0.05, `${c}: ${counts[c]! / n} vs ${p}`);
+});

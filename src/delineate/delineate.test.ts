@@ -89,26 +89,29 @@ test('LUDB subset: boundaries against the cardiologists (150 ms tolerance)', { s
   const ds = await openDataset(LUDB_DIR);
   const ev = await evaluateDelineation(ds, { ids: SUBSET });
   assert.equal(ev.records, SUBSET.length);
-  // [min Se, min PPV, max |mean error| ms, max SD ms], measured on this subset minus a margin:
-  // fused QRS onset 6.8 +- 8.0 ms, offset -4.3 +- 9.5 ms (Se = PPV = 100%); P/T Se 95-100%.
+  // [min Se, min PPV, max |mean error| ms, max SD ms], a margin below what the delineator
+  // reaches on these ten records: fused QRS onset 6.8 +- 8.0 ms, offset -4.3 +- 9.5 ms
+  // (Se = PPV = 100%); fused P Se 100% / PPV 89% (record 101, atrial fibrillation with
+  // regular-looking atrial activity, keeps P waves); fused T Se 99-100%.
   const fusedLimits: Record<string, [number, number, number, number]> = {
-    QRS_onset: [0.99, 0.99, 10, 12],
-    QRS_offset: [0.99, 0.99, 10, 12],
-    QRS_peak: [0.99, 0.99, 12, 10],
-    P_onset: [0.95, 0.85, 20, 45],
-    P_peak: [0.95, 0.85, 5, 8],
-    P_offset: [0.95, 0.85, 8, 14],
-    T_onset: [0.93, 0.95, 5, 22],
-    T_peak: [0.93, 0.95, 5, 14],
-    T_offset: [0.92, 0.95, 6, 35],
+    QRS_onset: [0.99, 0.99, 10, 11],
+    QRS_offset: [0.99, 0.99, 8, 12],
+    QRS_peak: [0.99, 0.99, 8, 8],
+    P_onset: [0.95, 0.85, 5, 12],
+    P_peak: [0.95, 0.85, 3, 6],
+    P_offset: [0.95, 0.85, 6, 11],
+    T_onset: [0.95, 0.95, 5, 19],
+    T_peak: [0.95, 0.95, 4, 10],
+    T_offset: [0.95, 0.95, 5, 38],
   };
+  // Per lead (all leads pooled): QRS onset 7.2 +- 11.1 ms, offset -5.5 +- 13.9 ms; P Se 95%; T Se 97%.
   const perLeadLimits: Record<string, [number, number, number, number]> = {
-    QRS_onset: [0.99, 0.99, 10, 15],
-    QRS_offset: [0.99, 0.99, 10, 17],
-    P_onset: [0.9, 0.84, 9, 34],
-    P_offset: [0.9, 0.84, 5, 24],
-    T_onset: [0.86, 0.96, 5, 34],
-    T_offset: [0.86, 0.95, 5, 35],
+    QRS_onset: [0.99, 0.99, 10, 14],
+    QRS_offset: [0.99, 0.99, 8, 16],
+    P_onset: [0.92, 0.86, 4, 24],
+    P_offset: [0.92, 0.86, 4, 23],
+    T_onset: [0.94, 0.95, 5, 36],
+    T_offset: [0.94, 0.95, 4, 40],
   };
   for (const [row, limits] of [[ev.byLead['*']!, fusedLimits], [ev.allLeads, perLeadLimits]] as const) {
     for (const [p, [se, ppv, mean, sd]] of Object.entries(limits)) {

@@ -175,12 +175,18 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
     const rrNext = next ? centres[b + 1]! - c : medRR;
     return leads.map((lead) => delineateT(lead, q, next, rrNext, nInt, P));
   });
+  // A P wave starts after the previous beat's T wave has ended (fused over leads).
+  const fusedT = tWaves.map((ts) => fuseBeat(present(ts), 'T', { nLeads: nL, minFraction: FUSION_MIN_FRACTION.T }));
   const atrialOrder = atrialCoherence(leads, fusedQrs);
   const pWaves = centres.map((_, b) => {
     const q = fusedQrs[b];
     if (!q || atrialOrder < P.pCoherence) return leads.map(() => null);
-    const prev = fusedQrs[b - 1] ?? null;
-    return leads.map((lead) => delineateP(lead, q, prev, nInt, P));
+    let notBefore = q.onset - ms(300);
+    const prevQrs = fusedQrs[b - 1];
+    if (prevQrs) notBefore = Math.max(notBefore, prevQrs.offset + ms(200));
+    const prevT = fusedT[b - 1];
+    if (prevT) notBefore = Math.max(notBefore, prevT.offset);
+    return leads.map((lead) => delineateP(lead, q, notBefore, nInt, P));
   });
 
   const toRecord = (w: WaveInterval): WaveInterval => {
@@ -359,9 +365,7 @@ function delineateT(lead: Lead, qrs: WaveInterval, next: WaveInterval | null, rr
 }
 
 /** P wave of one lead before a fused QRS; absent when the scale-2^4 modulus shows no wave above threshold. */
-function delineateP(lead: Lead, qrs: WaveInterval, prev: WaveInterval | null, n: number, P: DelineationTuning): WaveInterval | null {
-  let start = qrs.onset - ms(300);
-  if (prev) start = Math.max(start, prev.offset + ms(200));
+function delineateP(lead: Lead, qrs: WaveInterval, start: number, n: number, P: DelineationTuning): WaveInterval | null {
   const end = qrs.onset - ms(20);
   if (start < 1 || end - start < ms(60) || end > n - 2) return null;
   return monophasicWave(lead, 3, start, end, 'P', P.pMin, P.pOn, P.pOff);

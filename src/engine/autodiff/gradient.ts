@@ -137,9 +137,8 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
   const ofShape = info.shape(opts.of);
   if ((opts.seed ?? 'sum') === 'input') {
     seedInput = e.fresh(`seed_${sanitizeName(opts.of)}`);
-    if (!ofShape) throw new ModelError(`autodiff: the shape of '${opts.of}' is unknown, so the seed input cannot be declared; add value_info for it`);
-    extraInputs.push(makeValueInfo(seedInput, ofShape, DType.FLOAT));
-    info.set(seedInput, [...ofShape], DType.FLOAT);
+    extraInputs.push(declare(seedInput, ofShape));
+    info.set(seedInput, ofShape ? [...ofShape] : undefined, DType.FLOAT);
     addGrad(opts.of, seedInput);
   } else {
     addGrad(opts.of, seedOnes(e, opts.of, opts.index));
@@ -174,8 +173,7 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
   // Outputs: the forward outputs, BN batch statistics (training), then one gradient per wrt tensor.
   const outputs: ValueInfoProto[] = [...(graph.output ?? [])];
   for (const bn of training.batchNorm) {
-    const c = info.shape(bn.mean) ?? ['C'];
-    outputs.push(makeValueInfo(bn.mean, c), makeValueInfo(bn.var, c));
+    outputs.push(declare(bn.mean, info.shape(bn.mean)), declare(bn.var, info.shape(bn.var)));
   }
   const gradients: Record<string, string> = {};
   for (const w of opts.wrt) {
@@ -185,7 +183,7 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
     const name = e.fresh(`grad_${sanitizeName(w)}`);
     e.add('Identity', [g], {}, { outputs: [name] });
     gradients[w] = name;
-    outputs.push(makeValueInfo(name, info.shape(w) ?? unknownShape(info, w)));
+    outputs.push(declare(name, info.shape(w)));
   }
 
   const parameterInputs = opts.parameters === 'input' ? opts.wrt.filter((w) => initNames.has(w) && !inputNames.has(w)) : [];
@@ -194,7 +192,7 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
     extraInputs.push(makeValueInfo(p, tensorDims(t), t.dataType ?? DType.FLOAT));
   }
   const params = new Set(parameterInputs);
-  for (const d of training.dropout) extraInputs.push(makeValueInfo(d.mask, info.shape(d.mask) ?? unknownShape(info, d.mask)));
+  for (const d of training.dropout) extraInputs.push(declare(d.mask, info.shape(d.mask)));
 
   const meta: GradientGraphInfo = { of: opts.of, index: opts.index ?? null, mode, seedInput, gradients, parameterInputs, training };
   const opsetImport = (model.opsetImport ?? []).map((o) => (!o.domain || o.domain === 'ai.onnx' ? { ...o, version: Math.max(opset, e.minOpset) } : o));
@@ -230,8 +228,9 @@ export function gradientGraphInfo(model: ModelProto): GradientGraphInfo | undefi
   return p?.value ? (JSON.parse(p.value) as GradientGraphInfo) : undefined;
 }
 
-function unknownShape(_info: ShapeInfo, t: string): Shape {
-  throw new ModelError(`autodiff: the rank of '${t}' is unknown; add value_info for it to the model`);
+/** A float tensor's value info; without a shape where none is known (ORT accepts that). */
+function declare(name: string, shape: Shape | undefined): ValueInfoProto {
+  return shape ? makeValueInfo(name, shape.map((d) => (typeof d === 'string' && d.startsWith('?') ? `${name}_dim${shape.indexOf(d)}` : d))) : { name, type: { tensorType: { elemType: DType.FLOAT } } };
 }
 
 /** d(sum of `of`)/d(of) = ones; with `index`, ones in column `index` of axis 1 only. */

@@ -43,16 +43,20 @@ test('Conv: dX, dW, dB for strides, pads, dilations (1-D)', async () => {
   }
 });
 
-test('Conv: weight gradient by the Conv formulation equals the GEMM one', async () => {
+test('Conv: the alternative formulations (dX by ConvTranspose, dW by a Conv) are right too', async () => {
   const { convOptions } = await import('./rules/conv.js');
   const x = randomArray([2, 3, 19], 4);
   const w = randomArray([2, 3, 5], 5);
   const m = opModel('Conv', { x }, { kernel_shape: [5], strides: [2], dilations: [2], pads: [3, 1] }, [2, 2, 8], { w });
+  const m2 = opModel('Conv', { x }, { kernel_shape: [5], strides: [3], pads: [2, 1] }, [2, 2, 6], { w });
   convOptions.weightGrad = 'conv';
+  convOptions.inputGrad = 'convtranspose';
   try {
-    await expectGrad('conv dW (conv form)', m, { x }, ['w']);
+    await expectGrad('conv (alt forms, dilated)', m, { x }, ['x', 'w']);
+    await expectGrad('conv (alt forms, strided)', m2, { x }, ['x', 'w']);
   } finally {
     convOptions.weightGrad = 'gemm';
+    convOptions.inputGrad = 'conv';
   }
 });
 

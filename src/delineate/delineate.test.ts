@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LUDB_DIR } from '../../test/data-paths.js';
 import { makeEcg, type Ecg, type WaveInterval } from '../data/ecg.js';
+import { Rng } from '../util/rng.js';
 import { openDataset } from '../data/datasets/index.js';
 import { resample } from '../data/preprocess/index.js';
 import { ecgDelineate } from './delineate.js';
@@ -211,4 +212,31 @@ test('a NaN-only lead is left out; the other leads are delineated as without it'
   assert.equal(d.rPeaks.length, full.rPeaks.length);
   for (const [i, r] of d.rPeaks.entries()) assert.ok(Math.abs(r - full.rPeaks[i]!) <= 5);
   for (const lead of d.leads) for (const w of d.waves[lead]!) assert.ok(w.onset <= (w.peak ?? w.onset) && (w.peak ?? w.offset) <= w.offset && w.onset < w.offset, `${lead} ${JSON.stringify(w)}`);
+});
+
+test('noise: baseline wander (1 mV), 50 Hz mains (0.1 mV) and white noise (0.02 mV) leave beats and QRS boundaries in place', { skip: skipLudb }, async () => {
+  const ds = await openDataset(LUDB_DIR);
+  const rng = new Rng(7);
+  for (const id of ['1', '61']) {
+    const ecg = await ds.load(id);
+    const n = ecg.nSamples;
+    const signal = Float32Array.from(ecg.signal);
+    ecg.leads.forEach((_, l) => {
+      for (let t = 0; t < n; t++) {
+        const s = t / ecg.fs;
+        signal[l * n + t] += Math.sin(2 * Math.PI * 0.3 * s + l) + 0.5 * Math.sin(2 * Math.PI * 0.13 * s + 2 * l) + 0.1 * Math.sin(2 * Math.PI * 50 * s + l) + rng.normal(0, 0.02);
+      }
+    });
+    const clean = ecgDelineate(ecg);
+    const noisy = ecgDelineate(makeEcg({ signal, fs: ecg.fs, leads: ecg.leads, meta: ecg.meta }));
+    assert.equal(noisy.rPeaks.length, clean.rPeaks.length, `record ${id}: beats`);
+    for (const p of ['QRS_onset', 'QRS_offset', 'T_peak'] as const) {
+      const a = pointsOf(clean.waves['*']!, p);
+      const b = pointsOf(noisy.waves['*']!, p);
+      const { pairs } = matchPoints(a, b, 0.04 * ecg.fs);
+      assert.equal(pairs.length, a.length, `record ${id} ${p}: moved more than 40 ms`);
+      const meanAbsMs = (pairs.reduce((s, [i, j]) => s + Math.abs(b[j]! - a[i]!), 0) / pairs.length / ecg.fs) * 1000;
+      assert.ok(meanAbsMs <= 12, `record ${id} ${p}: mean shift ${meanAbsMs.toFixed(1)} ms`);
+    }
+  }
 });

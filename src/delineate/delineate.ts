@@ -12,7 +12,7 @@
  * windows in milliseconds mean the same at 100 or 1000 Hz.
  */
 import type { Ecg, WaveAnnotations, WaveInterval } from '../data/ecg.js';
-import { bridgeGaps, resample } from '../data/preprocess/index.js';
+import { bridgeGaps, butterworth, resample, sosfiltfilt, type Sos } from '../data/preprocess/index.js';
 import { FUSION_MIN_FRACTION, fuseBeat, quantile } from './fuse.js';
 import { removeSpikes } from './spikes.js';
 import { waveletTransform } from './wavelet.js';
@@ -49,7 +49,10 @@ export interface Delineation {
 /** Internal per-lead state at DELINEATION_FS. */
 interface Lead {
   name: string;
+  /** The lead at 250 Hz, band-passed (what the transform sees). */
   x: Float64Array;
+  /** The lead at 250 Hz before the band-pass: R peaks are found on it, so the low-pass does not blunt them. */
+  raw: Float64Array;
   /** w[k-1] = scale 2^k. */
   w: Float64Array[];
   /** Robust SD of W(2^2) over the record (1.4826 x median |W|): the lead's noise level at QRS scale. */
@@ -80,6 +83,10 @@ export interface DelineationTuning {
   /** A lead's QRS onset is kept within [fused - a, fused + b] ms (offset likewise), [a, b]. */
   qrsOnWindow: [number, number];
   qrsOffWindow: [number, number];
+  /** A T wave has two slopes when the opposite slope next to its largest reaches this fraction of it; else it is a single-slope T. */
+  tPairRatio: number;
+  /** Zero-phase Butterworth band-pass (order 2, run forwards and backwards) applied at 250 Hz before the transform, Hz; null for none. */
+  bandHz: [number, number] | null;
   /** QRS detection: a peak within 360 ms of a beat and lower than this fraction of it is its T wave. */
   tWaveRatio: number;
   /** QRS detection: search-back threshold over long gaps, fraction of the typical beat height. */
@@ -112,6 +119,8 @@ export const DEFAULT_TUNING: Readonly<DelineationTuning> = {
   pCoherence: 0.72,
   qrsPositivePeak: 0.05,
   tWaveRatio: 0.8,
+  bandHz: [0.5, 40],
+  tPairRatio: 0.25,
   qrsOnWindow: [10, 25],
   qrsOffWindow: [30, 12],
   searchBack: 0.15,
@@ -120,6 +129,8 @@ export const DEFAULT_TUNING: Readonly<DelineationTuning> = {
 export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation {
   const P: DelineationTuning = { ...DEFAULT_TUNING, ...opts.tuning };
   const names = opts.leads ?? ecg.leads;
+  // Zero-phase band-pass at the working rate: baseline wander and mains/EMG noise out, boundaries unmoved.
+  const band: Sos | null = P.bandHz ? butterworth(2, P.bandHz, FS, 'bandpass') : null;
   const leads: Lead[] = [];
   const nIn = ecg.nSamples;
   const nInt = Math.round((nIn * FS) / ecg.fs);
@@ -135,11 +146,12 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
       if (miss > 0.5 * nIn) continue;
     }
     const clean = removeSpikes(bridged.filled, ecg.fs).cleaned;
-    const x = ecg.fs === FS ? clean : Float64Array.from(resample(clean, ecg.fs, FS));
-    if (x.length < ms(600)) continue;
+    const atFs = ecg.fs === FS ? clean : Float64Array.from(resample(clean, ecg.fs, FS));
+    if (atFs.length < ms(600)) continue;
+    const x = band ? Float64Array.from(sosfiltfilt(band, atFs)) : atFs;
     const w = waveletTransform(x, 5);
     if (maxAbs(w[1]!) < 1e-4) continue; // flat line
-    leads.push({ name, x, w, noise2: 1.4826 * quantile(Array.from(w[1]!, Math.abs), 0.5) });
+    leads.push({ name, x, raw: atFs, w, noise2: 1.4826 * quantile(Array.from(w[1]!, Math.abs), 0.5) });
   }
   const toFs = (i: number): number => Math.min(nIn - 1, Math.max(0, Math.round((i * ecg.fs) / FS)));
   const waves: WaveAnnotations = {};
@@ -350,7 +362,7 @@ function delineateQrs(lead: Lead, centre: number, P: DelineationTuning): WaveInt
   const floor = P.qrsFloor * lead.noise2;
   const onset = fadeBackward(w, first, Math.max(floor, P.qrsOn * Math.abs(w[first]!)), lo);
   const offset = fadeForward(w, last, Math.max(floor, P.qrsOff * Math.abs(w[last]!)), hi) + 1;
-  const peak = qrsPeak(lead.x, onset, offset, P.qrsPositivePeak);
+  const peak = qrsPeak(lead.raw, onset, offset, P.qrsPositivePeak);
   return { wave: 'QRS', onset, peak, offset };
 }
 
@@ -361,14 +373,14 @@ function delineateT(lead: Lead, qrs: WaveInterval, next: WaveInterval | null, rr
   if (next) end = Math.min(end, next.onset - ms(80));
   end = Math.min(end, n - 2);
   if (end - start < ms(80)) return null;
-  return monophasicWave(lead, 3, start, end, 'T', P.tMin, P.tOn, P.tOff);
+  return monophasicWave(lead, 3, start, end, 'T', P.tMin, P.tOn, P.tOff, P.tPairRatio);
 }
 
 /** P wave of one lead before a fused QRS; absent when the scale-2^4 modulus shows no wave above threshold. */
 function delineateP(lead: Lead, qrs: WaveInterval, start: number, n: number, P: DelineationTuning): WaveInterval | null {
   const end = qrs.onset - ms(20);
   if (start < 1 || end - start < ms(60) || end > n - 2) return null;
-  return monophasicWave(lead, 3, start, end, 'P', P.pMin, P.pOn, P.pOff);
+  return monophasicWave(lead, 3, start, end, 'P', P.pMin, P.pOn, P.pOff, 0.25);
 }
 
 /**
@@ -377,7 +389,7 @@ function delineateP(lead: Lead, qrs: WaveInterval, start: number, n: number, P: 
  * (the zero crossing between them); onset and offset are where the modulus
  * fades below a fraction of the outer maxima.
  */
-function monophasicWave(lead: Lead, level: number, start: number, end: number, kind: 'P' | 'T', minModulus: number, xiOn: number, xiOff: number): WaveInterval | null {
+function monophasicWave(lead: Lead, level: number, start: number, end: number, kind: 'P' | 'T', minModulus: number, xiOn: number, xiOff: number, pairRatio: number): WaveInterval | null {
   const w = lead.w[level]!;
   const maxima = modulusMaxima(w, start, end, 0);
   if (maxima.length === 0) return null;
@@ -392,7 +404,7 @@ function monophasicWave(lead: Lead, level: number, start: number, end: number, k
   }
   const lo = Math.max(1, start - ms(100));
   const hi = Math.min(w.length - 2, end + ms(100));
-  if (m2 < 0 || Math.abs(w[m2]!) < 0.25 * Math.abs(w[m1]!)) {
+  if (m2 < 0 || Math.abs(w[m2]!) < pairRatio * Math.abs(w[m1]!)) {
     // One slope only: a T wave that only rises (or only falls) back to the
     // baseline. Its peak is where the slope has halved, its end where the
     // slope has faded to a tenth. A lone slope before the QRS is not a P wave.

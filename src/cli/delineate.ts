@@ -8,6 +8,7 @@ import { openDataset } from '../data/datasets/index.js';
 import type { WaveInterval } from '../data/ecg.js';
 import { ecgDelineate, type Delineation } from '../delineate/delineate.js';
 import { evaluateDelineation, formatEvaluation } from '../delineate/evaluate.js';
+import { delineationBeats } from '../delineate/points.js';
 
 const usage = `Usage: ecgx delineate RECORD [--json] [--leads I,II,...]
        ecgx delineate --evaluate DATASET [--records 1,2,...] [--tolerance MS] [--by-lead] [--json]
@@ -46,24 +47,8 @@ function median(xs: number[]): number | undefined {
   return s[Math.floor((s.length - 1) / 2)]! / 2 + s[Math.ceil((s.length - 1) / 2)]! / 2;
 }
 
-/** Fused waves grouped into beats around each fused QRS. */
-function beats(d: Delineation): { p?: WaveInterval; qrs: WaveInterval; t?: WaveInterval }[] {
-  const fused = d.waves['*'] ?? [];
-  const qrs = fused.filter((w) => w.wave === 'QRS');
-  return qrs.map((q, i) => {
-    const prevOff = i > 0 ? qrs[i - 1]!.offset : -Infinity;
-    const nextOn = i + 1 < qrs.length ? qrs[i + 1]!.onset : Infinity;
-    const b: { p?: WaveInterval; qrs: WaveInterval; t?: WaveInterval } = { qrs: q };
-    const p = fused.find((w) => w.wave === 'P' && w.onset > prevOff && w.offset <= q.onset);
-    const t = fused.find((w) => w.wave === 'T' && w.onset >= q.offset && w.offset < nextOn);
-    if (p) b.p = p;
-    if (t) b.t = t;
-    return b;
-  });
-}
-
 function recordText(name: string, d: Delineation): string {
-  const bs = beats(d);
+  const bs = delineationBeats(d);
   const fs = d.fs;
   const rr = d.rPeaks.slice(1).map((r, i) => (r - d.rPeaks[i]!) / fs);
   const hr = median(rr);

@@ -10,6 +10,8 @@ import { resample } from '../data/preprocess/index.js';
 import { ecgDelineate } from './delineate.js';
 import { evaluateDelineation, fuseLeads, matchPoints, pointsOf, WAVE_POINTS } from './evaluate.js';
 import { fuseWaves } from './fuse.js';
+import { delineationPoints, NEUROKIT_POINTS } from './points.js';
+import { OptionError } from '../util/errors.js';
 import { removeSpikes } from './spikes.js';
 import { waveletTransform } from './wavelet.js';
 
@@ -239,4 +241,27 @@ test('noise: baseline wander (1 mV), 50 Hz mains (0.1 mV) and white noise (0.02 
       assert.ok(meanAbsMs <= 12, `record ${id} ${p}: mean shift ${meanAbsMs.toFixed(1)} ms`);
     }
   }
+});
+
+test('delineationPoints: neurokit2 layout, one entry per beat, NaN for absent P in atrial fibrillation', { skip: skipLudb }, async () => {
+  const ds = await openDataset(LUDB_DIR);
+  const sinus = ecgDelineate(await ds.load('1'));
+  const pts = delineationPoints(sinus);
+  const n = pts.ECG_R_Peaks.length;
+  assert.equal(n, sinus.rPeaks.length);
+  for (const k of NEUROKIT_POINTS) assert.equal(pts[k].length, n, k);
+  for (let i = 0; i < n; i++) {
+    const order = [pts.ECG_P_Onsets[i], pts.ECG_P_Peaks[i], pts.ECG_P_Offsets[i], pts.ECG_R_Onsets[i], pts.ECG_R_Peaks[i], pts.ECG_R_Offsets[i], pts.ECG_T_Onsets[i], pts.ECG_T_Peaks[i], pts.ECG_T_Offsets[i]].filter((v) => !Number.isNaN(v));
+    assert.deepEqual(order, [...order].sort((a, b) => a! - b!), `beat ${i} out of order`);
+  }
+  const af = delineationPoints(ecgDelineate(await ds.load('38')));
+  assert.ok(af.ECG_R_Peaks.length >= 8 && af.ECG_P_Onsets.every(Number.isNaN) && af.ECG_T_Peaks.some((v) => !Number.isNaN(v)));
+});
+
+test('ecgDelineate: leads option takes aliases and rejects unknown leads', { skip: skipLudb }, async () => {
+  const ecg = await (await openDataset(LUDB_DIR)).load('1');
+  const d = ecgDelineate(ecg, { leads: ['ii', 'V5'] });
+  assert.deepEqual(d.leads, ['II', 'V5']);
+  assert.deepEqual(Object.keys(d.waves).sort(), ['*', 'II', 'V5']);
+  assert.throws(() => ecgDelineate(ecg, { leads: ['X9'] }), (e: unknown) => e instanceof OptionError && /X9/.test(e.message));
 });

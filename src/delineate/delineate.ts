@@ -12,6 +12,8 @@
  * windows in milliseconds mean the same at 100 or 1000 Hz.
  */
 import type { Ecg, WaveAnnotations, WaveInterval } from '../data/ecg.js';
+import { canonicalLead } from '../data/leads.js';
+import { OptionError } from '../util/errors.js';
 import { bridgeGaps, butterworth, resample, sosfiltfilt, type Sos } from '../data/preprocess/index.js';
 import { FUSION_MIN_FRACTION, fuseBeat, quantile } from './fuse.js';
 import { removeSpikes } from './spikes.js';
@@ -135,8 +137,8 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
   const nIn = ecg.nSamples;
   const nInt = Math.round((nIn * FS) / ecg.fs);
   for (const name of names) {
-    const li = ecg.leads.indexOf(name);
-    if (li < 0) continue;
+    const li = ecg.leads.indexOf(canonicalLead(name));
+    if (li < 0) throw new OptionError('leads', `no lead '${name}' in record ${ecg.meta.recordId} (it has ${ecg.leads.join(', ')})`);
     const raw = ecg.signal.subarray(li * nIn, (li + 1) * nIn);
     const bridged = bridgeGaps(raw);
     if (bridged.empty) continue;
@@ -151,7 +153,7 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
     const x = band ? Float64Array.from(sosfiltfilt(band, atFs)) : atFs;
     const w = waveletTransform(x, 5);
     if (maxAbs(w[1]!) < 1e-4) continue; // flat line
-    leads.push({ name, x, raw: atFs, w, noise2: 1.4826 * quantile(Array.from(w[1]!, Math.abs), 0.5) });
+    leads.push({ name: ecg.leads[li]!, x, raw: atFs, w, noise2: 1.4826 * quantile(Array.from(w[1]!, Math.abs), 0.5) });
   }
   const toFs = (i: number): number => Math.min(nIn - 1, Math.max(0, Math.round((i * ecg.fs) / FS)));
   const waves: WaveAnnotations = {};

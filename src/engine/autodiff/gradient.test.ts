@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../../util/errors.js';
-import { encodeModel, makeFloatTensor, makeNode, type ModelProto } from '../onnx/proto.js';
+import { encodeModel, makeFloatTensor, makeInt64Tensor, makeNode, type ModelProto } from '../onnx/proto.js';
 import { gradCheck } from './gradcheck.js';
 import { gradientGraph, gradientGraphInfo } from './gradient.js';
 import { graphModel, opModel, randomArray } from './testing.js';
@@ -174,4 +174,21 @@ test('opset 13 and 17 single-op models produce the same gradient graph results (
     const res = await gradCheck(m, { of: 'y', wrt: ['x'] }, { x });
     assert.ok(res[0]!.relError < 1e-3, `opset ${opset}`);
   }
+});
+
+test('opset 18 (axes as inputs everywhere): ReduceMean and training-mode BatchNormalization', async () => {
+  const { model, x } = batchNormModel(3);
+  const m18: ModelProto = { ...model, opsetImport: [{ domain: '', version: 18 }] };
+  const res = await gradCheck(m18, { of: 'y', wrt: ['x', 'scale'], mode: 'training' }, { x }, { seed: 5 });
+  for (const r of res) assert.ok(r.relError < 1e-3, `d/d${r.tensor}: ${r.relError}`);
+  const xs = randomArray([2, 3, 4], 32);
+  const rm = graphModel({
+    nodes: [makeNode('ReduceMean', ['x', 'ax'], ['y'], { keepdims: 0 })],
+    inputs: [{ name: 'x', shape: [2, 3, 4] }],
+    outputs: [{ name: 'y', shape: [2, 4] }],
+    initializers: [makeInt64Tensor('ax', [1], [1])],
+    opset: 18,
+  });
+  const r2 = await gradCheck(rm, { of: 'y', wrt: ['x'] }, { x: xs });
+  assert.ok(r2[0]!.relError < 1e-3);
 });

@@ -217,3 +217,47 @@ test('Dropout (inference) is the identity; a chain reusing a tensor accumulates 
   });
   await expectGrad('dropout + reuse', m, { x }, ['x', 'w']);
 });
+
+test('more unary ops: Reciprocal, Erf, Elu, HardSigmoid, Clip (inputs min/max), Cast (float to float)', async () => {
+  const x = randomArray([2, 3, 4], 111, { awayFromZero: 0.1 });
+  for (const [op, attrs] of [['Reciprocal', {}], ['Erf', {}], ['Elu', { alpha: { float: 0.7 } }], ['HardSigmoid', { alpha: { float: 0.3 }, beta: { float: 0.5 } }], ['Cast', { to: 1 }]] as [string, Record<string, AttrValue>][]) {
+    await expectGrad(op, opModel(op, { x }, attrs, [2, 3, 4]), { x }, ['x']);
+  }
+  const clip = graphModel({
+    nodes: [makeNode('Clip', ['x', 'lo', 'hi'], ['y'])],
+    inputs: [{ name: 'x', shape: [2, 3, 4] }],
+    outputs: [{ name: 'y', shape: [2, 3, 4] }],
+    initializers: [makeFloatTensor('lo', [], [-0.55]), makeFloatTensor('hi', [], [0.65])],
+  });
+  await expectGrad('Clip', clip, { x }, ['x']);
+});
+
+test('selection ops: Where, Max, Min, Sum, Mean, Expand, Gather, Tile, Split, GlobalMaxPool', async () => {
+  const a = distinctArray([2, 3, 4], 121), b = distinctArray([3, 4], 122, 0.07);
+  const cond = graphModel({
+    nodes: [makeNode('Greater', ['a', 'b'], ['c']), makeNode('Where', ['c', 'a', 'b'], ['y'])],
+    inputs: [{ name: 'a', shape: [2, 3, 4] }, { name: 'b', shape: [3, 4] }],
+    outputs: [{ name: 'y', shape: [2, 3, 4] }],
+  });
+  await expectGrad('Where', cond, { a, b }, ['a', 'b']);
+  for (const op of ['Max', 'Min', 'Sum', 'Mean']) await expectGrad(op, opModel(op, { a, b }, {}, [2, 3, 4]), { a, b }, ['a', 'b']);
+  const x = randomArray([3, 1], 123);
+  const withInts = (op: string, ints: number[], y: number[], extra: Record<string, AttrValue> = {}): ModelProto =>
+    graphModel({
+      nodes: [makeNode(op, ['x', 'k'], ['y'], extra)],
+      inputs: [{ name: 'x', shape: [3, 1] }],
+      outputs: [{ name: 'y', shape: y }],
+      initializers: [makeInt64Tensor('k', [ints.length], ints)],
+    });
+  await expectGrad('Expand', withInts('Expand', [2, 3, 4], [2, 3, 4]), { x }, ['x']);
+  await expectGrad('Tile', withInts('Tile', [2, 3], [6, 3]), { x }, ['x']);
+  await expectGrad('Gather (repeated indices)', withInts('Gather', [2, 0, 2, 1], [4, 1], { axis: 0 }), { x }, ['x']);
+  const sp = graphModel({
+    nodes: [makeNode('Split', ['a', 'parts'], ['p', 'q'], { axis: 2 }), makeNode('Mul', ['p', 'p'], ['y'])],
+    inputs: [{ name: 'a', shape: [2, 3, 4] }],
+    outputs: [{ name: 'y', shape: [2, 3, 1] }],
+    initializers: [makeInt64Tensor('parts', [2], [1, 3])],
+  });
+  await expectGrad('Split (one output used)', sp, { a }, ['a']);
+  await expectGrad('GlobalMaxPool', opModel('GlobalMaxPool', { a }, {}, [2, 3, 1]), { a }, ['a']);
+});

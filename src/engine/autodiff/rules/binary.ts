@@ -3,7 +3,24 @@
  * axes it was broadcast along (Emitter.sumTo).
  */
 import { DType } from '../../onnx/proto.js';
-import type { Rule } from '../rule.js';
+import { unsupported, type Rule } from '../rule.js';
+
+function minMax(pickFirst: 'GreaterOrEqual' | 'LessOrEqual'): Rule {
+  return {
+    backward(c) {
+      const dy = c.dy();
+      if (!dy) return [];
+      const ins = c.node.input ?? [];
+      if (ins.length !== 2) unsupported(c.node, `${ins.length} inputs (only the binary form is supported)`);
+      const first = c.e.op(pickFirst, [c.x(0), c.x(1)]);
+      const zero = c.e.scalar(0);
+      return [
+        c.wants(0) ? c.e.sumTo(c.e.op('Where', [first, dy, zero]), c.x(0)) : undefined,
+        c.wants(1) ? c.e.sumTo(c.e.op('Where', [first, zero, dy]), c.x(1)) : undefined,
+      ];
+    },
+  };
+}
 
 export const BINARY_RULES: Record<string, Rule> = {
   Add: {
@@ -63,6 +80,19 @@ export const BINARY_RULES: Record<string, Rule> = {
       return (c.node.input ?? []).map((x, i) => (c.wants(i) ? c.e.sumTo(dy, x) : undefined));
     },
   },
+  /** Variadic mean: each input gets dY / n. */
+  Mean: {
+    backward(c) {
+      const dy = c.dy();
+      if (!dy) return [];
+      const ins = c.node.input ?? [];
+      const scaled = c.e.mul(dy, c.e.scalar(1 / ins.length));
+      return ins.map((x, i) => (c.wants(i) ? c.e.sumTo(scaled, x) : undefined));
+    },
+  },
+  /** Binary Max/Min: the gradient goes to the operand that was selected (the first one on ties). */
+  Max: minMax('GreaterOrEqual'),
+  Min: minMax('LessOrEqual'),
   Where: {
     differentiable: [1, 2],
     backward(c) {

@@ -43,6 +43,19 @@ export const ELEMENTWISE_RULES: Record<string, Rule> = {
   Reciprocal: unary((c, dy) => c.e.op('Neg', [c.e.mul(dy, c.e.mul(c.y(0), c.y(0)))])),
   Abs: unary((c, dy) => c.e.mul(dy, c.e.op('Sign', [c.x(0)]))),
   Softplus: unary((c, dy) => c.e.mul(dy, c.e.op('Sigmoid', [c.x(0)]))),
+  Elu: unary((c, dy) => {
+    // x > 0: 1; else alpha * exp(x) = y + alpha.
+    const alpha = getFloatAttr(c.node, 'alpha', 1);
+    const y = c.y(0);
+    return c.e.op('Where', [positive(c, c.x(0)), dy, c.e.mul(dy, c.e.op('Add', [y, c.e.scalar(alpha)]))]);
+  }),
+  HardSigmoid: unary((c, dy) => {
+    // y = max(0, min(1, alpha * x + beta)): slope alpha strictly inside (0, 1).
+    const alpha = getFloatAttr(c.node, 'alpha', 0.2);
+    const y = c.y(0);
+    const inside = c.e.op('And', [positive(c, y), c.e.op('Less', [y, c.e.scalar(1)])]);
+    return c.e.op('Where', [inside, c.e.mul(dy, c.e.scalar(alpha)), c.e.scalar(0)]);
+  }),
   Erf: unary((c, dy) => {
     const x = c.x(0);
     const gauss = c.e.op('Exp', [c.e.op('Neg', [c.e.mul(x, x)])]);

@@ -7,7 +7,7 @@ import { DROPOUT_RULE } from './dropout.js';
 import { ELEMENTWISE_RULES } from './elementwise.js';
 import { GEMM_RULE, MATMUL_RULE } from './linear.js';
 import { MOVEMENT_RULES } from './movement.js';
-import { AVERAGEPOOL_RULE, GLOBALAVERAGEPOOL_RULE, MAXPOOL_RULE } from './pool.js';
+import { AVERAGEPOOL_RULE, GLOBALAVERAGEPOOL_RULE, GLOBALMAXPOOL_RULE, MAXPOOL_RULE } from './pool.js';
 import { REDUCE_RULES } from './reduce.js';
 import { SOFTMAX_RULES } from './softmax.js';
 
@@ -25,6 +25,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   MaxPool: MAXPOOL_RULE,
   AveragePool: AVERAGEPOOL_RULE,
   GlobalAveragePool: GLOBALAVERAGEPOOL_RULE,
+  GlobalMaxPool: GLOBALMAXPOOL_RULE,
 };
 
 /** Ops whose outputs carry no gradient (shapes, indices, comparisons, random draws, piecewise-constant maps). */

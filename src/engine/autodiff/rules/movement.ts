@@ -87,6 +87,16 @@ export const MOVEMENT_RULES: Record<string, Rule> = {
       return ins.map((_, i) => (c.wants(i) ? parts[i] : undefined));
     },
   },
+  /** Split: the output gradients concatenated back (zeros for outputs no gradient reaches). */
+  Split: {
+    differentiable: [0],
+    backward(c) {
+      if (!c.wants(0)) return [];
+      const outs = c.node.output ?? [];
+      const parts = outs.map((o, i) => c.dy(i) ?? c.e.zerosLike(o));
+      return [c.e.op('Concat', parts, { axis: getIntAttr(c.node, 'axis', 0) })];
+    },
+  },
   Slice: {
     differentiable: [0],
     backward(c) {

@@ -101,3 +101,14 @@ export const GLOBALAVERAGEPOOL_RULE: Rule = {
     return [e.op('Expand', [scaled, e.shapeTensor(x)], {}, `${x}_grad`)];
   },
 };
+
+/** GlobalMaxPool: dY to the position(s) holding the maximum (every tied one; ties are measure-zero in float data). */
+export const GLOBALMAXPOOL_RULE: Rule = {
+  backward(c) {
+    const dy = c.dy();
+    if (!dy || !c.wants(0)) return [];
+    const { e } = c;
+    const hit = e.op('Equal', [c.x(0), c.y(0)]);
+    return [e.op('Where', [hit, e.op('Expand', [dy, e.shapeTensor(c.x(0))]), e.scalar(0)], {}, `${c.x(0)}_grad`)];
+  },
+};

@@ -18,3 +18,4 @@ export * from './data/synth/index.js';
 export * from './data/datasets/index.js';
 export * from './engine/autodiff/index.js';
 export * from './delineate/index.js';
+export * from './train/index.js';

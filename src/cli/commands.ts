@@ -11,3 +11,4 @@ COMMANDS['model'] = () => import('./model.js');
 COMMANDS['synth'] = () => import('./synth.js');
 COMMANDS['dataset'] = () => import('./dataset.js');
 COMMANDS['delineate'] = () => import('./delineate.js');
+COMMANDS['train'] = () => import('./train.js');

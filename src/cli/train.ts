@@ -1,0 +1,119 @@
+import type { Command } from './command.js';
+import { choiceOption, numberOption, parseCommandArgs, required } from './command.js';
+import { OptionError } from '../util/errors.js';
+import { trainRun, type TrainConfig } from '../train/run.js';
+import type { LossKind } from '../train/graph.js';
+import type { ScheduleKind } from '../train/optimizer.js';
+
+const usage = `Usage: ecgx train --data DIR --task TASK --model SPEC --epochs N --out RUNDIR [options]
+
+Trains a model per test fold (k-fold: the test fold rotates, the next fold
+validates, the others train), keeps each fold's best checkpoint by the
+validation metric, and writes RUNDIR/run.json (config, versions, metrics per
+fold, mean ± std) and RUNDIR/fold-K/{model.onnx,predictions.csv,metrics.json}.
+RUNDIR appears only when every fold is done; until then the run lives in
+RUNDIR.partial/, which --resume continues. Bad input (empty dataset, unknown
+label, missing fold, a label without positives in a training fold, age on a
+dataset without ages) is rejected before training starts.
+
+Task:
+  --task TASK         a label set of the dataset (superclass for PTB-XL; rhythm, axis, ... for LUDB),
+                      'age' (regression), or label names: 'MI,HYP', or separated by ';' when a name
+                      has a comma: 'Sinus rhythm;Atrial flutter, typical'
+  --label NAME        a label name taken verbatim (repeatable; instead of --task)
+  --loss L            bce (multi-label, default), ce (multi-class: one label per record), mse|l1 (age)
+  --balance           bce: per-class pos_weight = negatives / positives in the training part
+Model and optimisation:
+  --model SPEC        e.g. resnet1d, 'resnet1d-small:filters=16,32,32,64;kernel=9' (see 'ecgx model build --help')
+  --epochs N          epochs per fold
+  --batch-size B      default 64
+  --lr LR             peak learning rate (default 1e-3)
+  --weight-decay WD   AdamW decoupled weight decay on conv/linear weights (default 0.01)
+  --clip NORM         clip the global gradient norm
+  --schedule S        cosine (default; 1 warm-up epoch) | onecycle | constant
+  --patience P        stop a fold after P epochs without a better validation metric
+  --metric M          validation metric: auroc (default) | fmax | accuracy | f1; mae (age default) | rmse | r2 | pearson
+Folds:
+  --cv K              K folds: the dataset's own (PTB-XL strat_fold) when it has K, else stratified by ecgx
+  --fold K[,K...]     run only these test folds
+Preprocessing (stored in each checkpoint):
+  --fs HZ             resample to HZ (default: the dataset's rate)
+  --length N          samples per lead, centre crop or zero-pad (default 10 s)
+  --bandpass LO,HI    zero-phase Butterworth band-pass, Hz
+  --highpass HZ       zero-phase high-pass, Hz
+  --standardize       per-lead z-score
+Run:
+  --out RUNDIR        output folder
+  --seed S            seed of initialisation, shuffling, dropout and made folds (default 1)
+  --threads N         onnxruntime threads
+  --max-records N     use only the first N records (quick runs)
+  --cache-mb MB       keep preprocessed tensors in memory when they fit (default 1024)
+  --resume            continue RUNDIR.partial (its own config is used)
+  --force             replace an existing RUNDIR
+`;
+
+const command: Command = {
+  summary: 'train and cross-validate a model (1D-ResNet) on a dataset',
+  usage,
+  async run(argv) {
+    const { values } = parseCommandArgs('train', argv, {
+      data: { type: 'string' }, task: { type: 'string' }, label: { type: 'string', multiple: true }, loss: { type: 'string' },
+      balance: { type: 'boolean' }, model: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' },
+      lr: { type: 'string' }, 'weight-decay': { type: 'string' }, clip: { type: 'string' }, schedule: { type: 'string' },
+      patience: { type: 'string' }, metric: { type: 'string' }, cv: { type: 'string' }, fold: { type: 'string' },
+      fs: { type: 'string' }, length: { type: 'string' }, bandpass: { type: 'string' }, highpass: { type: 'string' },
+      standardize: { type: 'boolean' }, out: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' },
+      'max-records': { type: 'string' }, 'cache-mb': { type: 'string' }, resume: { type: 'boolean' }, force: { type: 'boolean' },
+    });
+    const out = required('--out', values.out);
+    let cfg: TrainConfig;
+    if (values.resume) {
+      cfg = { data: '', model: '', epochs: 1 }; // replaced by the interrupted run's own config
+    } else {
+      cfg = {
+        data: required('--data', values.data),
+        model: values.model ?? 'resnet1d',
+        epochs: required('--epochs', numberOption('--epochs', values.epochs, { integer: true, min: 1 })),
+      };
+      if (values.task !== undefined) cfg.task = values.task;
+      if (values.label !== undefined) cfg.labels = values.label;
+      const loss = choiceOption<LossKind>('--loss', values.loss, ['bce', 'ce', 'mse', 'l1']);
+      if (loss) cfg.loss = loss;
+      if (values.balance) cfg.balance = true;
+      const num = (flag: string, v: string | undefined, o: Parameters<typeof numberOption>[2] = {}): number | undefined => numberOption(flag, v, o);
+      const set = <K extends keyof TrainConfig>(key: K, v: TrainConfig[K] | undefined): void => {
+        if (v !== undefined) cfg[key] = v;
+      };
+      set('batchSize', num('--batch-size', values['batch-size'], { integer: true, min: 1 }));
+      set('lr', num('--lr', values.lr, { min: 0 }));
+      set('weightDecay', num('--weight-decay', values['weight-decay'], { min: 0 }));
+      set('clip', num('--clip', values.clip, { min: 0 }));
+      set('schedule', choiceOption<ScheduleKind>('--schedule', values.schedule, ['cosine', 'onecycle', 'constant']));
+      set('patience', num('--patience', values.patience, { integer: true, min: 1 }));
+      set('metric', values.metric);
+      set('cv', num('--cv', values.cv, { integer: true, min: 3 }));
+      if (values.fold !== undefined) cfg.folds = values.fold.split(',').map((s) => numberOption('--fold', s, { integer: true })!);
+      set('fs', num('--fs', values.fs, { min: 1 }));
+      set('length', num('--length', values.length, { integer: true, min: 1 }));
+      if (values.bandpass !== undefined) {
+        const band = values.bandpass.split(',').map((s) => numberOption('--bandpass', s, { min: 0 })!);
+        if (band.length !== 2) throw new OptionError('--bandpass', `expected LO,HI in Hz, got '${values.bandpass}'`);
+        cfg.bandpass = [band[0]!, band[1]!];
+      }
+      set('highpass', num('--highpass', values.highpass, { min: 0 }));
+      if (values.standardize) cfg.standardize = true;
+      set('seed', num('--seed', values.seed, { integer: true, min: 0 }));
+      set('threads', num('--threads', values.threads, { integer: true, min: 1 }));
+      set('maxRecords', num('--max-records', values['max-records'], { integer: true, min: 1 }));
+      const mb = num('--cache-mb', values['cache-mb'], { min: 0 });
+      if (mb !== undefined) cfg.cacheBytes = mb * 2 ** 20;
+    }
+    const record = await trainRun(cfg, out, { resume: Boolean(values.resume), force: Boolean(values.force) });
+    const main = record.summary[record.metric];
+    const spread = main && main.n > 1 ? ` ± ${main.std.toFixed(4)}` : '';
+    process.stdout.write(`${out}: test ${record.metric} ${main ? main.mean.toFixed(4) : 'n/a'}${spread} over ${record.folds.length} fold(s)\n`);
+    return 0;
+  },
+};
+
+export default command;

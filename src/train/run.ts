@@ -1,0 +1,431 @@
+/**
+ * A training run: task and folds resolved and checked against the data, then
+ * one model per test fold (k-fold protocol: the test fold rotates, the next
+ * fold validates, the rest train), each with early stopping on a validation
+ * metric, its best checkpoint, and its test predictions on disk.
+ *
+ * RUNDIR layout (written under `RUNDIR.partial/` and renamed into place when
+ * every fold is done, so RUNDIR never holds a half-finished run; an
+ * interrupted run resumes from `RUNDIR.partial/` with `resume: true`):
+ *   run.json                 config, versions, task, per-fold metrics, mean ± std
+ *   fold-K/model.onnx        best checkpoint (inference form; metadata: task, classes, preprocessing)
+ *   fold-K/predictions.csv   test-fold record ids, targets and predictions
+ *   fold-K/metrics.json      test metrics and the epoch history
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { openDataset } from '../data/datasets/registry.js';
+import { stratifiedFolds } from '../data/datasets/folds.js';
+import { formatCsv } from '../data/datasets/csv.js';
+import type { EcgDataset } from '../data/datasets/types.js';
+import type { PreprocessSpec } from '../data/preprocess/index.js';
+import { buildModel, parseModelSpec, formatModelSpec, withModelMeta, type ModelSpec } from '../models/index.js';
+import { encodeModel, type ModelProto } from '../engine/onnx/proto.js';
+import { OnnxSession, ortVersion } from '../engine/runtime.js';
+import { DataError, OptionError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { Progress, formatSeconds } from '../util/progress.js';
+import { Rng } from '../util/rng.js';
+import { batches, DEFAULT_CACHE_BYTES, EcgTensorSource, type LoaderItem } from './loader.js';
+import { resolveTask, type Example, type ResolvedTask, type TaskRequest } from './task.js';
+import { Trainer, withOutputAffine } from './trainer.js';
+import { learningRate, type ScheduleKind } from './optimizer.js';
+import { checkMetric, computeMetrics, defaultMetric, isBetter, type MetricValues } from './evaluate.js';
+import { meanStd } from './metrics.js';
+import { loadFoldState, saveFoldState, type FoldProgress } from './state.js';
+import type { LossKind } from './graph.js';
+
+/** Metadata key of the preprocessing a checkpoint expects (JSON PreprocessSpec). */
+export const PREPROCESS_META_KEY = 'ecgx.preprocess';
+
+export interface TrainConfig {
+  /** Dataset folder. */
+  data: string;
+  task?: string;
+  labels?: string[];
+  loss?: LossKind;
+  /** Model spec, e.g. 'resnet1d-small:filters=16,32,32,64'. */
+  model: string;
+  epochs: number;
+  batchSize?: number;
+  lr?: number;
+  weightDecay?: number;
+  /** Global gradient-norm clip. */
+  clip?: number;
+  schedule?: ScheduleKind;
+  /** cosine warm-up, in epochs (default 1, at most half the run). */
+  warmupEpochs?: number;
+  /** Target sampling rate (default: the dataset's). */
+  fs?: number;
+  /** Samples per lead after resampling (default: 10 s). */
+  length?: number;
+  bandpass?: [number, number];
+  highpass?: number;
+  standardize?: boolean;
+  seed?: number;
+  /** Early-stopping patience in epochs (default: none, i.e. all epochs; the best epoch is kept anyway). */
+  patience?: number;
+  /** Validation metric (default auroc, or mae for regression). */
+  metric?: string;
+  /** Number of folds: the dataset's own when it defines this many, else stratified folds made by ecgx. */
+  cv?: number;
+  /** Test folds to run (default: all). */
+  folds?: number[];
+  /** bce: per-class pos_weight = negatives / positives of the training fold. */
+  balance?: boolean;
+  threads?: number;
+  /** Use only the first N records (quick runs). */
+  maxRecords?: number;
+  /** Preprocessed-tensor cache budget, bytes (default 1 GiB). */
+  cacheBytes?: number;
+}
+
+export interface RunOptions {
+  /** Continue RUNDIR.partial (config from its run.json). */
+  resume?: boolean;
+  /** Replace an existing RUNDIR. */
+  force?: boolean;
+  /** One line per epoch and per fold (default: stderr). */
+  log?: (line: string) => void;
+  /** Progress bar per epoch (default: on a TTY). */
+  progress?: boolean;
+  /** Stop after this many epochs in this call (tests of resuming). Default: none. */
+  stopAfterEpochs?: number;
+}
+
+export interface FoldResult {
+  fold: number;
+  valFold: number;
+  nTrain: number;
+  nVal: number;
+  nTest: number;
+  bestEpoch: number;
+  epochs: number;
+  test: MetricValues;
+}
+
+export interface RunRecord {
+  config: Required<Pick<TrainConfig, 'data' | 'model' | 'epochs'>> & TrainConfig;
+  versions: Record<string, string>;
+  task: { name: string; task: string; loss: string; classes: string[]; dropped: Record<string, number>; records: number };
+  preprocess: PreprocessSpec;
+  metric: string;
+  folds: FoldResult[];
+  /** Mean ± std over folds of each test metric. */
+  summary: Record<string, { mean: number; std: number; n: number }>;
+  complete: boolean;
+  /** Set when the run stopped early on purpose (stopAfterEpochs). */
+  interrupted?: boolean;
+}
+
+interface Plan {
+  dataset: EcgDataset;
+  task: ResolvedTask;
+  spec: PreprocessSpec;
+  modelSpec: ModelSpec;
+  foldOf: Map<string, number>;
+  foldIds: number[];
+  testFolds: number[];
+  metric: string;
+}
+
+/** Checks everything that can be checked before training: a DataError/OptionError names the first problem. */
+export async function planRun(cfg: TrainConfig): Promise<Plan> {
+  if (!Number.isInteger(cfg.epochs) || cfg.epochs < 1) throw new OptionError('--epochs', `expected an integer >= 1, got ${cfg.epochs}`);
+  const modelSpec = parseModelSpec(cfg.model);
+  const dataset = await openDataset(cfg.data);
+  let records = dataset.records();
+  if (cfg.maxRecords !== undefined) records = records.slice(0, cfg.maxRecords);
+  if (records.length === 0) throw new DataError(`${dataset.root}: the dataset has no records`);
+  const req: TaskRequest = {};
+  if (cfg.task !== undefined) req.task = cfg.task;
+  if (cfg.labels !== undefined) req.labels = cfg.labels;
+  if (cfg.loss !== undefined) req.loss = cfg.loss;
+  const task = resolveTask(dataset, req, records);
+  const metric = checkMetric(task.task, cfg.metric ?? defaultMetric(task.task));
+
+  // Folds: the dataset's (PTB-XL strat_fold) when their count fits, else stratified folds made here.
+  const own = [...new Set(task.examples.map((e) => e.fold).filter((f): f is number => f !== undefined))].sort((a, b) => a - b);
+  const useOwn = own.length >= 2 && task.examples.every((e) => e.fold !== undefined) && (cfg.cv === undefined || cfg.cv === own.length);
+  const foldOf = new Map<string, number>();
+  if (useOwn) for (const e of task.examples) foldOf.set(e.id, e.fold!);
+  else {
+    const k = cfg.cv ?? (cfg.folds ? Math.max(...cfg.folds, 2) : undefined);
+    if (k === undefined) throw new OptionError('--cv', `${dataset.root} defines no folds: give --cv K to make K stratified folds`);
+    const labels = task.task === 'regression' ? [] : task.classes;
+    const recs = task.examples.map((e) => e.info);
+    stratifiedFolds(recs, k, cfg.seed ?? 1, labels).forEach((f, i) => foldOf.set(task.examples[i]!.id, f));
+  }
+  const foldIds = [...new Set(foldOf.values())].sort((a, b) => a - b);
+  if (foldIds.length < 3) throw new DataError(`the k-fold protocol needs at least 3 folds (test, validation, training); the data has ${foldIds.length}`);
+  const testFolds = cfg.folds ?? foldIds;
+  for (const f of testFolds) if (!foldIds.includes(f)) throw new DataError(`fold ${f} is missing (the folds are ${foldIds.join(', ')})`);
+
+  // Every fold to run needs training records, and every class a positive in its training part.
+  for (const f of testFolds) {
+    const { train, val } = splitFold(task.examples, foldOf, foldIds, f);
+    if (train.length === 0 || val.length === 0) throw new DataError(`fold ${f}: no ${train.length === 0 ? 'training' : 'validation'} records`);
+    if (task.task !== 'regression') {
+      task.classes.forEach((c, j) => {
+        if (!train.some((e) => e.target[j]! > 0.5)) throw new DataError(`label '${c}' has no positive record in the training part of fold ${f} (test fold ${f}, validation fold ${nextFold(foldIds, f)})`);
+      });
+    } else if (train.length < 2) throw new DataError(`fold ${f}: regression needs at least 2 training records`);
+  }
+
+  const first = await dataset.load(task.examples[0]!.id);
+  const fs = cfg.fs ?? dataset.fs;
+  const spec: PreprocessSpec = { fs, length: cfg.length ?? Math.round(10 * fs), leads: first.leads, missingLeads: 'zero', fillMissing: 0 };
+  if (cfg.bandpass) spec.bandpass = cfg.bandpass;
+  if (cfg.highpass !== undefined) spec.highpass = cfg.highpass;
+  if (cfg.standardize) spec.standardize = true;
+  // Build once to reject bad model options before any work.
+  buildModel(modelSpec, { leads: first.leads.length, samples: spec.length!, task: task.task, outputs: task.classes.length, seed: 0 });
+  return { dataset, task, spec, modelSpec, foldOf, foldIds, testFolds, metric };
+}
+
+function nextFold(ids: number[], f: number): number {
+  return ids[(ids.indexOf(f) + 1) % ids.length]!;
+}
+
+function splitFold(examples: Example[], foldOf: Map<string, number>, ids: number[], test: number): { train: Example[]; val: Example[]; test: Example[] } {
+  const val = nextFold(ids, test);
+  const out = { train: [] as Example[], val: [] as Example[], test: [] as Example[] };
+  for (const e of examples) {
+    const f = foldOf.get(e.id)!;
+    (f === test ? out.test : f === val ? out.val : out.train).push(e);
+  }
+  return out;
+}
+
+/** Seeds for one (fold, epoch, purpose), so that an epoch's randomness does not depend on what ran before it. */
+function subSeed(seed: number, ...parts: number[]): number {
+  let h = seed >>> 0;
+  for (const p of parts) h = Math.imul(h ^ (p + 0x9e3779b9), 0x85ebca6b) >>> 0;
+  return h;
+}
+
+export function versions(): Record<string, string> {
+  const v: Record<string, string> = { node: process.version, onnxruntime: ortVersion() };
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    v['ecgx'] = pkg.version;
+  } catch {
+    v['ecgx'] = 'unknown';
+  }
+  try {
+    v['git'] = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dirname(new URL(import.meta.url).pathname), stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    /* not a git checkout */
+  }
+  return v;
+}
+
+/** Trains (and tests) every requested fold; returns the run record also written to RUNDIR/run.json. */
+export async function trainRun(cfgIn: TrainConfig, outDir: string, opts: RunOptions = {}): Promise<RunRecord> {
+  const out = resolve(outDir);
+  const partial = `${out}.partial`;
+  const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  let cfg = cfgIn;
+  if (opts.resume) {
+    if (!existsSync(join(partial, 'run.json'))) throw new OptionError('--resume', `${partial} holds no interrupted run to resume`);
+    cfg = (JSON.parse(readFileSync(join(partial, 'run.json'), 'utf8')) as RunRecord).config;
+  } else {
+    if (existsSync(out) && !opts.force) throw new OptionError('--out', `${out} exists (use --force to replace it)`);
+  }
+  const plan = await planRun(cfg);
+  if (!opts.resume) {
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
+  }
+  const { task, spec } = plan;
+  const record: RunRecord = {
+    config: { ...cfg, data: resolve(cfg.data), model: formatModelSpec(plan.modelSpec) },
+    versions: versions(),
+    task: { name: task.name, task: task.task, loss: task.loss, classes: task.classes, dropped: task.dropped, records: task.examples.length },
+    preprocess: spec,
+    metric: plan.metric,
+    folds: [],
+    summary: {},
+    complete: false,
+  };
+  writeFileAtomic(join(partial, 'run.json'), JSON.stringify(record, null, 2));
+
+  const source = new EcgTensorSource(plan.dataset, spec);
+  const budget = cfg.cacheBytes ?? DEFAULT_CACHE_BYTES;
+  const bar = new Progress({ label: 'preprocess', total: task.examples.length, unit: 'ECG', ...(opts.progress !== undefined ? { enabled: opts.progress } : {}) });
+  const cached = await source.fill(task.examples.map((e) => e.id), budget, () => bar.tick());
+  bar.finish();
+  log(`${task.examples.length} records, task ${task.name} (${task.task}, ${task.classes.length} outputs), ${cached ? 'preprocessed tensors cached in memory' : `streaming (cache budget ${(budget / 2 ** 20).toFixed(0)} MiB too small)`}`);
+
+  const budgetLeft = { epochs: opts.stopAfterEpochs ?? Infinity };
+  for (const f of plan.testFolds) {
+    const dir = join(partial, `fold-${f}`);
+    const done = join(dir, 'metrics.json');
+    let result: FoldResult | undefined;
+    if (existsSync(done)) result = (JSON.parse(readFileSync(done, 'utf8')) as { result: FoldResult }).result;
+    else result = await trainFold(plan, cfg, source, f, dir, log, opts, budgetLeft);
+    if (!result) {
+      record.interrupted = true;
+      writeFileAtomic(join(partial, 'run.json'), JSON.stringify(record, null, 2));
+      return record;
+    }
+    record.folds.push(result);
+    record.summary = summarize(record.folds);
+    writeFileAtomic(join(partial, 'run.json'), JSON.stringify(record, null, 2));
+  }
+  record.complete = true;
+  writeFileAtomic(join(partial, 'run.json'), JSON.stringify(record, null, 2));
+  for (const f of plan.testFolds) {
+    rmSync(join(partial, `fold-${f}`, 'state.bin'), { force: true });
+    rmSync(join(partial, `fold-${f}`, 'state.json'), { force: true });
+  }
+  rmSync(out, { recursive: true, force: true });
+  renameSync(partial, out);
+  return record;
+}
+
+export function summarize(folds: FoldResult[]): RunRecord['summary'] {
+  const keys = [...new Set(folds.flatMap((f) => Object.keys(f.test)))];
+  return Object.fromEntries(keys.map((k) => [k, meanStd(folds.map((f) => f.test[k] ?? NaN))]));
+}
+
+async function trainFold(plan: Plan, cfg: TrainConfig, source: EcgTensorSource, fold: number, dir: string, log: (l: string) => void, opts: RunOptions, budgetLeft: { epochs: number }): Promise<FoldResult | undefined> {
+  mkdirSync(dir, { recursive: true });
+  const { task, spec } = plan;
+  const split = splitFold(task.examples, plan.foldOf, plan.foldIds, fold);
+  const valFold = nextFold(plan.foldIds, fold);
+  const seed = cfg.seed ?? 1;
+  const k = task.classes.length;
+  // Regression targets are standardised with the training part's mean and sd; the checkpoint maps back.
+  let scale = new Array<number>(k).fill(1), shift = new Array<number>(k).fill(0);
+  if (task.task === 'regression') {
+    const ys = split.train.map((e) => e.target[0]!);
+    const m = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const sd = Math.sqrt(ys.reduce((a, b) => a + (b - m) ** 2, 0) / ys.length) || 1;
+    scale = [sd];
+    shift = [m];
+  }
+  const toItem = (e: Example): LoaderItem => ({ id: e.id, target: Float32Array.from(e.target, (v, j) => (v - shift[j]!) / scale[j]!) });
+  const trainItems = split.train.map(toItem);
+  let posWeight: number[] | undefined;
+  if (cfg.balance && task.loss === 'bce') {
+    posWeight = task.classes.map((_, j) => {
+      const pos = split.train.filter((e) => e.target[j]! > 0.5).length;
+      return (split.train.length - pos) / pos;
+    });
+  }
+  const leads = spec.leads!.length, samples = spec.length!;
+  const model = buildModel(plan.modelSpec, { leads, samples, task: task.task, outputs: k, classNames: task.classes, fs: spec.fs!, leadNames: spec.leads!, seed: subSeed(seed, fold) });
+  const trainer = await Trainer.create(model, {
+    loss: posWeight ? { kind: task.loss, posWeight } : { kind: task.loss },
+    optimizer: { weightDecay: cfg.weightDecay ?? 0.01 },
+    ...(cfg.clip !== undefined ? { clipNorm: cfg.clip } : {}),
+    ...(cfg.threads !== undefined ? { threads: cfg.threads } : {}),
+  });
+  const batchSize = cfg.batchSize ?? 64;
+  const stepsPerEpoch = trainItems.length > batchSize ? Math.floor(trainItems.length / batchSize) : 1;
+  const totalSteps = stepsPerEpoch * cfg.epochs;
+  const warm = Math.min(Math.round((cfg.warmupEpochs ?? 1) * stepsPerEpoch), Math.floor(totalSteps / 2));
+  const schedule = { kind: cfg.schedule ?? 'cosine', lr: cfg.lr ?? 1e-3, totalSteps, warmupSteps: warm } as const;
+  const checkpoint = (): ModelProto => {
+    let m = trainer.inferenceModel();
+    if (task.task === 'regression') m = withOutputAffine(m, 'logits', scale, shift);
+    m = withModelMeta(m, { task: task.task, classNames: task.classes, fs: spec.fs!, leads: spec.leads! });
+    return { ...m, metadataProps: [...(m.metadataProps ?? []).filter((p) => p.key !== PREPROCESS_META_KEY), { key: PREPROCESS_META_KEY, value: JSON.stringify(spec) }] };
+  };
+
+  let progress: FoldProgress = { epoch: 0, badEpochs: 0, history: [], stopped: false };
+  const resumed = loadFoldState(dir);
+  if (resumed) {
+    trainer.load(resumed.state);
+    progress = resumed.progress;
+    log(`fold ${fold}: resuming after epoch ${progress.epoch}`);
+  }
+  try {
+    while (progress.epoch < cfg.epochs && !progress.stopped) {
+      if (budgetLeft.epochs <= 0) return undefined;
+      const epoch = progress.epoch + 1;
+      const rng = new Rng(subSeed(seed, fold, epoch, 1));
+      const dropRng = new Rng(subSeed(seed, fold, epoch, 2));
+      const bar = new Progress({ label: `fold ${fold} epoch ${epoch}/${cfg.epochs}`, total: stepsPerEpoch * batchSize, unit: 'ECG', ...(opts.progress !== undefined ? { enabled: opts.progress } : {}) });
+      const t0 = performance.now();
+      let lossSum = 0, steps = 0, seen = 0, lr = 0;
+      for await (const b of batches(source, trainItems, { batchSize, rng, dropLast: true })) {
+        lr = learningRate(schedule, (epoch - 1) * stepsPerEpoch + steps);
+        const r = await trainer.step(b.x, b.y, lr, dropRng);
+        lossSum += r.loss;
+        steps++;
+        seen += b.ids.length;
+        bar.tick(b.ids.length, `loss ${(lossSum / steps).toFixed(4)}`);
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const val = await evaluateModel(checkpoint(), source, split.val, task, cfg.threads);
+      const m = val.metrics[plan.metric]!;
+      bar.finish(`loss ${(lossSum / steps).toFixed(4)} val ${plan.metric} ${m.toFixed(4)}`);
+      progress.history.push({ epoch, loss: lossSum / steps, lr, seconds, ecgPerSecond: seen / seconds, val: val.metrics });
+      if (isBetter(plan.metric, m, progress.bestMetric)) {
+        progress.bestMetric = m;
+        progress.bestEpoch = epoch;
+        progress.badEpochs = 0;
+        writeFileAtomic(join(dir, 'model.onnx'), encodeModel(checkpoint()));
+      } else {
+        progress.badEpochs++;
+        if (cfg.patience !== undefined && progress.badEpochs >= cfg.patience) progress.stopped = true;
+      }
+      progress.epoch = epoch;
+      saveFoldState(dir, progress, trainer.state());
+      budgetLeft.epochs--;
+      log(`fold ${fold} epoch ${epoch}/${cfg.epochs} loss ${(lossSum / steps).toFixed(4)} val ${plan.metric} ${m.toFixed(4)}${progress.bestEpoch === epoch ? ' *' : ''} ${(seen / seconds).toFixed(1)} ECG/s ${formatSeconds(seconds)}${progress.stopped ? ` (early stop: no better ${plan.metric} for ${cfg.patience} epochs)` : ''}`);
+    }
+  } finally {
+    await trainer.release();
+  }
+  if (progress.bestEpoch === undefined) {
+    // No epoch gave a finite validation metric (e.g. a validation fold without both classes): keep the last model.
+    writeFileAtomic(join(dir, 'model.onnx'), encodeModel(checkpoint()));
+    progress.bestEpoch = progress.epoch;
+  }
+  const best = await evaluateModel(join(dir, 'model.onnx'), source, split.test, task, cfg.threads);
+  if (task.task === 'regression') {
+    // The baseline any regression must beat: predicting the training mean for everyone.
+    best.metrics['mae_baseline'] = split.test.reduce((a, e) => a + Math.abs(e.target[0]! - shift[0]!), 0) / split.test.length;
+  }
+  writePredictions(join(dir, 'predictions.csv'), fold, task, split.test, best.scores);
+  const result: FoldResult = { fold, valFold, nTrain: split.train.length, nVal: split.val.length, nTest: split.test.length, bestEpoch: progress.bestEpoch, epochs: progress.epoch, test: best.metrics };
+  writeFileAtomic(join(dir, 'metrics.json'), JSON.stringify({ result, history: progress.history, posWeight: posWeight ?? null, targetScale: task.task === 'regression' ? { mean: shift[0], sd: scale[0] } : null }, null, 2));
+  const main = best.metrics[plan.metric]!;
+  log(`fold ${fold}: test ${plan.metric} ${main.toFixed(4)} (best epoch ${progress.bestEpoch}; ${split.train.length} train, ${split.val.length} val, ${split.test.length} test)`);
+  return result;
+}
+
+/** Scores of a model on examples (probabilities, or predictions in original units) and their metrics. */
+export async function evaluateModel(model: ModelProto | string, source: EcgTensorSource, examples: Example[], task: ResolvedTask, threads?: number): Promise<{ scores: Float32Array; metrics: MetricValues }> {
+  const session = await OnnxSession.create(model, threads !== undefined ? { threads } : {});
+  const output = task.task === 'regression' ? 'logits' : 'probs';
+  const k = task.classes.length;
+  const scores = new Float32Array(examples.length * k);
+  const targets = new Float32Array(examples.length * k);
+  let at = 0;
+  try {
+    const items = examples.map((e) => ({ id: e.id, target: e.target }));
+    for await (const b of batches(source, items, { batchSize: 64 })) {
+      const r = await session.run({ ecg: b.x }, { outputs: [output], batchSize: 64 });
+      scores.set(r[output]!.data, at * k);
+      targets.set(b.y.data, at * k);
+      at += b.ids.length;
+    }
+  } finally {
+    await session.release();
+  }
+  return { scores, metrics: computeMetrics(task.task, task.classes, scores, targets) };
+}
+
+/** fold-K/predictions.csv: record_id, fold, then target:<class> and prob:<class> (or pred:<name> for regression) per output. */
+export function writePredictions(path: string, fold: number, task: ResolvedTask, examples: Example[], scores: Float32Array): void {
+  const k = task.classes.length;
+  const kind = task.task === 'regression' ? 'pred' : 'prob';
+  const header = ['record_id', 'fold', ...task.classes.map((c) => `target:${c}`), ...task.classes.map((c) => `${kind}:${c}`)];
+  const rows = examples.map((e, i) => [e.id, String(fold), ...Array.from(e.target, (v) => String(v)), ...Array.from(scores.subarray(i * k, (i + 1) * k), (v) => String(v))]);
+  writeFileAtomic(path, formatCsv([header, ...rows]));
+}

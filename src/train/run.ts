@@ -81,7 +81,7 @@ export interface TrainConfig {
   cacheBytes?: number;
 }
 
-export interface RunOptions {
+export interface TrainRunOptions {
   /** Continue RUNDIR.partial (config from its run.json). */
   resume?: boolean;
   /** Replace an existing RUNDIR. */
@@ -222,7 +222,7 @@ export function versions(): Record<string, string> {
 }
 
 /** Trains (and tests) every requested fold; returns the run record also written to RUNDIR/run.json. */
-export async function trainRun(cfgIn: TrainConfig, outDir: string, opts: RunOptions = {}): Promise<RunRecord> {
+export async function trainRun(cfgIn: TrainConfig, outDir: string, opts: TrainRunOptions = {}): Promise<RunRecord> {
   const out = resolve(outDir);
   const partial = `${out}.partial`;
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
@@ -290,7 +290,7 @@ export function summarize(folds: FoldResult[]): RunRecord['summary'] {
   return Object.fromEntries(keys.map((k) => [k, meanStd(folds.map((f) => f.test[k] ?? NaN))]));
 }
 
-async function trainFold(plan: Plan, cfg: TrainConfig, source: EcgTensorSource, fold: number, dir: string, log: (l: string) => void, opts: RunOptions, budgetLeft: { epochs: number }): Promise<FoldResult | undefined> {
+async function trainFold(plan: Plan, cfg: TrainConfig, source: EcgTensorSource, fold: number, dir: string, log: (l: string) => void, opts: TrainRunOptions, budgetLeft: { epochs: number }): Promise<FoldResult | undefined> {
   mkdirSync(dir, { recursive: true });
   const { task, spec } = plan;
   const split = splitFold(task.examples, plan.foldOf, plan.foldIds, fold);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from './command.js';
 import { numberOption, parseCommandArgs } from './command.js';
 import { OptionError } from '../util/errors.js';
@@ -6,7 +7,7 @@ import { canonicalLead } from '../data/leads.js';
 import { readRecord } from '../data/wfdb/index.js';
 import { openDataset } from '../data/datasets/index.js';
 import type { WaveInterval } from '../data/ecg.js';
-import { ecgDelineate, type Delineation } from '../delineate/delineate.js';
+import { DEFAULT_TUNING, ecgDelineate, type Delineation } from '../delineate/delineate.js';
 import { evaluateDelineation, formatEvaluation } from '../delineate/evaluate.js';
 import { delineationBeats } from '../delineate/points.js';
 
@@ -103,7 +104,8 @@ const command: Command = {
       const ev = await evaluateDelineation(ds, { toleranceMs, ...(ids ? { ids } : {}), onRecord: () => progress.tick() });
       progress.finish();
       if (values.json) {
-        const config = { dataset: ds.root, layout: ds.layout, records: ids ?? 'all', toleranceMs, spanRule: 'detected wave counted when its midpoint lies in [first annotated onset, last annotated offset] of the lead' };
+        const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+        const config = { ecgx: pkg.version, node: process.version, tuning: DEFAULT_TUNING, dataset: ds.root, layout: ds.layout, records: ids ?? 'all', toleranceMs, spanRule: 'detected wave counted when its midpoint lies in [first annotated onset, last annotated offset] of the lead' };
         process.stdout.write(JSON.stringify({ config, ...ev }) + '\n');
       } else {
         process.stdout.write(formatEvaluation(ev, { byLead: values['by-lead'] === true }) + (ev.skipped > 0 ? `\n\n${ev.skipped} records without annotations skipped` : '') + '\n');

@@ -375,14 +375,14 @@ function delineateT(lead: Lead, qrs: WaveInterval, next: WaveInterval | null, rr
   if (next) end = Math.min(end, next.onset - ms(80));
   end = Math.min(end, n - 2);
   if (end - start < ms(80)) return null;
-  return monophasicWave(lead, 3, start, end, 'T', P.tMin, P.tOn, P.tOff, P.tPairRatio);
+  return monophasicWave(lead, 3, start, end, [qrs.offset, end + ms(100)], 'T', P.tMin, P.tOn, P.tOff, P.tPairRatio);
 }
 
 /** P wave of one lead before a fused QRS; absent when the scale-2^4 modulus shows no wave above threshold. */
 function delineateP(lead: Lead, qrs: WaveInterval, start: number, n: number, P: DelineationTuning): WaveInterval | null {
   const end = qrs.onset - ms(20);
   if (start < 1 || end - start < ms(60) || end > n - 2) return null;
-  return monophasicWave(lead, 3, start, end, 'P', P.pMin, P.pOn, P.pOff, 0.25);
+  return monophasicWave(lead, 3, start, end, [start - ms(100), qrs.onset], 'P', P.pMin, P.pOn, P.pOff, 0.25);
 }
 
 /**
@@ -391,7 +391,7 @@ function delineateP(lead: Lead, qrs: WaveInterval, start: number, n: number, P: 
  * (the zero crossing between them); onset and offset are where the modulus
  * fades below a fraction of the outer maxima.
  */
-function monophasicWave(lead: Lead, level: number, start: number, end: number, kind: 'P' | 'T', minModulus: number, xiOn: number, xiOff: number, pairRatio: number): WaveInterval | null {
+function monophasicWave(lead: Lead, level: number, start: number, end: number, bounds: [number, number], kind: 'P' | 'T', minModulus: number, xiOn: number, xiOff: number, pairRatio: number): WaveInterval | null {
   const w = lead.w[level]!;
   const maxima = modulusMaxima(w, start, end, 0);
   if (maxima.length === 0) return null;
@@ -404,8 +404,9 @@ function monophasicWave(lead: Lead, level: number, start: number, end: number, k
     if (Math.sign(w[m]!) === sign || Math.abs(m - m1) > ms(200)) continue;
     if (m2 < 0 || Math.abs(w[m]!) > Math.abs(w[m2]!)) m2 = m;
   }
-  const lo = Math.max(1, start - ms(100));
-  const hi = Math.min(w.length - 2, end + ms(100));
+  // Boundaries may run past the search window, but not into the QRS.
+  const lo = Math.max(1, bounds[0]);
+  const hi = Math.min(w.length - 2, bounds[1]);
   if (m2 < 0 || Math.abs(w[m2]!) < pairRatio * Math.abs(w[m1]!)) {
     // One slope only: a T wave that only rises (or only falls) back to the
     // baseline. Its peak is where the slope has halved, its end where the

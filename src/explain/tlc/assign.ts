@@ -1,0 +1,136 @@
+/**
+ * One ECG, one block: from the block's (transformed) timestamp vectors to the
+ * cluster sequence, gamma, entropy, segments and cluster proportions, at block
+ * resolution and at input resolution (see activations.ts for the alignment).
+ */
+import { OptionError } from '../../util/errors.js';
+import { adjustedRandIndex, contingency, normalizedMutualInfo } from './agreement.js';
+import { upsampleRows, upsamplingWeights, type Upsampling } from './activations.js';
+import { checkNumber, type Points } from './points.js';
+import { argmaxRows, normalizedEntropy, type SoftClusterer } from './soft.js';
+
+export interface ClusterSequence {
+  /** Number of clusters. */
+  k: number;
+  /** Input sampling rate in Hz. */
+  fs: number;
+  /** Input samples. */
+  nSamples: number;
+  /** Block samples. */
+  blockLength: number;
+  /** Most likely cluster per block sample. */
+  blockLabels: Int32Array;
+  /** gamma per block sample, [blockLength, k]. */
+  blockGamma: Points;
+  /** Normalised entropy of gamma per block sample, in [0, 1]. */
+  blockEntropy: Float64Array;
+  /** Cluster per input sample. */
+  labels: Int32Array;
+  /** Normalised entropy per input sample, in [0, 1]. */
+  entropy: Float64Array;
+}
+
+export interface AssignOptions {
+  /** Input samples of the ECG. */
+  nSamples: number;
+  /** Input sampling rate in Hz. */
+  fs: number;
+  /**
+   * 'nearest' (default) repeats each block sample's cluster and entropy over
+   * the input samples it covers; 'linear' interpolates gamma between block
+   * sample centres and takes the argmax and entropy of the interpolated gamma.
+   */
+  upsampling?: Upsampling;
+}
+
+/** rows: the block's timestamp vectors [blockLength, d], already scaled/projected like the fitting data. */
+export function assignSequence(clusterer: SoftClusterer, rows: Points, opts: AssignOptions): ClusterSequence {
+  checkNumber('fs', opts.fs, 0);
+  const mode = opts.upsampling ?? 'nearest';
+  const blockGamma = clusterer.soft(rows);
+  const blockLabels = argmaxRows(blockGamma);
+  const blockEntropy = normalizedEntropy(blockGamma);
+  let labels: Int32Array, entropy: Float64Array;
+  if (mode === 'nearest') {
+    const { lo } = upsamplingWeights(opts.nSamples, rows.n, 'nearest');
+    labels = new Int32Array(opts.nSamples);
+    entropy = new Float64Array(opts.nSamples);
+    for (let t = 0; t < opts.nSamples; t++) {
+      labels[t] = blockLabels[lo[t]!]!;
+      entropy[t] = blockEntropy[lo[t]!]!;
+    }
+  } else {
+    const g = upsampleRows(blockGamma, opts.nSamples, mode);
+    labels = argmaxRows(g);
+    entropy = normalizedEntropy(g);
+  }
+  return { k: clusterer.k, fs: opts.fs, nSamples: opts.nSamples, blockLength: rows.n, blockLabels, blockGamma, blockEntropy, labels, entropy };
+}
+
+/** A run of one cluster. Samples are input samples; `end` is exclusive. */
+export interface Segment {
+  cluster: number;
+  start: number;
+  end: number;
+  startS: number;
+  endS: number;
+  durationS: number;
+  /** Mean normalised entropy over the run (NaN when no entropy was given). */
+  meanEntropy: number;
+}
+
+/** Maximal runs of equal labels, in order. fs converts samples to seconds (t / fs). */
+export function segments(labels: ArrayLike<number>, fs: number, entropy?: ArrayLike<number>): Segment[] {
+  checkNumber('fs', fs, 0);
+  if (entropy && entropy.length !== labels.length) {
+    throw new OptionError('entropy', `expected ${labels.length} values (one per label), got ${entropy.length}`);
+  }
+  const out: Segment[] = [];
+  let start = 0;
+  for (let t = 1; t <= labels.length; t++) {
+    if (t < labels.length && labels[t] === labels[start]) continue;
+    let h = NaN;
+    if (entropy) {
+      h = 0;
+      for (let u = start; u < t; u++) h += entropy[u]!;
+      h /= t - start;
+    }
+    out.push({ cluster: labels[start]!, start, end: t, startS: start / fs, endS: t / fs, durationS: (t - start) / fs, meanEntropy: h });
+    start = t;
+  }
+  return out;
+}
+
+/** Fraction of samples in each cluster 0..k-1 (sums to 1). */
+export function clusterProportions(labels: ArrayLike<number>, k: number): Float64Array {
+  const p = new Float64Array(k);
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (!(l >= 0 && l < k)) throw new OptionError('labels', `label ${l} at ${i} is outside 0..${k - 1}`);
+    p[l]! += 1;
+  }
+  if (labels.length > 0) for (let c = 0; c < k; c++) p[c]! /= labels.length;
+  return p;
+}
+
+/** Pairwise agreement between blocks' input-resolution cluster sequences of one ECG (or of concatenated ECGs). */
+export interface BlockAgreement {
+  /** ari[a][b]: adjusted Rand index between block a and block b (1 on the diagonal). */
+  ari: number[][];
+  /** nmi[a][b]: normalised mutual information. */
+  nmi: number[][];
+}
+
+export function blockAgreement(sequences: readonly ArrayLike<number>[]): BlockAgreement {
+  const m = sequences.length;
+  const ari = Array.from({ length: m }, () => new Array<number>(m).fill(1));
+  const nmi = Array.from({ length: m }, () => new Array<number>(m).fill(1));
+  for (let a = 0; a < m; a++) {
+    for (let b = a + 1; b < m; b++) {
+      const t = contingency(sequences[a]!, sequences[b]!);
+      ari[a]![b] = ari[b]![a] = adjustedRandIndex(t);
+      nmi[a]![b] = nmi[b]![a] = normalizedMutualInfo(t);
+    }
+  }
+  return { ari, nmi };
+}

@@ -3,13 +3,25 @@
  * fused over leads. A wavelet delineator in the manner of Martínez et al.
  * (2004, IEEE TBME 51:570): the à trous quadratic-spline transform at scales
  * 2^1..2^5, modulus maxima of the slope, and boundaries where the modulus
- * fades below a fraction of the wave's outermost maximum. QRS detection is
- * multi-lead: each lead's scale-2^3 modulus is normalised and averaged, so a
- * noisy or flat lead does not hide the beats the others show.
+ * fades below a fraction of the wave's outermost maximum.
  *
- * Every lead is resampled to 250 Hz (the rate the wavelet scales were
- * designed for) and the results are mapped back to the record's rate, so
- * windows in milliseconds mean the same at 100 or 1000 Hz.
+ * Steps, per record:
+ * 1. Each lead: gaps (NaN) bridged, pacing needles removed (spikes.ts),
+ *    resampled to 250 Hz (the rate the wavelet scales are designed for; the
+ *    results are mapped back to the record's rate, so windows in ms mean the
+ *    same from 100 to 1000 Hz), zero-phase band-passed 0.5-40 Hz. A lead
+ *    that is flat, shorter than 0.6 s or more than half missing is skipped.
+ * 2. Multi-lead QRS detection on the averaged, per-lead normalised scale-2^3
+ *    modulus (a noisy or flat lead does not hide the beats the others show).
+ * 3. Per lead, per beat: QRS from the scale-2^2 maxima; the beat's fused QRS
+ *    (fuse.ts: lower-quartile onset, upper-quartile offset, median peak over
+ *    the leads) then bounds each lead's boundaries to a window around it.
+ * 4. Per lead: T after the fused QRS and P before it (after the previous
+ *    beat's fused T) from the scale-2^4 maxima. No P at all when the atrial
+ *    activity before the QRS is not coherent from beat to beat (atrial
+ *    fibrillation); a wave whose slope stays below threshold is absent.
+ * 5. Fusion per beat: QRS shown in >= 1/4 of the delineated leads, P and T in
+ *    >= 1/2, with the quartile rule above, under the key '*'.
  */
 import type { Ecg, WaveAnnotations, WaveInterval } from '../data/ecg.js';
 import { canonicalLead } from '../data/leads.js';
@@ -95,6 +107,7 @@ export interface DelineationTuning {
   searchBack: number;
   /** Below this beat-to-beat coherence of the atrial activity (see atrialCoherence), no P wave is reported. */
   pCoherence: number;
+  /** T and P onset/offset: where |W(2^4)| fades below this fraction of the first/last maximum. */
   tOn: number;
   tOff: number;
   pOn: number;
@@ -113,7 +126,6 @@ export const DEFAULT_TUNING: Readonly<DelineationTuning> = {
   tOff: 0.5,
   pOn: 0.7,
   pOff: 0.9,
-  /** Scale-2^4 modulus (mV units of the transform) below which no T/P is reported. */
   tMin: 0.02,
   pMin: 0.012,
   qrsNoise: 4,
@@ -128,6 +140,11 @@ export const DEFAULT_TUNING: Readonly<DelineationTuning> = {
   searchBack: 0.15,
 };
 
+/**
+ * Delineates a record (any number of leads, 100-1000 Hz). Never throws on
+ * unusable signal: a flat, too short or all-NaN record gives no beats and
+ * no waves. Throws OptionError for a lead name the record does not have.
+ */
 export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation {
   const P: DelineationTuning = { ...DEFAULT_TUNING, ...opts.tuning };
   const names = opts.leads ?? ecg.leads;
@@ -284,9 +301,11 @@ function present(ws: readonly (WaveInterval | null)[]): WaveInterval[] {
  * Multi-lead QRS detection: each lead's |W(2^3)| is scaled by its 98th
  * percentile and clipped (so one lead's artefact or pacing spike cannot
  * dominate), the leads are averaged and integrated over 100 ms; beats are
- * the envelope's peaks above 30% of the typical beat height, 200 ms apart,
- * with Pan-Tompkins's T-wave rejection and a search-back at half the
- * threshold over gaps longer than 1.6 median RR.
+ * the envelope's peaks above 30% of the typical beat height (median of the
+ * largest peaks, one per 2 s), 200 ms apart. A peak within 360 ms of a beat
+ * and lower than `tWaveRatio` of it is taken for that beat's T wave (after
+ * Pan-Tompkins); gaps longer than 1.6 median RR are searched again at
+ * `searchBack` of the typical height.
  */
 function detectQrs(leads: Lead[], n: number, P: DelineationTuning): number[] {
   const c = new Float64Array(n);

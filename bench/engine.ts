@@ -15,8 +15,10 @@
  *   forward    logits, inference mode
  *   saliency   d sum_b logits[b, 1] / d ecg
  *   blockgrad  d sum_b logits[b, 1] / d block2 (output of the 2nd residual block)
- *   train      training mode (BN batch statistics, dropout 0.2): BCE-with-logits
- *              loss, gradients of every parameter (no optimizer update)
+ *   train      one optimizer step: training mode (BN batch statistics, dropout
+ *              0.2), BCE-with-logits loss, gradients of every parameter, AdamW
+ *              (lr 1e-3, weight decay 0.01 on conv/linear weights); ecgx runs
+ *              its Trainer.step (which also updates BN running statistics)
  *
  *   npm run build && node --expose-gc dist/bench/engine.js [--batch 64] [--threads 2]
  *       [--warmup 1] [--repeats 5] [--phases forward,saliency,blockgrad,train]
@@ -33,9 +35,9 @@ import { Rng } from '../src/util/rng.js';
 import { readNpy, writeNpy, type NdArray } from '../src/util/npy.js';
 import { loadModel, saveModel, type ModelProto } from '../src/engine/onnx/proto.js';
 import { OnnxSession } from '../src/engine/runtime.js';
-import { gradientGraph, gradientGraphInfo } from '../src/engine/autodiff/gradient.js';
+import { gradientGraph, gradientGraphInfo } from '../src/engine/autodiff/index.js';
 import { resnet1d } from '../src/models/resnet1d.js';
-import { withBceLoss } from './_loss.js';
+import { Trainer } from '../src/train/trainer.js';
 
 const PHASES = ['forward', 'saliency', 'blockgrad', 'train'] as const;
 type Phase = (typeof PHASES)[number];
@@ -87,21 +89,13 @@ async function ecgxPhase(phase: Phase, dir: string, cfg: Config): Promise<{ step
     session = await OnnxSession.create(g, { threads: cfg.threads });
     step = () => session.run({ ecg: x }, { ...opts, outputs: [out] });
   } else {
+    // ecgx's own training step: BCE graph + autodiff in training mode, fresh
+    // dropout masks, BN running-statistics update, AdamW (lr 1e-3, decay 0.01).
     const y = readNpy(join(dir, 'y.npy'));
-    const lossModel = withBceLoss(model);
-    const params = (model.graph!.initializer ?? []).map((t) => t.name!).filter((n) => !n.endsWith('.ratio') && !n.endsWith('.running_mean') && !n.endsWith('.running_var'));
-    const g = gradientGraph(lossModel.model, { of: lossModel.loss, wrt: params, mode: 'training' });
-    const info = gradientGraphInfo(g)!;
-    session = await OnnxSession.create(g, { threads: cfg.threads });
+    const trainer = await Trainer.create(model, { loss: { kind: 'bce' }, threads: cfg.threads });
     const rng = new Rng(7);
-    const outputs = [lossModel.loss, ...params.map((p) => info.gradients[p]!), ...info.training.batchNorm.flatMap((b) => [b.mean, b.var])];
-    const maskShapes = new Map(info.training.dropout.map((d) => [d.mask, session.inputShapes[d.mask] ?? []]));
-    step = async () => {
-      // Fresh dropout masks every step, as a trainer draws them (their cost counts).
-      const feeds: Record<string, NdArray> = { ecg: x, [lossModel.targets]: y };
-      for (const d of info.training.dropout) feeds[d.mask] = dropoutMask(rng, resolveShape(maskShapes.get(d.mask)!, x, d.mask), d.ratio);
-      return session.run(feeds, { ...opts, outputs });
-    };
+    const step = () => trainer.step(x, y, 1e-3, rng);
+    return { step, release: () => trainer.release() };
   }
   return { step, release: () => session.release() };
 }
@@ -124,23 +118,6 @@ async function serveEcgx(phase: Phase, dir: string, cfg: Config): Promise<void> 
   }
   await release();
   say({ phase, times_s: times, median_s: median(times), maxrss_kb: process.resourceUsage().maxRSS });
-}
-
-function resolveShape(shape: (number | string)[], x: NdArray, name: string): number[] {
-  return shape.map((d, i) => {
-    if (typeof d === 'number') return d;
-    if (i === 0) return x.shape[0]!;
-    throw new Error(`dropout mask '${name}' has a symbolic dimension '${d}' beyond the batch`);
-  });
-}
-
-/** Inverted-dropout mask: 0 with probability p, else 1 / (1 - p). */
-function dropoutMask(rng: Rng, shape: number[], p: number): NdArray {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < n; i++) data[i] = rng.uniform() < p ? 0 : keep;
-  return { data, shape };
 }
 
 /** A benchmark child speaking the ready / step / done line protocol on stdin/stdout. */

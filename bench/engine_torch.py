@@ -17,7 +17,8 @@ Phases (batch = rows of X):
   saliency   eval mode, parameters frozen: d sum_b logits[b, cls] / d ecg
   blockgrad  eval mode, parameters frozen: d sum_b logits[b, cls] / d (output of block --block, 1-based)
   train      train mode (BN batch statistics, dropout as configured): BCE-with-logits (mean)
-             on the targets, backward to every parameter (no optimizer update)
+             on the targets, backward to every parameter, AdamW step (lr 1e-3, decay 0.01 on
+             weights of rank >= 2), as ecgx's Trainer.step
 """
 import argparse
 import json
@@ -116,10 +117,16 @@ def main():
         y = torch.from_numpy(np.load(a.targets))
         model.train()
 
+        # AdamW as ecgx's trainer: decay 0.01 on weights of rank >= 2 only.
+        decay = [p for p in model.parameters() if p.dim() >= 2]
+        rest = [p for p in model.parameters() if p.dim() < 2]
+        opt = torch.optim.AdamW([dict(params=decay, weight_decay=0.01), dict(params=rest, weight_decay=0.0)], lr=1e-3)
+
         def step():
-            model.zero_grad(set_to_none=True)
+            opt.zero_grad(set_to_none=True)
             loss = nn.functional.binary_cross_entropy_with_logits(model(x), y)
             loss.backward()
+            opt.step()
     else:
         model.eval()
         for p in model.parameters():

@@ -16,7 +16,7 @@ import { REPO_ROOT } from './data-paths.js';
 import { readNpy, type NdArray } from '../src/util/npy.js';
 import { loadModel, type ModelProto } from '../src/engine/onnx/proto.js';
 import { OnnxSession } from '../src/engine/runtime.js';
-import { gradientGraph, gradientGraphInfo, type GradientOptions } from '../src/engine/autodiff/gradient.js';
+import { gradientGraph, gradientGraphInfo, type GradientOptions } from '../src/engine/autodiff/index.js';
 
 const DIR = resolve(REPO_ROOT, 'test/fixtures/torch');
 

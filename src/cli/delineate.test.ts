@@ -38,10 +38,15 @@ test('ecgx delineate --evaluate DATASET --records: the score table', { skip }, (
   assert.equal(ev.toleranceMs, 150);
   assert.ok(ev.byLead['*']!['QRS_onset']!.se >= 0.99);
   assert.equal(Object.keys(ev.byLead).length, 13);
+  const at250 = ecgx('--evaluate', LUDB_DIR, '--records', '1', '--fs', '250', '--json');
+  assert.equal(at250.status, 0, at250.stderr);
+  const ev250 = JSON.parse(at250.stdout) as { config: { fs: number }; byLead: Record<string, Record<string, { se: number; meanErrorMs: number }>> };
+  assert.equal(ev250.config.fs, 250);
+  assert.ok(ev250.byLead['*']!['QRS_onset']!.se >= 0.99 && Math.abs(ev250.byLead['*']!['QRS_onset']!.meanErrorMs) < 10);
 });
 
 test('ecgx delineate: a bad path or flag fails in one line with a non-zero exit', () => {
-  for (const args of [['/no/such/record'], ['--evaluate', '/no/such/folder'], [], ['x', '--tolerance', '5']]) {
+  for (const args of [['/no/such/record'], ['--evaluate', '/no/such/folder'], [], ['x', '--tolerance', '5'], ['--evaluate', LUDB_DIR, '--fs', 'fast'], ['--evaluate', LUDB_DIR, '--records', '9999']]) {
     const r = ecgx(...args);
     assert.notEqual(r.status, 0, args.join(' '));
     assert.equal(r.stdout, '');

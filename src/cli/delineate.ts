@@ -12,7 +12,7 @@ import { evaluateDelineation, formatEvaluation } from '../delineate/evaluate.js'
 import { delineationBeats } from '../delineate/points.js';
 
 const usage = `Usage: ecgx delineate RECORD [--json] [--leads I,II,...]
-       ecgx delineate --evaluate DATASET [--records 1,2,...] [--tolerance MS] [--by-lead] [--json]
+       ecgx delineate --evaluate DATASET [--records 1,2,...] [--fs HZ] [--tolerance MS] [--by-lead] [--json]
 
 Finds R peaks and P/QRS/T onset, peak and offset in every lead and fused over
 leads (wavelet delineator after Martinez et al. 2004; works at 100-1000 Hz).
@@ -34,6 +34,8 @@ Options:
                     allLeads } with se/ppv as fractions and errors in ms.
   --leads L,...     delineate only these leads (RECORD mode)
   --records ID,...  score only these record ids (--evaluate)
+  --fs HZ           resample records and annotations to HZ before delineating (--evaluate;
+                    scores at 100-1000 Hz)
   --tolerance MS    matching tolerance in ms (default 150)
   --by-lead         text output: add one table per lead
 `;
@@ -88,11 +90,13 @@ const command: Command = {
       records: { type: 'string' },
       tolerance: { type: 'string' },
       'by-lead': { type: 'boolean' },
+      fs: { type: 'string' },
     });
     if (values.evaluate !== undefined) {
       if (positionals.length > 0) throw new OptionError('--evaluate', `takes a dataset folder and no RECORD (got '${positionals[0]}')`);
       if (values.leads !== undefined) throw new OptionError('--leads', 'applies to RECORD mode, not --evaluate');
       const toleranceMs = numberOption('--tolerance', values.tolerance, { min: 1, max: 1000 }) ?? 150;
+      const resampleTo = numberOption('--fs', values.fs, { min: 50, max: 10000 });
       const ds = await openDataset(values.evaluate);
       const ids = parseList('--records', values.records);
       if (ids) {
@@ -101,11 +105,11 @@ const command: Command = {
         if (bad !== undefined) throw new OptionError('--records', `no record '${bad}' in ${ds.root}`);
       }
       const progress = new Progress({ label: 'delineate', total: ids?.length ?? ds.records().length, unit: 'ECG' });
-      const ev = await evaluateDelineation(ds, { toleranceMs, ...(ids ? { ids } : {}), onRecord: () => progress.tick() });
+      const ev = await evaluateDelineation(ds, { toleranceMs, ...(ids ? { ids } : {}), ...(resampleTo ? { resampleTo } : {}), onRecord: () => progress.tick() });
       progress.finish();
       if (values.json) {
         const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-        const config = { ecgx: pkg.version, node: process.version, tuning: DEFAULT_TUNING, dataset: ds.root, layout: ds.layout, records: ids ?? 'all', toleranceMs, spanRule: 'detected wave counted when its midpoint lies in [first annotated onset, last annotated offset] of the lead' };
+        const config = { ecgx: pkg.version, node: process.version, tuning: DEFAULT_TUNING, dataset: ds.root, layout: ds.layout, records: ids ?? 'all', fs: resampleTo ?? ds.fs, toleranceMs, spanRule: 'detected wave counted when its midpoint lies in [first annotated onset, last annotated offset] of the lead' };
         process.stdout.write(JSON.stringify({ config, ...ev }) + '\n');
       } else {
         process.stdout.write(formatEvaluation(ev, { byLead: values['by-lead'] === true }) + (ev.skipped > 0 ? `\n\n${ev.skipped} records without annotations skipped` : '') + '\n');
@@ -113,7 +117,7 @@ const command: Command = {
       return 0;
     }
     if (positionals.length !== 1) throw new OptionError('delineate', `expected one RECORD path (or --evaluate DATASET), got ${positionals.length} arguments`);
-    if (values.records !== undefined || values.tolerance !== undefined || values['by-lead']) throw new OptionError('--records/--tolerance/--by-lead', 'apply to --evaluate only');
+    if (values.records !== undefined || values.tolerance !== undefined || values['by-lead'] || values.fs !== undefined) throw new OptionError('--records/--fs/--tolerance/--by-lead', 'apply to --evaluate only');
     const path = positionals[0]!;
     const { ecg, header } = readRecord(path);
     const leads = parseList('--leads', values.leads)?.map((l) => {

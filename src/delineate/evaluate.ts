@@ -20,6 +20,7 @@
 import type { WaveAnnotations, WaveInterval, WaveKind } from '../data/ecg.js';
 import type { EcgDataset } from '../data/datasets/index.js';
 import { DataError } from '../util/errors.js';
+import { resampleEcg } from '../data/preprocess/index.js';
 import { ecgDelineate, type DelineationTuning } from './delineate.js';
 import { FUSION_MIN_FRACTION, fuseWaves } from './fuse.js';
 
@@ -198,6 +199,8 @@ export interface EvaluateOptions {
   toleranceMs?: number;
   /** Thresholds passed to `ecgDelineate`. */
   tuning?: Partial<DelineationTuning>;
+  /** Resample each record and its annotations to this rate (Hz) before delineating: scores at other rates. */
+  resampleTo?: number;
   /** Called after each record (for a progress bar). */
   onRecord?: (id: string) => void;
 }
@@ -211,7 +214,8 @@ export async function evaluateDelineation(dataset: EcgDataset, opts: EvaluateOpt
   const scorer = new DelineationScorer(opts.toleranceMs ?? 150);
   let skipped = 0;
   const ids = opts.ids ?? dataset.records().map((r) => r.id);
-  for await (const ecg of dataset.iterate(ids)) {
+  for await (const original of dataset.iterate(ids)) {
+    const ecg = opts.resampleTo !== undefined && opts.resampleTo !== original.fs ? resampleEcg(original, opts.resampleTo) : original;
     const reference = ecg.waves ? Object.fromEntries(Object.entries(ecg.waves).filter(([k]) => k !== '*')) : {};
     if (Object.values(reference).every((w) => w.length === 0)) {
       skipped++;

@@ -19,3 +19,4 @@ export * from './data/datasets/index.js';
 export * from './engine/autodiff/index.js';
 export * from './delineate/index.js';
 export * from './train/index.js';
+export * from './explain/tlc/index.js';

@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assignSequence, blockAgreement, clusterProportions, segments } from './assign.js';
+import { assignSequence, blockAgreement, clusterProportions, clusterSegments } from './assign.js';
 import { adjustedRandIndex, contingency, contingencyFixed, addTables, mutualInformation, normalizedMutualInfo, purity } from './agreement.js';
 import { FittedKMeans } from './kmeans.js';
 import { pointsFromRows } from './points.js';
 
 test('segments: runs with start/end (exclusive) in samples and seconds, mean entropy', () => {
-  const s = segments([0, 0, 1, 1, 1, 2, 0], 2, [0, 0.2, 0.3, 0.3, 0.6, 1, 0.5]);
+  const s = clusterSegments([0, 0, 1, 1, 1, 2, 0], 2, [0, 0.2, 0.3, 0.3, 0.6, 1, 0.5]);
   assert.deepEqual(s.map((x) => [x.cluster, x.start, x.end]), [[0, 0, 2], [1, 2, 5], [2, 5, 6], [0, 6, 7]]);
   assert.deepEqual(s.map((x) => [x.startS, x.endS, x.durationS]), [[0, 1, 1], [1, 2.5, 1.5], [2.5, 3, 0.5], [3, 3.5, 0.5]]);
   assert.ok(Math.abs(s[0]!.meanEntropy - 0.1) < 1e-12 && Math.abs(s[1]!.meanEntropy - 0.4) < 1e-12);
-  assert.ok(Number.isNaN(segments([1], 500)[0]!.meanEntropy));
-  assert.deepEqual(segments([], 500), []);
+  assert.ok(Number.isNaN(clusterSegments([1], 500)[0]!.meanEntropy));
+  assert.deepEqual(clusterSegments([], 500), []);
 });
 
 test('cluster proportions', () => {

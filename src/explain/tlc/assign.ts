@@ -68,7 +68,7 @@ export function assignSequence(clusterer: SoftClusterer, rows: Points, opts: Ass
 }
 
 /** A run of one cluster. Samples are input samples; `end` is exclusive. */
-export interface Segment {
+export interface ClusterSegment {
   cluster: number;
   start: number;
   end: number;
@@ -80,12 +80,12 @@ export interface Segment {
 }
 
 /** Maximal runs of equal labels, in order. fs converts samples to seconds (t / fs). */
-export function segments(labels: ArrayLike<number>, fs: number, entropy?: ArrayLike<number>): Segment[] {
+export function clusterSegments(labels: ArrayLike<number>, fs: number, entropy?: ArrayLike<number>): ClusterSegment[] {
   checkNumber('fs', fs, 0);
   if (entropy && entropy.length !== labels.length) {
     throw new OptionError('entropy', `expected ${labels.length} values (one per label), got ${entropy.length}`);
   }
-  const out: Segment[] = [];
+  const out: ClusterSegment[] = [];
   let start = 0;
   for (let t = 1; t <= labels.length; t++) {
     if (t < labels.length && labels[t] === labels[start]) continue;

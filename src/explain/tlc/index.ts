@@ -1,0 +1,25 @@
+// Time-localized clusters (TLC): the algorithmic core. Block activations ->
+// timestamp vectors -> scaler / PCA -> k-means or GMM -> per-ECG cluster
+// sequences with entropy -> surrogate random forest and wave alignment.
+export { makePoints, pointsFromRows, type Points } from './points.js';
+export {
+  makeFeatureMap, blockIndexOf, upsamplingWeights, upsampleMap, upsampleRows, timestampRows, concatenatedRows,
+  sampleIndices, sampleColumns, sampleConcatenated,
+  type FeatureMap, type Upsampling, type UpsamplingWeights, type TimestampSample, type SampleOptions,
+} from './activations.js';
+export { StandardScaler, FittedScaler, type ScalerOptions, type ScalerState } from './scaler.js';
+export { Pca, FittedPca, type PcaOptions, type PcaState } from './pca.js';
+export { KMeans, FittedKMeans, type KMeansOptions, type KMeansState } from './kmeans.js';
+export { GaussianMixture, FittedGmm, type GmmOptions, type GmmState } from './gmm.js';
+export { normalizedEntropy, argmaxRows, type SoftClusterer } from './soft.js';
+export {
+  assignSequence, clusterSegments, clusterProportions, blockAgreement,
+  type ClusterSequence, type AssignOptions, type ClusterSegment, type BlockAgreement,
+} from './assign.js';
+export {
+  contingency, contingencyFixed, addTables, adjustedRandIndex, mutualInformation, normalizedMutualInfo, purity,
+  type ContingencyTable,
+} from './agreement.js';
+export { RandomForestClassifier, RandomForestRegressor, FittedForest, type ForestOptions, type ForestState, type TreeState } from './forest.js';
+export { silhouetteSamples, silhouetteScore, sweepK, type SilhouetteOptions, type SweepOptions, type SweepRow } from './sweep.js';
+export { WAVE_CLASSES, waveLabels, WaveAlignment, alignClusters, type WaveClass, type WaveLabelOptions, type AlignmentReport } from './alignment.js';

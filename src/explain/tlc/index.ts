@@ -23,3 +23,4 @@ export {
 export { RandomForestClassifier, RandomForestRegressor, FittedForest, type ForestOptions, type ForestState, type TreeState } from './forest.js';
 export { silhouetteSamples, silhouetteScore, sweepK, type SilhouetteOptions, type SweepOptions, type SweepRow } from './sweep.js';
 export { WAVE_CLASSES, waveLabels, WaveAlignment, alignClusters, type WaveClass, type WaveLabelOptions, type AlignmentReport } from './alignment.js';
+export { BlockClusterer, FittedBlockClusterer, type BlockClustererOptions, type BlockClustererState } from './block-clusterer.js';

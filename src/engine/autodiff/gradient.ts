@@ -194,6 +194,7 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
   const params = new Set(parameterInputs);
   for (const d of training.dropout) extraInputs.push(declare(d.mask, info.shape(d.mask)));
 
+  const read = new Set([...e.nodes.flatMap((n) => n.input ?? []), ...outputs.map((o) => o.name ?? '')]);
   const meta: GradientGraphInfo = { of: opts.of, index: opts.index ?? null, mode, seedInput, gradients, parameterInputs, training };
   const opsetImport = (model.opsetImport ?? []).map((o) => (!o.domain || o.domain === 'ai.onnx' ? { ...o, version: Math.max(opset, e.minOpset) } : o));
   return {
@@ -204,7 +205,8 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
     graph: {
       ...graph,
       node: e.nodes,
-      initializer: [...(graph.initializer ?? []).filter((t) => !params.has(t.name ?? '')), ...e.initializers],
+      // Initializers no node reads any more (e.g. running statistics in training mode) are dropped: onnxruntime would warn about each.
+      initializer: [...(graph.initializer ?? []).filter((t) => !params.has(t.name ?? '')), ...e.initializers].filter((t) => read.has(t.name ?? '')),
       input: [...(graph.input ?? []), ...extraInputs],
       output: outputs,
     },

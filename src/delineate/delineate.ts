@@ -101,8 +101,9 @@ export interface DelineationTuning {
   tPairRatio: number;
   /** Zero-phase Butterworth band-pass (order 2, run forwards and backwards) applied at 250 Hz before the transform, Hz; null for none. */
   bandHz: [number, number] | null;
-  /** QRS detection: a peak within 360 ms of a beat and lower than this fraction of it is its T wave. */
+  /** QRS detection: a peak within `tWaveWindowMs` of a beat and lower than this fraction of it is its T wave. */
   tWaveRatio: number;
+  tWaveWindowMs: number;
   /** QRS detection: search-back threshold over long gaps, fraction of the typical beat height. */
   searchBack: number;
   /** Below this beat-to-beat coherence of the atrial activity (see atrialCoherence), no P wave is reported. */
@@ -133,6 +134,7 @@ export const DEFAULT_TUNING: Readonly<DelineationTuning> = {
   pCoherence: 0.72,
   qrsPositivePeak: 0.05,
   tWaveRatio: 0.8,
+  tWaveWindowMs: 400,
   bandHz: [0.5, 40],
   tPairRatio: 0.25,
   qrsOnWindow: [10, 25],
@@ -302,8 +304,8 @@ function present(ws: readonly (WaveInterval | null)[]): WaveInterval[] {
  * percentile and clipped (so one lead's artefact or pacing spike cannot
  * dominate), the leads are averaged and integrated over 100 ms; beats are
  * the envelope's peaks above 30% of the typical beat height (median of the
- * largest peaks, one per 2 s), 200 ms apart. A peak within 360 ms of a beat
- * and lower than `tWaveRatio` of it is taken for that beat's T wave (after
+ * largest peaks, one per 2 s), 200 ms apart. A peak within `tWaveWindowMs` of a
+ * beat and lower than `tWaveRatio` of it is taken for that beat's T wave (after
  * Pan-Tompkins); gaps longer than 1.6 median RR are searched again at
  * `searchBack` of the typical height.
  */
@@ -339,7 +341,7 @@ function detectQrs(leads: Lead[], n: number, P: DelineationTuning): number[] {
     for (const cd of list) {
       if (cd.h < thr) continue;
       const prev = out[out.length - 1];
-      if (prev && cd.i - prev.i < ms(360) && cd.h < P.tWaveRatio * prev.h) continue; // a T wave, not a beat
+      if (prev && cd.i - prev.i < ms(P.tWaveWindowMs) && cd.h < P.tWaveRatio * prev.h) continue; // a T wave, not a beat
       out.push(cd);
     }
     return out;

@@ -133,6 +133,7 @@ export function synthesizePatient(opts: PatientOptions): SynthPatient {
   for (const c of classes) if (!SUPERCLASSES.includes(c)) throw new OptionError('classes', `unknown superclass '${c}' (expected ${SUPERCLASSES.join('|')})`);
   if (classes.length === 0) classes = ['NORM'];
   if (classes.includes('NORM') && classes.length > 1) throw new OptionError('classes', `NORM excludes the other classes, got ${classes.join(',')}`);
+  if (classes.includes('NORM') && opts.afib) throw new OptionError('afib', 'a NORM (normal) ECG cannot be in atrial fibrillation; give an abnormal class');
   classes = SUPERCLASSES.filter((c) => classes.includes(c));
   // AF is an abnormal ECG: drawn among abnormal patients only, keeping the cohort's overall share.
   const afibDraw = rng.uniform();

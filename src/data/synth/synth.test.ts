@@ -62,6 +62,7 @@ test('synth: the measured heart rate follows the requested rate', () => {
   assert.throws(() => synthesizeEcg({ fs: 0, seed: 1 }), OptionError);
   assert.throws(() => synthesizeEcg({ fs: 250, seed: 1, classes: ['NORM', 'MI'] }), OptionError);
   assert.throws(() => synthesizeEcg({ fs: 250, seed: 1, cohort: 'nowhere' }), /unknown cohort 'nowhere'/);
+  assert.throws(() => synthesizeEcg({ fs: 250, seed: 1, classes: ['NORM'], afib: true }), /afib: a NORM/);
 });
 
 test('synth: every ground-truth peak is the largest deflection inside its wave, and waves are ordered', () => {

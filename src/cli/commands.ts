@@ -12,3 +12,5 @@ COMMANDS['synth'] = () => import('./synth.js');
 COMMANDS['dataset'] = () => import('./dataset.js');
 COMMANDS['delineate'] = () => import('./delineate.js');
 COMMANDS['train'] = () => import('./train.js');
+COMMANDS['evaluate'] = () => import('./evaluate.js');
+COMMANDS['predict'] = () => import('./predict.js');

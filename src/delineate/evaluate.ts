@@ -192,7 +192,7 @@ export function matchPoints(ref: readonly number[], det: readonly number[], tol:
   return { pairs };
 }
 
-export interface EvaluateOptions {
+export interface EvaluateDelineationOptions {
   /** Records to score (ids of `dataset.records()`); default all. */
   ids?: string[];
   /** Matching tolerance, ms; default 150. */
@@ -210,7 +210,7 @@ export interface EvaluateOptions {
  * a WFDB folder with wave files, a synthetic database) and scores the result
  * against them. Records without annotations are counted in `skipped`.
  */
-export async function evaluateDelineation(dataset: EcgDataset, opts: EvaluateOptions = {}): Promise<DelineationEvaluation & { skipped: number }> {
+export async function evaluateDelineation(dataset: EcgDataset, opts: EvaluateDelineationOptions = {}): Promise<DelineationEvaluation & { skipped: number }> {
   const scorer = new DelineationScorer(opts.toleranceMs ?? 150);
   let skipped = 0;
   const ids = opts.ids ?? dataset.records().map((r) => r.id);

@@ -1,7 +1,7 @@
 // ECG delineation: R peaks and P/QRS/T boundaries per lead and fused, and their evaluation against annotations.
 export { ecgDelineate, DELINEATION_FS, DEFAULT_TUNING, type Delineation, type DelineateOptions, type DelineationTuning } from './delineate.js';
 export { fuseWaves, fuseBeat, FUSION_MIN_FRACTION, type FuseOptions } from './fuse.js';
-export { delineationBeats, delineationPoints, NEUROKIT_POINTS, type Beat, type NeurokitPoint } from './points.js';
+export { delineationBeats, delineationPoints, NEUROKIT_POINTS, type DelineatedBeat, type NeurokitPoint } from './points.js';
 export { waveletTransform } from './wavelet.js';
 export { removeSpikes } from './spikes.js';
 export {
@@ -15,5 +15,5 @@ export {
   type WavePoint,
   type PointScore,
   type DelineationEvaluation,
-  type EvaluateOptions,
+  type EvaluateDelineationOptions,
 } from './evaluate.js';

@@ -2,7 +2,7 @@ import type { WaveInterval } from '../data/ecg.js';
 import type { Delineation } from './delineate.js';
 
 /** One beat of a delineation: its QRS with the P wave before it and the T wave after it, when found. */
-export interface Beat {
+export interface DelineatedBeat {
   p?: WaveInterval;
   qrs: WaveInterval;
   t?: WaveInterval;
@@ -13,13 +13,13 @@ export interface Beat {
  * with the P wave that ends before it (after the previous QRS) and the T
  * wave that starts after it (before the next QRS).
  */
-export function delineationBeats(d: Delineation, lead = '*'): Beat[] {
+export function delineationBeats(d: Delineation, lead = '*'): DelineatedBeat[] {
   const waves = d.waves[lead] ?? [];
   const qrs = waves.filter((w) => w.wave === 'QRS');
   return qrs.map((q, i) => {
     const prevOff = i > 0 ? qrs[i - 1]!.offset : -Infinity;
     const nextOn = i + 1 < qrs.length ? qrs[i + 1]!.onset : Infinity;
-    const beat: Beat = { qrs: q };
+    const beat: DelineatedBeat = { qrs: q };
     const p = waves.find((w) => w.wave === 'P' && w.onset > prevOff && w.offset <= q.onset);
     const t = waves.find((w) => w.wave === 'T' && w.onset >= q.offset && w.offset < nextOn);
     if (p) beat.p = p;

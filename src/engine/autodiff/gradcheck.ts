@@ -79,14 +79,17 @@ function toOrt(a: Values, double: boolean): ort.Tensor {
   return new ort.Tensor('float32', a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), a.shape);
 }
 
-const QUIET: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3 };
+// One thread: tiny graphs, and creating a thread pool per session costs more than the runs.
+const QUIET: ort.InferenceSession.SessionOptions = { logSeverityLevel: 3, intraOpNumThreads: 1, interOpNumThreads: 1 };
+/** Finite differences run the forward as written (no fusions). */
+const PLAIN: ort.InferenceSession.SessionOptions = { ...QUIET, graphOptimizationLevel: 'disabled' };
 
 export async function gradCheck(model: ModelProto, opts: Omit<GradientOptions, 'seed'>, feeds: Record<string, NdArray>, o: GradCheckOptions = {}): Promise<GradCheckResult[]> {
   const rng = new Rng(o.seed ?? 1);
   const grad = gradientGraph(model, { ...opts, seed: 'input', parameters: 'input' });
   const meta = gradientGraphInfo(grad)!;
   const fwd = pruneToOutputs(grad, [opts.of]);
-  const fwd32 = await ort.InferenceSession.create(encodeModel(fwd), QUIET);
+  const fwd32 = await ort.InferenceSession.create(encodeModel(fwd), PLAIN);
   const base: Record<string, ort.Tensor> = {};
   const allFeeds = { ...parameterValues(model, meta.parameterInputs), ...feeds };
   for (const [k, v] of Object.entries(allFeeds)) base[k] = toOrt(v, false);
@@ -100,7 +103,7 @@ export async function gradCheck(model: ModelProto, opts: Omit<GradientOptions, '
   let fd: ort.InferenceSession = fwd32;
   let double = false;
   try {
-    fd = await ort.InferenceSession.create(encodeModel(toFloat64(fwd)), QUIET);
+    fd = await ort.InferenceSession.create(encodeModel(toFloat64(fwd)), PLAIN);
     double = true;
   } catch {
     // Some op has no float64 kernel in ORT (Conv, ConvTranspose...): differences in float32.

@@ -12,6 +12,7 @@ import { outputLength, outputPadding, windowOf } from './geometry.js';
 export const MAXPOOL_RULE: Rule = {
   forward(c) {
     const n = c.node;
+    if (!c.onPath) return c.e.push(n);
     let idx = n.output?.[1];
     if (!idx) {
       idx = c.e.fresh(`${n.output![0]}_argmax`);

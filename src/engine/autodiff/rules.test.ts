@@ -261,3 +261,19 @@ test('selection ops: Where, Max, Min, Sum, Mean, Expand, Gather, Tile, Split, Gl
   await expectGrad('Split (one output used)', sp, { a }, ['a']);
   await expectGrad('GlobalMaxPool', opModel('GlobalMaxPool', { a }, {}, [2, 3, 1]), { a }, ['a']);
 });
+
+test('LayerNormalization (last axis and last two axes): dX, dScale, dBias', async () => {
+  const x = randomArray([2, 3, 4], 131);
+  for (const [axis, ps] of [[-1, [4]], [1, [3, 4]]] as [number, number[]][]) {
+    const params = { scale: randomArray(ps, 132), bias: randomArray(ps, 133) };
+    const m = opModel('LayerNormalization', { x }, { axis, epsilon: { float: 1e-5 } }, [2, 3, 4], params);
+    await expectGrad(`LayerNorm axis ${axis}`, m, { x }, ['x', 'scale', 'bias']);
+  }
+});
+
+test('Conv 2-D (fallback forms: ConvTranspose for dX, a Conv for dW)', async () => {
+  const x = randomArray([2, 2, 6, 7], 141);
+  const w = randomArray([3, 2, 3, 2], 142);
+  const m = opModel('Conv', { x }, { kernel_shape: [3, 2], strides: [2, 1], pads: [1, 0, 1, 1] }, [2, 3, 3, 7], { w });
+  await expectGrad('conv2d', m, { x }, ['x', 'w']);
+});

@@ -6,6 +6,7 @@ import { CONV_RULE } from './conv.js';
 import { DROPOUT_RULE } from './dropout.js';
 import { ELEMENTWISE_RULES } from './elementwise.js';
 import { GEMM_RULE, MATMUL_RULE } from './linear.js';
+import { LAYERNORM_RULE } from './layernorm.js';
 import { MOVEMENT_RULES } from './movement.js';
 import { AVERAGEPOOL_RULE, GLOBALAVERAGEPOOL_RULE, GLOBALMAXPOOL_RULE, MAXPOOL_RULE } from './pool.js';
 import { REDUCE_RULES } from './reduce.js';
@@ -19,6 +20,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   ...SOFTMAX_RULES,
   Conv: CONV_RULE,
   BatchNormalization: BATCHNORM_RULE,
+  LayerNormalization: LAYERNORM_RULE,
   Dropout: DROPOUT_RULE,
   MatMul: MATMUL_RULE,
   Gemm: GEMM_RULE,

@@ -21,14 +21,15 @@ export function silhouetteSamples(x: Points, labels: ArrayLike<number>): Float64
   const ids = [...new Set(Array.from(labels))].sort((p, q) => p - q);
   const idx = new Map(ids.map((v, i) => [v, i]));
   const k = ids.length;
+  const lab = Int32Array.from({ length: n }, (_, i) => idx.get(labels[i]!)!);
   const size = new Float64Array(k);
-  for (let i = 0; i < n; i++) size[idx.get(labels[i]!)!]! += 1;
+  for (let i = 0; i < n; i++) size[lab[i]!]! += 1;
   const out = new Float64Array(n);
   const sums = new Float64Array(k);
   for (let i = 0; i < n; i++) {
     sums.fill(0);
-    for (let j = 0; j < n; j++) if (j !== i) sums[idx.get(labels[j]!)!]! += Math.sqrt(sqDist(x.data, i, x.data, j, d));
-    const own = idx.get(labels[i]!)!;
+    for (let j = 0; j < n; j++) if (j !== i) sums[lab[j]!]! += Math.sqrt(sqDist(x.data, i, x.data, j, d));
+    const own = lab[i]!;
     if (size[own]! <= 1) continue;
     const a = sums[own]! / (size[own]! - 1);
     let b = Infinity;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assignSequence, blockAgreement, clusterProportions, clusterSegments } from './assign.js';
+import { assignSequence, blockAgreement, clusterProportions, clusterSegments, proportionFeatures, proportionFeatureNames } from './assign.js';
 import { adjustedRandIndex, contingency, contingencyFixed, addTables, mutualInformation, normalizedMutualInfo, purity } from './agreement.js';
 import { FittedKMeans } from './kmeans.js';
 import { pointsFromRows } from './points.js';
@@ -65,4 +65,18 @@ test('block agreement: identical sequences up to renaming agree fully', () => {
   assert.equal(ag.ari[0]![1], 1);
   assert.ok(Math.abs(ag.nmi[0]![1]! - 1) < 1e-12);
   assert.ok(ag.ari[0]![2]! < 0.2 && ag.ari[2]![0] === ag.ari[0]![2]);
+});
+
+test('proportion features: per-ECG rows of per-block proportions, with names', () => {
+  const km2 = new FittedKMeans(Float64Array.from([0, 10]), 2, 1, 0, Float64Array.from([1, 1]), 1, 1);
+  const km3 = new FittedKMeans(Float64Array.from([0, 10, 20]), 3, 1, 0, Float64Array.from([1, 1, 1]), 1, 1);
+  const seq = (km: FittedKMeans, xs: number[]) => assignSequence(km, pointsFromRows(xs.map((v) => [v])), { nSamples: 2 * xs.length, fs: 100 });
+  const f = proportionFeatures([
+    [seq(km2, [0, 0, 0, 10]), seq(km3, [20, 20])],
+    [seq(km2, [10, 10]), seq(km3, [0, 10, 20, 20])],
+  ]);
+  assert.equal(f.d, 5);
+  assert.deepEqual(Array.from(f.data), [0.75, 0.25, 0, 0, 1, 0, 1, 0.25, 0.25, 0.5]);
+  assert.deepEqual(proportionFeatureNames(['b1', 'b2'], [2, 3]), ['b1:c0', 'b1:c1', 'b2:c0', 'b2:c1', 'b2:c2']);
+  assert.throws(() => proportionFeatures([[seq(km2, [0])], [seq(km3, [0])]]), /ECG 1 has blocks with k = \[3\]/);
 });

@@ -134,3 +134,32 @@ export function blockAgreement(sequences: readonly ArrayLike<number>[]): BlockAg
   }
   return { ari, nmi };
 }
+
+/**
+ * Surrogate-model inputs: one row per ECG, the cluster proportions of each
+ * block side by side (block 0's k_0 clusters first). perEcg[e][b] is ECG e's
+ * sequence for block b; every ECG must list the same blocks with the same k.
+ */
+export function proportionFeatures(perEcg: readonly (readonly ClusterSequence[])[]): Points {
+  if (perEcg.length === 0) throw new OptionError('sequences', 'expected at least one ECG');
+  const ks = perEcg[0]!.map((s) => s.k);
+  const d = ks.reduce((a, b) => a + b, 0);
+  const out = new Float64Array(perEcg.length * d);
+  perEcg.forEach((blocks, e) => {
+    if (blocks.length !== ks.length || blocks.some((s, b) => s.k !== ks[b])) {
+      throw new OptionError('sequences', `ECG ${e} has blocks with k = [${blocks.map((s) => s.k).join(', ')}], ECG 0 has [${ks.join(', ')}]`);
+    }
+    let off = 0;
+    blocks.forEach((s) => {
+      out.set(clusterProportions(s.labels, s.k), e * d + off);
+      off += s.k;
+    });
+  });
+  return { data: out, n: perEcg.length, d };
+}
+
+/** Names of the proportionFeatures columns, `<block>:c<cluster>` (e.g. 'block2:c5'). */
+export function proportionFeatureNames(blockNames: readonly string[], ks: readonly number[]): string[] {
+  if (blockNames.length !== ks.length) throw new OptionError('blocks', `expected one k per block name, got ${blockNames.length} names and ${ks.length} ks`);
+  return blockNames.flatMap((b, i) => Array.from({ length: ks[i]! }, (_, c) => `${b}:c${c}`));
+}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  blockIndexOf, concatenatedRows, makeFeatureMap, sampleColumns, sampleConcatenated, sampleIndices,
+  blockIndexOf, concatenatedRows, featureMapsOfBatch, makeFeatureMap, sampleColumns, sampleConcatenated, sampleIndices,
   timestampRows, upsampleMap, upsampleRows,
 } from './activations.js';
 import { Rng } from '../../util/rng.js';
@@ -71,4 +71,14 @@ test('sampleIndices is uniform: each index chosen about m/N of the time', () => 
   for (let r = 0; r < 2000; r++) for (const i of sampleIndices(10, 3, rng)) counts[i]! += 1;
   // Expected 600 each; binomial sd ~ 20.5.
   for (const c of counts) assert.ok(Math.abs(c - 600) < 90, `count ${c}`);
+});
+
+test('batch tensors split into per-ECG maps without copying', () => {
+  const data = Float32Array.from({ length: 2 * 3 * 4 }, (_, i) => i);
+  const maps = featureMapsOfBatch(data, [2, 3, 4]);
+  assert.equal(maps.length, 2);
+  assert.equal(maps[1]!.data[0], 12);
+  assert.equal(maps[1]!.data.buffer, data.buffer);
+  assert.deepEqual(Array.from(timestampRows(maps[0]!).data.subarray(0, 3)), [0, 4, 8]);
+  assert.throws(() => featureMapsOfBatch(data, [2, 3, 5]), /expected 2 x 3 x 5 = 30 values, got 24/);
 });

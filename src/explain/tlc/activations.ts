@@ -36,6 +36,17 @@ export function makeFeatureMap(data: Float32Array, channels: number, length: num
   return { data, channels, length };
 }
 
+/**
+ * The items of a [batch, channels, length] tensor (e.g. an ONNX block output)
+ * as FeatureMaps: views into `data`, no copy.
+ */
+export function featureMapsOfBatch(data: Float32Array, dims: readonly number[]): FeatureMap[] {
+  if (dims.length !== 3) throw new OptionError('activations', `expected a [batch, channels, length] tensor, got dims [${dims.join(', ')}]`);
+  const [b, c, t] = dims as [number, number, number];
+  if (data.length !== b * c * t) throw new OptionError('activations', `expected ${b} x ${c} x ${t} = ${b * c * t} values, got ${data.length}`);
+  return Array.from({ length: b }, (_, i) => makeFeatureMap(data.subarray(i * c * t, (i + 1) * c * t), c, t));
+}
+
 /** The block sample that covers input sample t (0 <= t < nSamples). */
 export function blockIndexOf(t: number, nSamples: number, blockLength: number): number {
   return Math.floor((t * blockLength) / nSamples);

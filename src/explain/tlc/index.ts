@@ -3,7 +3,7 @@
 // sequences with entropy -> surrogate random forest and wave alignment.
 export { makePoints, pointsFromRows, type Points } from './points.js';
 export {
-  makeFeatureMap, blockIndexOf, upsamplingWeights, upsampleMap, upsampleRows, timestampRows, concatenatedRows,
+  makeFeatureMap, featureMapsOfBatch, blockIndexOf, upsamplingWeights, upsampleMap, upsampleRows, timestampRows, concatenatedRows,
   sampleIndices, sampleColumns, sampleConcatenated,
   type FeatureMap, type Upsampling, type UpsamplingWeights, type TimestampSample, type SampleOptions,
 } from './activations.js';

@@ -33,7 +33,7 @@ export interface KMeansOptions {
   nInit?: number;
   /** Lloyd iterations, or passes over the data for mini-batch (default 300 / 100). */
   maxIter?: number;
-  /** Convergence tolerance, relative to the mean coordinate variance (default 1e-4). */
+  /** Lloyd's convergence tolerance on the squared centre shift, relative to the mean coordinate variance (default 1e-4). */
   tol?: number;
   algorithm?: 'lloyd' | 'minibatch';
   /** Points per mini-batch step (default 1024). */
@@ -86,7 +86,7 @@ export class KMeans {
     let best: { centers: Float64Array; inertia: number; nIter: number } | undefined;
     for (let r = 0; r < this.options.nInit; r++) {
       const run = rng.fork();
-      const fit = this.options.algorithm === 'lloyd' ? this.lloyd(x, run, tolAbs) : this.minibatch(x, run, tolAbs);
+      const fit = this.options.algorithm === 'lloyd' ? this.lloyd(x, run, tolAbs) : this.minibatch(x, run);
       if (!best || fit.inertia < best.inertia) best = fit;
     }
     const { centers, inertia, nIter } = best!;
@@ -135,7 +135,7 @@ export class KMeans {
     return { centers, inertia, nIter };
   }
 
-  private minibatch(x: Points, rng: Rng, tolAbs: number): { centers: Float64Array; inertia: number; nIter: number } {
+  private minibatch(x: Points, rng: Rng): { centers: Float64Array; inertia: number; nIter: number } {
     const { k, maxIter } = this.options;
     const { n, d } = x;
     const b = Math.min(this.options.batchSize, n);
@@ -165,16 +165,11 @@ export class KMeans {
         blabels[r] = bestC;
         batchInertia += bestD;
       }
-      let shift = 0;
       for (let r = 0; r < b; r++) {
         const i = batch[r]!, c = blabels[r]!;
         seen[c]! += 1;
         const lr = 1 / seen[c]!;
-        for (let j = 0; j < d; j++) {
-          const delta = lr * (x.data[i * d + j]! - centers[c * d + j]!);
-          centers[c * d + j]! += delta;
-          shift += delta * delta;
-        }
+        for (let j = 0; j < d; j++) centers[c * d + j]! += lr * (x.data[i * d + j]! - centers[c * d + j]!);
       }
       // Early stopping on the smoothed inertia per point, as scikit-learn does.
       const perPoint = batchInertia / b;
@@ -183,7 +178,6 @@ export class KMeans {
         bestEwa = ewa;
         noImprove = 0;
       } else if (++noImprove >= 10) break;
-      if (s > 0 && shift <= tolAbs * 1e-2) break;
     }
     const inertia = assign(x, centers, k, new Int32Array(n), new Float64Array(n));
     return { centers, inertia, nIter };

@@ -24,16 +24,23 @@ export function silhouetteSamples(x: Points, labels: ArrayLike<number>): Float64
   const lab = Int32Array.from({ length: n }, (_, i) => idx.get(labels[i]!)!);
   const size = new Float64Array(k);
   for (let i = 0; i < n; i++) size[lab[i]!]! += 1;
-  const out = new Float64Array(n);
-  const sums = new Float64Array(k);
+  // Each pair once: row i of `sums` is the total distance from point i to each cluster.
+  const sums = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
-    sums.fill(0);
-    for (let j = 0; j < n; j++) if (j !== i) sums[lab[j]!]! += Math.sqrt(sqDist(x.data, i, x.data, j, d));
+    const li = lab[i]!;
+    for (let j = i + 1; j < n; j++) {
+      const dist = Math.sqrt(sqDist(x.data, i, x.data, j, d));
+      sums[i * k + lab[j]!]! += dist;
+      sums[j * k + li]! += dist;
+    }
+  }
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     const own = lab[i]!;
     if (size[own]! <= 1) continue;
-    const a = sums[own]! / (size[own]! - 1);
+    const a = sums[i * k + own]! / (size[own]! - 1);
     let b = Infinity;
-    for (let c = 0; c < k; c++) if (c !== own && size[c]! > 0) b = Math.min(b, sums[c]! / size[c]!);
+    for (let c = 0; c < k; c++) if (c !== own && size[c]! > 0) b = Math.min(b, sums[i * k + c]! / size[c]!);
     if (b === Infinity) continue;
     const m = Math.max(a, b);
     out[i] = m > 0 ? (b - a) / m : 0;

@@ -105,3 +105,41 @@ test('an empty dataset and age on a dataset without ages are DataErrors', async 
   const ageless = await tinyPtbxl(6, 2, { edit: (e) => ({ ...e, meta: { ...e.meta, age: undefined } as typeof e.meta }) });
   await assert.rejects(trainRun(await config({ data: ageless, task: 'age' }), join(outRoot, 'e2'), quiet), (e: unknown) => e instanceof DataError && /task 'age' needs ages, but none of the 6 records has one/.test((e as Error).message));
 });
+
+test('age regression: targets standardised for training, the checkpoint answers in years (logits = standardized * sd + mean)', async () => {
+  const out = join(outRoot, 'age');
+  const rec = await trainRun(await config({ task: 'age', epochs: 1 }), out, quiet);
+  assert.equal(rec.task.task, 'regression');
+  const m = JSON.parse(readFileSync(join(out, 'fold-1', 'metrics.json'), 'utf8'));
+  const { mean, sd } = m.targetScale as { mean: number; sd: number };
+  assert.ok(mean > 10 && mean < 100 && sd > 1, `age mean ${mean}, sd ${sd}`);
+  assert.ok(Number.isFinite(m.result.test.mae) && Number.isFinite(m.result.test.mae_baseline));
+  const { OnnxSession } = await import('../engine/runtime.js');
+  const s = await OnnxSession.create(join(out, 'fold-1', 'model.onnx'), { threads: 1, extraOutputs: ['logits_standardized'] });
+  const x = { data: new Float32Array(2 * 12 * 256).map((_, i) => Math.sin(i / 7)), shape: [2, 12, 256] };
+  const r = await s.run({ ecg: x });
+  await s.release();
+  for (let i = 0; i < 2; i++) {
+    const want = r['logits_standardized']!.data[i]! * sd + mean;
+    assert.ok(Math.abs(r['logits']!.data[i]! - want) < 1e-3, `${r['logits']!.data[i]} vs ${want}`);
+  }
+});
+
+test('tasks: label lists split on ; when present, multi-class needs one label per record', async () => {
+  const { splitLabels, resolveTask } = await import('./task.js');
+  assert.deepEqual(splitLabels('MI,HYP'), ['MI', 'HYP']);
+  assert.deepEqual(splitLabels('Sinus rhythm;Atrial flutter, typical'), ['Sinus rhythm', 'Atrial flutter, typical']);
+  const ds = await openDataset(await data);
+  const sup = resolveTask(ds, { task: 'superclass' });
+  assert.deepEqual(sup.classes, ['NORM', 'MI', 'STTC', 'CD', 'HYP']);
+  assert.ok(sup.examples.every((e) => e.target.some((v) => v === 1)), 'records without a superclass are left out');
+  // NORM vs MI as multi-class: records with both are an error, records with neither are left out.
+  const both = ds.records().some((r) => r.meta.labels?.includes('NORM') && r.meta.labels.includes('MI'));
+  if (both) assert.throws(() => resolveTask(ds, { task: 'NORM,MI', loss: 'ce' }), /needs exactly one/);
+  else {
+    const mc = resolveTask(ds, { task: 'NORM,MI', loss: 'ce' });
+    assert.equal(mc.task, 'multiclass');
+    assert.ok(mc.examples.every((e) => e.target[0]! + e.target[1]! === 1));
+  }
+  assert.throws(() => resolveTask(ds, { task: 'age', loss: 'bce' }), OptionError);
+});

@@ -60,6 +60,14 @@ test('a run writes run.json and fold-K/{model.onnx, predictions.csv, metrics.jso
   await session.release();
 });
 
+test('streaming (no cache) gives the same run as cached tensors', async () => {
+  const out = join(outRoot, 'streamed');
+  const logs: string[] = [];
+  await trainRun(await config({ cacheBytes: 0 }), out, { ...quiet, log: (l) => logs.push(l) });
+  assert.ok(logs.some((l) => /streaming/.test(l)), logs.join('\n'));
+  assert.equal(readFileSync(join(out, 'fold-1', 'predictions.csv'), 'utf8'), readFileSync(join(outRoot, 'run1', 'fold-1', 'predictions.csv'), 'utf8'));
+});
+
 test('an interrupted run resumes from RUNDIR.partial and ends exactly as an uninterrupted one', async () => {
   const cfg = await config({ epochs: 3 });
   const whole = join(outRoot, 'whole'), split = join(outRoot, 'split');

@@ -151,7 +151,7 @@ export async function planRun(cfg: TrainConfig): Promise<Plan> {
   const foldOf = new Map<string, number>();
   if (useOwn) for (const e of task.examples) foldOf.set(e.id, e.fold!);
   else {
-    const k = cfg.cv ?? (cfg.folds ? Math.max(...cfg.folds, 2) : undefined);
+    const k = cfg.cv;
     if (k === undefined) throw new OptionError('--cv', `${dataset.root} defines no folds: give --cv K to make K stratified folds`);
     const labels = task.task === 'regression' ? [] : task.classes;
     const recs = task.examples.map((e) => e.info);

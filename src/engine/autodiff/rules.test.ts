@@ -58,6 +58,14 @@ test('Conv: the alternative formulations (dX by ConvTranspose, dW by a Conv) are
     convOptions.weightGrad = 'gemm';
     convOptions.inputGrad = 'conv';
   }
+  // dW by the GEMM form in chunks of output steps (a tiny im2col budget forces 3 chunks here).
+  const budget = convOptions.im2colFloatsPerEcg;
+  convOptions.im2colFloatsPerEcg = 3 * 5 * 3;
+  try {
+    await expectGrad('conv dW (chunked im2col)', m2, { x }, ['w']);
+  } finally {
+    convOptions.im2colFloatsPerEcg = budget;
+  }
 });
 
 test('Conv: symbolic batch and time lengths (run-time shapes)', async () => {

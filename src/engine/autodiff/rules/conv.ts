@@ -14,8 +14,9 @@ import { outputPadding, windowOf, type Window } from './geometry.js';
  * group 1, static length): a Conv with the adjoint kernel (polyphase for
  * strides > 1); 'convtranspose': onnxruntime's ConvTranspose, which is also
  * the fallback for the other cases. Both kept so bench/autodiff.ts compares them.
+ * im2colFloatsPerEcg bounds the im2col buffer of the 'gemm' form (floats per ECG of the batch).
  */
-export const convOptions: { weightGrad: 'gemm' | 'conv'; inputGrad: 'conv' | 'convtranspose' } = { weightGrad: 'gemm', inputGrad: 'conv' };
+export const convOptions: { weightGrad: 'gemm' | 'conv'; inputGrad: 'conv' | 'convtranspose'; im2colFloatsPerEcg: number } = { weightGrad: 'gemm', inputGrad: 'conv', im2colFloatsPerEcg: 1 << 16 };
 
 export const CONV_RULE: Rule = {
   backward(c) {
@@ -123,10 +124,20 @@ function gemmWeightGrad(e: Emitter, c: BackwardContext, x: string, dy: string, w
   let xp = x;
   if (win.pads[0] || win.pads[1]) xp = e.op('Pad', [x, e.constInt([0, 0, win.pads[0]!, 0, 0, win.pads[1]!])]);
   const xt = e.op('Transpose', [xp], { perm: [1, 2, 0] }); // [Cin, Lpad, N]
-  const idx = e.constInt(Array.from({ length: k * lo }, (_, i) => Math.floor(i / lo) * d + (i % lo) * s), [k, lo]);
-  const cols = e.op('Reshape', [e.op('Gather', [xt, idx], { axis: 1 }), e.constInt([cin * k, -1])]); // [Cin*k, Lo*N]
-  const dyt = e.op('Reshape', [e.op('Transpose', [dy], { perm: [1, 2, 0] }), e.constInt([cout, -1])]); // [Cout, Lo*N]
-  return e.op('Reshape', [e.op('Gemm', [dyt, cols], { transB: 1 }), e.constInt(ws)], {}, `${c.x(1)}_grad`);
+  const dyt = e.op('Transpose', [dy], { perm: [1, 2, 0] }); // [Cout, Lo, N]
+  // Output steps in chunks so that the im2col buffer stays small (the batch is unknown here: bound it per ECG);
+  // each chunk's GEMM accumulates into the previous one's result (Gemm's C input).
+  const steps = Math.max(1, Math.min(lo, Math.floor(convOptions.im2colFloatsPerEcg / (cin * k))));
+  let acc: string | undefined;
+  for (let t0 = 0; t0 < lo; t0 += steps) {
+    const n = Math.min(steps, lo - t0);
+    const idx = e.constInt(Array.from({ length: k * n }, (_, i) => Math.floor(i / n) * d + (t0 + (i % n)) * s), [k, n]);
+    const cols = e.op('Reshape', [e.op('Gather', [xt, idx], { axis: 1 }), e.constInt([cin * k, -1])]); // [Cin*k, n*N]
+    const part = n === lo ? dyt : e.op('Slice', [dyt, e.constInt([t0]), e.constInt([t0 + n]), e.constInt([1])]);
+    const a = e.op('Reshape', [part, e.constInt([cout, -1])]); // [Cout, n*N]
+    acc = e.op('Gemm', acc ? [a, cols, acc] : [a, cols], { transB: 1 });
+  }
+  return e.op('Reshape', [acc!, e.constInt(ws)], {}, `${c.x(1)}_grad`);
 }
 
 /** dW as a Conv of the batch-transposed input by the batch-transposed output gradient. */

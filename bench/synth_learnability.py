@@ -1,11 +1,11 @@
 # Learnability check of the synthetic ECGs (not a test: needs PyTorch and minutes of CPU).
 # A small 1D-ResNet (stem + 4 residual blocks, 32-128 channels) trained on
 # strat_folds 1-8 and scored on fold 10 of a database exported by
-# bench/synth-export.ts: superclass AUROC (task cls) or age MAE against the
+# bench/_synth-export.ts: superclass AUROC (task cls) or age MAE against the
 # training-mean baseline (task age).
-# Run: npm run build && node dist/bench/synth-export.js ptbxl 5000 /tmp/sx-ptbxl
+# Run: npm run build && node dist/bench/_synth-export.js ptbxl 5000 /tmp/sx-ptbxl
 #      /usr/bin/python3 bench/synth_learnability.py /tmp/sx-ptbxl cls 4
-#      node dist/bench/synth-export.js code15 5000 /tmp/sx-code15
+#      node dist/bench/_synth-export.js code15 5000 /tmp/sx-code15
 #      /usr/bin/python3 bench/synth_learnability.py /tmp/sx-code15 age 6
 import sys, time, numpy as np, torch, torch.nn as nn
 torch.set_num_threads(2); torch.manual_seed(0)

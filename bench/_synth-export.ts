@@ -2,14 +2,14 @@
 // (bench/synth_learnability.py, PyTorch): X [n, 12, 1000] float32 mV at 100 Hz
 // (CODE-15%'s 400 Hz averaged over 4 samples), Y [n, 5] superclass indicators
 // (NORM, MI, STTC, CD, HYP), age [n], fold [n] (strat_fold 1-10).
-// Run: npm run build && node dist/bench/synth-export.js ptbxl|code15 N OUT_DIR [seed]
+// Run: npm run build && node dist/bench/_synth-export.js ptbxl|code15 N OUT_DIR [seed]
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SUPERCLASSES, synthesizeDatabase, writeNpy, type SynthLayout } from '../src/index.js';
 
 const [layout, nText, out, seedText] = process.argv.slice(2);
 if ((layout !== 'ptbxl' && layout !== 'code15') || !nText || !out) {
-  console.error('usage: node dist/bench/synth-export.js ptbxl|code15 N OUT_DIR [seed]');
+  console.error('usage: node dist/bench/_synth-export.js ptbxl|code15 N OUT_DIR [seed]');
   process.exit(2);
 }
 const n = Number(nText), T = 1000;

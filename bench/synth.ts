@@ -44,6 +44,8 @@ function main(): void {
   const nStream = Number(process.argv[2] ?? 3000);
   console.log(`synth bench: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), load ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`${'case'.padEnd(44)} ${'n'.padStart(6)} ${'wall'.padStart(10)} ${'cpu'.padStart(10)}`);
+  // Warm-up, so that the first case is not timed while the JIT compiles.
+  for (const _ of synthesizeDatabase({ n: 100, fs: 500, seed: 9, layout: 'ptbxl' }));
   const dbs: [string, SynthDatabaseOptions][] = [
     ['database ptbxl 100 Hz', { n: 300, fs: 100, seed: 1, layout: 'ptbxl' }],
     ['database ptbxl 500 Hz', { n: 300, fs: 500, seed: 1, layout: 'ptbxl' }],

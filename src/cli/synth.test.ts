@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI } from '../../test/data-paths.js';
@@ -47,6 +47,32 @@ test('ecgx synth --layout ptbxl: 20 records that read back with the expected sup
       const sup = Object.values(j.labelSets).find((s) => 'NORM' in s || 'MI' in s)!;
       for (const [c, k] of Object.entries(want)) assert.equal(sup[c], k, `superclass ${c}`);
     }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+function filesOf(dir: string, rel = ''): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const e of readdirSync(join(dir, rel), { withFileTypes: true })) {
+    const r = join(rel, e.name);
+    if (e.isDirectory()) for (const [k, v] of filesOf(dir, r)) out.set(k, v);
+    else out.set(r, readFileSync(join(dir, r)));
+  }
+  return out;
+}
+
+test('ecgx synth: the same seed writes byte-identical PTB-XL folders, another seed differs', () => {
+  const root = mkdtempSync(join(tmpdir(), 'ecgx-synth-'));
+  try {
+    for (const [name, seed] of [['a', '4'], ['b', '4'], ['c', '5']] as const) {
+      const r = ecgx('synth', '--out', join(root, name), '--n', '3', '--layout', 'ptbxl', '--fs', '500', '--seed', seed);
+      assert.equal(r.code, 0, r.stderr);
+    }
+    const [a, b, c] = ['a', 'b', 'c'].map((n) => filesOf(join(root, n)));
+    assert.deepEqual([...a!.keys()].sort(), [...b!.keys()].sort());
+    for (const [k, v] of a!) assert.ok(v.equals(b!.get(k)!), `${k} differs between two runs with one seed`);
+    assert.ok(!a!.get('records500/00000/00001_hr.dat')!.equals(c!.get('records500/00000/00001_hr.dat')!));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

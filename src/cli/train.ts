@@ -48,7 +48,7 @@ Run:
   --threads N         onnxruntime threads
   --max-records N     use only the first N records (quick runs)
   --cache-mb MB       keep preprocessed tensors in memory when they fit (default 1024)
-  --resume            continue RUNDIR.partial (its own config is used)
+  --resume            continue RUNDIR.partial with its own config (give only --out)
   --force             replace an existing RUNDIR
 `;
 
@@ -68,6 +68,8 @@ const command: Command = {
     const out = required('--out', values.out);
     let cfg: TrainConfig;
     if (values.resume) {
+      const other = Object.keys(values).filter((k) => !['out', 'resume', 'help'].includes(k));
+      if (other.length) throw new OptionError(`--${other[0]}`, "--resume continues a run with its own config: give only --out RUNDIR");
       cfg = { data: '', model: '', epochs: 1 }; // replaced by the interrupted run's own config
     } else {
       cfg = {

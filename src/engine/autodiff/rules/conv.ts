@@ -30,7 +30,8 @@ export const CONV_RULE: Rule = {
     let dw: string | undefined;
     if (c.wants(1)) {
       if (group !== 1) unsupported(c.node, `weight gradient for group=${group} is not supported (only group=1)`);
-      dw = convOptions.weightGrad !== 'conv' && win.spatial === 1 && gemmWeightGrad(c.e, c, x, dy, win) || convWeightGrad(c.e, x, dy, win, w);
+      if (convOptions.weightGrad === 'gemm' && win.spatial === 1) dw = gemmWeightGrad(c.e, c, x, dy, win);
+      dw ??= convWeightGrad(c.e, x, dy, win, w);
     }
     const db = b && c.wants(2) ? c.e.reduceSum(dy, [0, ...spatialAxes], false) : undefined;
     return [dx, dw, db];
@@ -42,8 +43,10 @@ function inputGrad(c: BackwardContext, dy: string, win: Window, group: number): 
   const x = c.x(0);
   const ws = e.info.staticShape(c.x(1));
   const L = win.inputLengths[0];
-  if (convOptions.inputGrad === 'conv' && win.spatial === 1 && group === 1 && ws && L !== undefined) {
-    const viaConv = win.strides[0] === 1 ? inputGradStride1(e, dy, c.x(1), win) : win.dilations[0] === 1 ? inputGradPolyphase(e, dy, c.x(1), win, L, ws) : undefined;
+  if (convOptions.inputGrad === 'conv' && win.spatial === 1 && group === 1) {
+    let viaConv: string | undefined;
+    if (win.strides[0] === 1) viaConv = inputGradStride1(e, dy, c.x(1), win);
+    else if (win.dilations[0] === 1 && ws && L !== undefined) viaConv = inputGradPolyphase(e, dy, c.x(1), win, L, ws);
     if (viaConv) return viaConv;
   }
   const attrs = { kernel_shape: win.kernel, strides: win.strides, dilations: win.dilations, pads: win.pads, group };

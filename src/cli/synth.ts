@@ -4,7 +4,7 @@ import type { Command } from './command.js';
 import { choiceOption, numberOption, parseCommandArgs, required } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
-import { COHORTS, CODE15_SYNTH_FS, resolveCohort, synthesizeDatabase, type SynthLayout } from '../data/synth/index.js';
+import { SYNTH_COHORTS, CODE15_SYNTH_FS, resolveCohort, synthesizeDatabase, type SynthLayout } from '../data/synth/index.js';
 import { writeCode15, writePtbxl } from '../data/datasets/index.js';
 import type { Ecg } from '../data/ecg.js';
 
@@ -23,7 +23,7 @@ Options:
                    to 4096 samples; omit --fs or give ${CODE15_SYNTH_FS})
   --fs HZ          sampling rate (see --layout)
   --seed S         integer seed (default 1): the same seed gives the same database
-  --cohort NAME    recording cohort (default: the layout's): ${Object.keys(COHORTS).join(', ')}
+  --cohort NAME    recording cohort (default: the layout's): ${Object.keys(SYNTH_COHORTS).join(', ')}
   --force          replace a non-empty --out folder
 `;
 

@@ -38,7 +38,7 @@ export const PTBXL_PREVALENCE: Record<Superclass, number> = { NORM: 0.44, MI: 0.
 
 const quiet: NoiseLevels = { baselineMv: 0, emgMv: 0, powerlineMv: 0, powerlineHz: 50 };
 
-export const COHORTS: Readonly<Record<string, CohortSpec>> = {
+export const SYNTH_COHORTS: Readonly<Record<string, CohortSpec>> = {
   ptbxl: {
     name: 'ptbxl', description: 'German university hospital (Schiller devices), PTB-XL demographics and disease mix, 50 Hz mains',
     gain: 1, highpassHz: null, lowpassHz: 150,
@@ -78,9 +78,9 @@ export const COHORTS: Readonly<Record<string, CohortSpec>> = {
 
 /** Looks up a named cohort or checks a given spec. */
 export function resolveCohort(c: CohortSpec | string | undefined, fallback = 'ptbxl'): CohortSpec {
-  if (c === undefined) return COHORTS[fallback]!;
+  if (c === undefined) return SYNTH_COHORTS[fallback]!;
   if (typeof c !== 'string') return c;
-  const spec = COHORTS[c];
-  if (!spec) throw new OptionError('cohort', `unknown cohort '${c}' (expected one of ${Object.keys(COHORTS).join('|')})`);
+  const spec = SYNTH_COHORTS[c];
+  if (!spec) throw new OptionError('cohort', `unknown cohort '${c}' (expected one of ${Object.keys(SYNTH_COHORTS).join('|')})`);
   return spec;
 }

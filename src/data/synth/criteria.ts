@@ -20,7 +20,7 @@ export type Territory = keyof typeof TERRITORY_LEADS;
 /** Leads where ST depression / T inversion count for STTC (T is upright there in a normal ECG). */
 export const STTC_LEADS = ['I', 'II', 'aVF', 'V3', 'V4', 'V5', 'V6'] as const;
 
-export const CRITERIA = {
+export const DIAGNOSTIC_CRITERIA = {
   /** Pathological Q: depth (mV) and duration (ms). */
   qDepthMv: 0.1,
   qDurMs: 30,
@@ -52,21 +52,21 @@ function count(leads: readonly string[], f: EcgFeatures, test: (l: EcgFeatures['
 }
 
 export function pathologicalQ(l: EcgFeatures['leads'][string]): boolean {
-  return l.qDepthMv >= CRITERIA.qDepthMv && l.qDurMs >= CRITERIA.qDurMs;
+  return l.qDepthMv >= DIAGNOSTIC_CRITERIA.qDepthMv && l.qDurMs >= DIAGNOSTIC_CRITERIA.qDurMs;
 }
 
 export function evaluateCriteria(f: EcgFeatures): CriteriaResult {
   const miTerritories = (Object.keys(TERRITORY_LEADS) as Territory[]).filter((t) => {
     const leads = TERRITORY_LEADS[t];
-    return count(leads, f, pathologicalQ) >= 2 && count(leads, f, (l) => l.stMv >= CRITERIA.stElevationMv) >= 2;
+    return count(leads, f, pathologicalQ) >= 2 && count(leads, f, (l) => l.stMv >= DIAGNOSTIC_CRITERIA.stElevationMv) >= 2;
   });
-  const stDep = count(STTC_LEADS, f, (l) => l.stMv <= -CRITERIA.stDepressionMv);
-  const tInv = count(STTC_LEADS, f, (l) => l.tMv <= -CRITERIA.tInversionMv);
+  const stDep = count(STTC_LEADS, f, (l) => l.stMv <= -DIAGNOSTIC_CRITERIA.stDepressionMv);
+  const tInv = count(STTC_LEADS, f, (l) => l.tMv <= -DIAGNOSTIC_CRITERIA.tInversionMv);
   return {
     MI: miTerritories.length > 0,
     STTC: stDep >= 2 || tInv >= 2,
-    CD: f.qrsMs >= CRITERIA.qrsMs || f.prMs > CRITERIA.prMs || f.axisDeg < CRITERIA.axisDeg,
-    HYP: f.sokolowLyonMv > CRITERIA.sokolowLyonMv,
+    CD: f.qrsMs >= DIAGNOSTIC_CRITERIA.qrsMs || f.prMs > DIAGNOSTIC_CRITERIA.prMs || f.axisDeg < DIAGNOSTIC_CRITERIA.axisDeg,
+    HYP: f.sokolowLyonMv > DIAGNOSTIC_CRITERIA.sokolowLyonMv,
     miTerritories,
   };
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Ecg } from '../ecg.js';
 import { OptionError } from '../../util/errors.js';
-import { synthesizeDatabase, synthesizeDatabaseRecord, BLOCK_SIZE, type SynthDatabaseOptions } from './index.js';
+import { synthesizeDatabase, synthesizeDatabaseRecord, SYNTH_BLOCK_SIZE, type SynthDatabaseOptions } from './index.js';
 
 // SCP code -> PTB-XL diagnostic superclass (from PTB-XL's scp_statements.csv).
 const SUPER: Record<string, string> = {
@@ -12,12 +12,12 @@ const SUPER: Record<string, string> = {
 };
 const RHYTHM_AND_FORM = new Set(['SR', 'SBRAD', 'STACH', 'AFIB', 'STD_', 'PVC']);
 
-const opts: SynthDatabaseOptions = { n: BLOCK_SIZE + 5, fs: 100, seed: 21, layout: 'ptbxl' };
+const opts: SynthDatabaseOptions = { n: SYNTH_BLOCK_SIZE + 5, fs: 100, seed: 21, layout: 'ptbxl' };
 const stream: Ecg[] = [...synthesizeDatabase(opts)];
 
 test('synth db: any record generated alone equals the same record of the stream', () => {
   assert.equal(stream.length, opts.n);
-  for (const i of [0, 17, BLOCK_SIZE + 3]) {
+  for (const i of [0, 17, SYNTH_BLOCK_SIZE + 3]) {
     const alone = synthesizeDatabaseRecord(opts, i);
     assert.deepEqual(Buffer.from(alone.signal.buffer), Buffer.from(stream[i]!.signal.buffer), `record ${i}`);
     assert.deepEqual(alone.meta, stream[i]!.meta);
@@ -56,7 +56,7 @@ test('synth db: patients with several ECGs keep sex and fold, age with time; fol
     for (let k = 1; k < recs.length; k++) assert.ok(recs[k]!.meta.age! >= recs[k - 1]!.meta.age!);
   }
   // Within the first block, each fold holds 8-12 patients and the NORM patients spread over >= 8 folds.
-  const first = [...byPatient.values()].filter((v) => Number(v[0]!.meta.recordId) <= BLOCK_SIZE);
+  const first = [...byPatient.values()].filter((v) => Number(v[0]!.meta.recordId) <= SYNTH_BLOCK_SIZE);
   const perFold = new Map<number, number>();
   const normFolds = new Set<number>();
   for (const recs of first) {

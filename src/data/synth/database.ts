@@ -1,7 +1,7 @@
 /**
  * Synthetic databases in PTB-XL or CODE-15% form, streamed record by record.
  *
- * Records are grouped in blocks of BLOCK_SIZE. A block's plan (which patient
+ * Records are grouped in blocks of SYNTH_BLOCK_SIZE. A block's plan (which patient
  * each record belongs to, patients' superclasses and folds) comes from a seed
  * derived from (seed, block), and each record's signal from (seed, index), so
  * record i is generated without generating records 0..i-1 and memory stays
@@ -34,7 +34,7 @@ export interface SynthDatabaseOptions {
   durationS?: number;
 }
 
-export const BLOCK_SIZE = 100;
+export const SYNTH_BLOCK_SIZE = 100;
 /** CODE-15% sampling rate; its 4096-sample traces are 10 s zero-padded by the writer. */
 export const CODE15_SYNTH_FS = 400;
 
@@ -50,10 +50,10 @@ interface BlockPlan {
 function planBlock(seed: number, block: number, cohort: CohortSpec): BlockPlan {
   const rng = new Rng(mixSeed(seed, block, 0xb10c));
   const visits: number[] = [];
-  for (let filled = 0; filled < BLOCK_SIZE; ) {
+  for (let filled = 0; filled < SYNTH_BLOCK_SIZE; ) {
     let u = rng.uniform(), m = 1;
     for (const [k, p] of VISITS) if ((u -= p) < 0) { m = k; break; }
-    m = Math.min(m, BLOCK_SIZE - filled);
+    m = Math.min(m, SYNTH_BLOCK_SIZE - filled);
     visits.push(m);
     filled += m;
   }
@@ -122,14 +122,14 @@ export function code15Labels(codes: readonly string[], hrBpm: number): string[] 
 export function synthesizeDatabaseRecord(opts: SynthDatabaseOptions, index: number): Ecg {
   const { fs, cohort } = checkOptions(opts);
   if (!Number.isInteger(index) || index < 0 || index >= opts.n) throw new OptionError('index', `expected 0..${opts.n - 1}, got ${index}`);
-  return recordFromPlan(opts, fs, cohort, index, planBlock(opts.seed, Math.floor(index / BLOCK_SIZE), cohort));
+  return recordFromPlan(opts, fs, cohort, index, planBlock(opts.seed, Math.floor(index / SYNTH_BLOCK_SIZE), cohort));
 }
 
 function recordFromPlan(opts: SynthDatabaseOptions, fs: number, cohort: CohortSpec, index: number, plan: BlockPlan): Ecg {
-  const block = Math.floor(index / BLOCK_SIZE);
-  const slot = plan.slots[index % BLOCK_SIZE]!;
+  const block = Math.floor(index / SYNTH_BLOCK_SIZE);
+  const slot = plan.slots[index % SYNTH_BLOCK_SIZE]!;
   const pp = plan.patients[slot.patient]!;
-  const patient = synthesizePatient({ seed: mixSeed(opts.seed, block, slot.patient, 0x9a7), id: String(block * BLOCK_SIZE + slot.patient + 1), classes: pp.classes, age: pp.age, sex: pp.sex, cohort });
+  const patient = synthesizePatient({ seed: mixSeed(opts.seed, block, slot.patient, 0x9a7), id: String(block * SYNTH_BLOCK_SIZE + slot.patient + 1), classes: pp.classes, age: pp.age, sex: pp.sex, cohort });
   const age = Math.min(95, patient.age + pp.ageOffsets[slot.visit]!);
   const ecg = synthesizeEcg({ fs, durationS: opts.durationS ?? 10, seed: mixSeed(opts.seed, index, 0xec6), patient, age, cohort, recordId: String(index + 1) });
   ecg.meta.extra = { ...ecg.meta.extra, strat_fold: pp.fold };
@@ -146,7 +146,7 @@ export function* synthesizeDatabase(opts: SynthDatabaseOptions): Generator<Ecg> 
   const { fs, cohort } = checkOptions(opts);
   let plan: BlockPlan | undefined, planBlockIndex = -1;
   for (let i = 0; i < opts.n; i++) {
-    const b = Math.floor(i / BLOCK_SIZE);
+    const b = Math.floor(i / SYNTH_BLOCK_SIZE);
     if (b !== planBlockIndex) { plan = planBlock(opts.seed, b, cohort); planBlockIndex = b; }
     yield recordFromPlan(opts, fs, cohort, i, plan!);
   }

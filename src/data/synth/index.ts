@@ -1,9 +1,8 @@
 // Synthetic 12-lead ECGs with ground-truth waves, classes, age/sex, cohorts and patients.
 export { synthesizeEcg, rhythmCode, type SynthesizeOptions } from './synthesize.js';
-export { synthesizePatient, drawSuperclasses, type SynthPatient, type PatientOptions } from './patient.js';
-export { COHORTS, PTBXL_PREVALENCE, resolveCohort, type CohortSpec } from './cohorts.js';
-export { SUPERCLASSES, TERRITORY_LEADS, STTC_LEADS, CRITERIA, evaluateCriteria, labelsAgree, pathologicalQ, type Superclass, type Territory, type CriteriaResult } from './criteria.js';
+export { synthesizePatient, drawSuperclasses, type SynthPatient, type SynthPatientOptions } from './patient.js';
+export { SYNTH_COHORTS, PTBXL_PREVALENCE, resolveCohort, type CohortSpec } from './cohorts.js';
+export { SUPERCLASSES, TERRITORY_LEADS, STTC_LEADS, DIAGNOSTIC_CRITERIA, evaluateCriteria, labelsAgree, pathologicalQ, type Superclass, type Territory, type CriteriaResult } from './criteria.js';
 export { measureEcg, type EcgFeatures, type LeadFeatures } from './measure.js';
 export { WAVE_EDGE_FRACTION } from './beat.js';
-export { mixSeed } from './seed.js';
-export { synthesizeDatabase, synthesizeDatabaseRecord, code15Labels, BLOCK_SIZE, CODE15_SYNTH_FS, type SynthDatabaseOptions, type SynthLayout } from './database.js';
+export { synthesizeDatabase, synthesizeDatabaseRecord, code15Labels, SYNTH_BLOCK_SIZE, CODE15_SYNTH_FS, type SynthDatabaseOptions, type SynthLayout } from './database.js';

@@ -112,7 +112,7 @@ const NORMAL_SL_CAP = 3.2;
 const MAX_QRS_MV = 5;
 const NORMAL_MARGIN = { axisDeg: -22, qrsMs: 104, prMs: 195 };
 
-export interface PatientOptions {
+export interface SynthPatientOptions {
   seed: number;
   id?: string;
   classes?: Superclass[];
@@ -123,7 +123,7 @@ export interface PatientOptions {
   cohort: CohortSpec;
 }
 
-export function synthesizePatient(opts: PatientOptions): SynthPatient {
+export function synthesizePatient(opts: SynthPatientOptions): SynthPatient {
   const rng = new Rng(opts.seed);
   const cohort = opts.cohort;
   const sex: Sex = opts.sex ?? (rng.uniform() < cohort.maleFraction ? 'M' : 'F');

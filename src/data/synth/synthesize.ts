@@ -30,7 +30,7 @@ export interface SynthesizeOptions {
   age?: number;
   /** Sex of a new patient (default: drawn from the cohort). Ignored with `patient`. */
   sex?: Sex;
-  /** Cohort name (see COHORTS) or spec; default 'ptbxl'. */
+  /** Cohort name (see SYNTH_COHORTS) or spec; default 'ptbxl'. */
   cohort?: CohortSpec | string;
   /** An existing patient, for several ECGs of one person (see synthesizePatient). */
   patient?: SynthPatient;

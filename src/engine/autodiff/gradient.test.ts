@@ -192,3 +192,10 @@ test('opset 18 (axes as inputs everywhere): ReduceMean and training-mode BatchNo
   const r2 = await gradCheck(rm, { of: 'y', wrt: ['x'] }, { x: xs });
   assert.ok(r2[0]!.relError < 1e-3);
 });
+
+test('an op from another domain is not mistaken for the ONNX op of the same name', () => {
+  const m = small();
+  const relu = { ...makeNode('Relu', ['z'], ['r']), domain: 'com.example' };
+  const custom: ModelProto = { ...m, graph: { ...m.graph, node: [m.graph!.node![0]!, relu, makeNode('Softmax', ['r'], ['y'], { axis: 1 })] } };
+  assert.throws(() => gradientGraph(custom, { of: 'y', wrt: ['x'] }), (e: unknown) => e instanceof ModelError && /op 'com\.example\.Relu' is not supported/.test(e.message));
+});

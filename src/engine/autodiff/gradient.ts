@@ -86,7 +86,8 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
   const info = ShapeInfo.ofGraph(graph, opset);
   const used = new Set<string>([...produced, ...initNames, ...inputNames, ...nodes.map((n) => n.name ?? '')]);
   const e = new Emitter(info, used, opset);
-  const ruleOf = (n: NodeProto): Rule | undefined => RULES[n.opType ?? ''];
+  // Rules are for the default ONNX domain; a custom-domain op of the same name (com.microsoft...) gets none.
+  const ruleOf = (n: NodeProto): Rule | undefined => (!n.domain || n.domain === 'ai.onnx' ? RULES[n.opType ?? ''] : undefined);
   const slots = (n: NodeProto): number[] => {
     if (NON_DIFFERENTIABLE.has(n.opType ?? '')) return [];
     const r = ruleOf(n);
@@ -109,7 +110,9 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
     onPath.add(n);
     for (const i of live) toOf.add(ins[i]!);
   }
-  for (const n of onPath) if (!ruleOf(n)) throw new ModelError(`autodiff: no gradient rule for ${nodeLabel(n)} (op '${n.opType}' is not supported)`);
+  for (const n of onPath) {
+    if (!ruleOf(n)) throw new ModelError(`autodiff: no gradient rule for ${nodeLabel(n)} (op '${n.domain ? `${n.domain}.` : ''}${n.opType}' is not supported)`);
+  }
 
   // Forward pass: the model's nodes, in training form or with extra outputs where a rule asks.
   const training: TrainingIo = { batchNorm: [], dropout: [] };

@@ -232,7 +232,7 @@ async function main(): Promise<void> {
     await check.release();
 
     const torchVersion = torchAvailable();
-    console.log(`ecgx engine bench: resnet1d 12 x ${ARCH.samples}, filters [${ARCH.filters}], downsample [${ARCH.downsample}], kernel ${ARCH.kernel}; batch ${cfg.batch}, ${cfg.threads} threads, warm-up ${cfg.warmup}, median of ${cfg.repeats}`);
+    console.log(`ecgx engine bench: resnet1d 12 x ${ARCH.samples}, filters [${ARCH.filters}], downsample [${ARCH.downsample}], kernel ${ARCH.kernel}; batch ${cfg.batch}, ${cfg.threads} thread${cfg.threads === 1 ? "" : "s"} per side, warm-up ${cfg.warmup}, median of ${cfg.repeats}`);
     if (!torchVersion) console.log(`PyTorch: not available (${PYTHON} cannot import torch and onnx; apt-get install python3-torch python3-onnx); ecgx figures only`);
     else console.log(`PyTorch ${torchVersion} CPU via ${PYTHON} ${TORCH_SCRIPT}`);
 

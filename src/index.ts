@@ -20,3 +20,4 @@ export * from './engine/autodiff/index.js';
 export * from './delineate/index.js';
 export * from './train/index.js';
 export * from './explain/tlc/index.js';
+export * from './explain/index.js';

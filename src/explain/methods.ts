@@ -1,0 +1,1 @@
+// Every registered explainer: one import line per method file (each registers itself).

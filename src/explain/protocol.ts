@@ -1,0 +1,67 @@
+/**
+ * The one protocol every attribution method follows (gradient methods,
+ * occlusion, TLC): an explainer is created once per model (graphs built and
+ * sessions opened there) and explains batches of preprocessed ECGs for a
+ * target. A method is added by writing an ExplainerFactory and registering it
+ * (registry.ts); the conformance test then covers it with no extra code.
+ */
+import type { ModelProto } from '../engine/onnx/proto.js';
+import type { NdArray } from '../util/npy.js';
+
+/**
+ * What to explain: a class index, a class name (from the model's metadata),
+ * the predicted class of each ECG (argmax of the outputs), or the single
+ * output of a regression model.
+ */
+export type Target = number | string | 'predicted' | 'regression';
+
+export interface ExplainBatch {
+  /** [batch, leads, time] float32, already preprocessed as the model expects. */
+  x: NdArray;
+  /** Sampling rate of `x`, Hz (recorded in the attribution; methods with windows in seconds need it). */
+  fs?: number;
+  /** Lead names of `x`'s rows. */
+  leads?: string[];
+}
+
+/** The target as resolved for each ECG of a batch. */
+export interface ResolvedTarget {
+  /** Output column explained, per ECG. */
+  index: number[];
+  /** Its class name, per ECG, when the model records class names. */
+  name?: string[];
+}
+
+export interface Attribution {
+  method: string;
+  /** [batch, leads, time], or [batch, 1, time] for methods that attribute to time only (Grad-CAM). */
+  values: NdArray;
+  target: ResolvedTarget;
+  /** The options the method ran with, defaults filled in (for run records). */
+  options: Record<string, unknown>;
+  timing: { ms: number };
+  /** Method-specific extras (e.g. Integrated Gradients' completeness delta per ECG). */
+  meta?: Record<string, unknown>;
+}
+
+export interface ExplainOptions {
+  target: Target;
+  /** Seed of every random choice of the method (SmoothGrad noise, ...). */
+  seed?: number;
+  [k: string]: unknown;
+}
+
+export interface Explainer {
+  readonly name: string;
+  explain(batch: ExplainBatch, opts: ExplainOptions): Promise<Attribution>;
+  /** Frees the method's onnxruntime sessions; the explainer cannot be used afterwards. */
+  release?(): Promise<void>;
+}
+
+export interface ExplainerFactory {
+  name: string;
+  /** One line for `ecgx explain --help`. */
+  summary: string;
+  /** `model` is a ModelProto or an `.onnx` path; `opts` are fixed for the explainer's life (layer, graphs...). */
+  create(model: ModelProto | string, opts?: Record<string, unknown>): Promise<Explainer>;
+}

@@ -28,7 +28,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Rng } from '../src/util/rng.js';
@@ -41,7 +41,8 @@ import { Trainer } from '../src/train/trainer.js';
 
 const PHASES = ['forward', 'saliency', 'blockgrad', 'train'] as const;
 type Phase = (typeof PHASES)[number];
-const PYTHON = '/usr/bin/python3';
+/** Debian's python with python3-torch; ECGX_BENCH_PYTHON overrides it. */
+const PYTHON = process.env['ECGX_BENCH_PYTHON'] ?? '/usr/bin/python3';
 const TORCH_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../bench/engine_torch.py');
 const CLASS = 1;
 const BLOCK = 2;
@@ -63,7 +64,12 @@ function parseArgs(argv: string[]): Config & { child?: Phase; dir?: string } {
   };
   const phases = (get('phases') ?? PHASES.join(',')).split(',') as Phase[];
   for (const p of phases) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase '${p}' (expected ${PHASES.join(', ')})`);
-  return { batch: int('batch', 64), threads: int('threads', 2), warmup: int('warmup', 1), repeats: Math.max(1, int('repeats', 5)), phases, child: get('child') as Phase | undefined, dir: get('dir') };
+  const positive = (k: string, d: number): number => {
+    const n = int(k, d);
+    if (n < 1) throw new Error(`--${k}: expected at least 1, got ${n}`);
+    return n;
+  };
+  return { batch: positive('batch', 64), threads: positive('threads', 2), warmup: int('warmup', 1), repeats: positive('repeats', 5), phases, child: get('child') as Phase | undefined, dir: get('dir') };
 }
 
 const median = (xs: number[]): number => {
@@ -224,15 +230,17 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ecgx-bench-engine-'));
   try {
     const model = prepare(dir, cfg);
-    // Reference logits for the agreement check: ecgx's forward on the first 8 ECGs.
+    // Reference logits for the agreement check: ecgx's forward on the first (up to) 8 ECGs.
+    const nCheck = Math.min(8, cfg.batch);
     const check = await OnnxSession.create(model, { threads: cfg.threads });
     const x = readNpy(join(dir, 'x.npy'));
-    const first = { data: x.data.subarray(0, 8 * ARCH.leads * ARCH.samples), shape: [8, ARCH.leads, ARCH.samples] };
+    const first = { data: x.data.subarray(0, nCheck * ARCH.leads * ARCH.samples), shape: [nCheck, ARCH.leads, ARCH.samples] };
     writeNpy(join(dir, 'logits8.npy'), (await check.run({ ecg: first }, { outputs: ['logits'] }))['logits']!);
     await check.release();
 
+    const load0 = loadavg()[0]!;
     const torchVersion = torchAvailable();
-    console.log(`ecgx engine bench: resnet1d 12 x ${ARCH.samples}, filters [${ARCH.filters}], downsample [${ARCH.downsample}], kernel ${ARCH.kernel}; batch ${cfg.batch}, ${cfg.threads} thread${cfg.threads === 1 ? "" : "s"} per side, warm-up ${cfg.warmup}, median of ${cfg.repeats}`);
+    console.log(`ecgx engine bench: resnet1d 12 x ${ARCH.samples}, filters [${ARCH.filters}], downsample [${ARCH.downsample}], kernel ${ARCH.kernel}; batch ${cfg.batch}, ${cfg.threads} thread${cfg.threads === 1 ? '' : 's'} per side, warm-up ${cfg.warmup}, median of ${cfg.repeats}`);
     if (!torchVersion) console.log(`PyTorch: not available (${PYTHON} cannot import torch and onnx; apt-get install python3-torch python3-onnx); ecgx figures only`);
     else console.log(`PyTorch ${torchVersion} CPU via ${PYTHON} ${TORCH_SCRIPT}`);
 
@@ -260,6 +268,7 @@ async function main(): Promise<void> {
     console.log(fmt(header));
     for (const row of table) console.log(fmt(row));
     console.log('ratio = ecgx throughput / torch throughput (= torch time / ecgx time); train target: ecgx step time <= 1.25x torch, i.e. ratio >= 0.8x');
+    console.log(`machine load average (1 min) at start ${load0.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)} (${availableParallelism()} cores): other work on the machine slows both sides, not always equally`);
     if (checkErr !== undefined) console.log(`same model check: torch mirror vs ecgx logits, relative L2 error ${checkErr.toExponential(2)}`);
     for (const r of rows) for (const n of r.notes) console.log(`${r.phase}: ${n}`);
 

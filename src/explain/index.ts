@@ -2,3 +2,8 @@
 export * from './protocol.js';
 export * from './registry.js';
 import './methods.js';
+export { ExplainModel, GradientSession, type ExplainModelOptions, type GradientRun } from './model.js';
+export { resolveLayer } from './layers.js';
+export { upsampleTime, camFromGradients, type Upsample } from './gradcam.js';
+export { igGrid, igBaseline, IG_RULES, type IgRule } from './integrated-gradients.js';
+export { windowStarts as occlusionWindowStarts } from './occlusion.js';

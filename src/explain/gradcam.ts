@@ -1,0 +1,92 @@
+/**
+ * Grad-CAM (Selvaraju et al. 2017) for 1-D signals: at a layer A [C, T'],
+ * weights w_c = mean over t of dY/dA[c, t], map = ReLU(sum_c w_c A[c, :]),
+ * upsampled to the input length (nearest: each value repeated, as torch's
+ * repeat_interleave; or linear, as F.interpolate(align_corners=False)).
+ * No normalisation, so maps stay comparable across ECGs.
+ *
+ * variant 'gradcam++' (Chattopadhay et al. 2018): the exp-of-score
+ * derivation, whose second and third derivatives are powers of the first
+ * (eq. 19): alpha[c,t] = g^2 / (2 g^2 + sum_t' A[c,t'] g^3), with g = dY/dA,
+ * w_c = sum_t alpha[c,t] ReLU(g[c,t]); the overall factor exp(Y) is dropped.
+ *
+ * The gradient graph for the layer is built once per explainer (create()).
+ */
+import type { NdArray } from '../util/npy.js';
+import { registerExplainer } from './registry.js';
+import { ModelExplainer, MODEL_OPTIONS } from './gradients.js';
+import { resolveLayer } from './layers.js';
+
+export type Upsample = 'nearest' | 'linear';
+
+/** Resamples rows [rows, from] to [rows, to]. */
+export function upsampleTime(src: Float32Array, rows: number, from: number, to: number, mode: Upsample): Float32Array {
+  const out = new Float32Array(rows * to);
+  for (let r = 0; r < rows; r++) {
+    for (let t = 0; t < to; t++) {
+      let v: number;
+      if (mode === 'nearest') {
+        v = src[r * from + Math.min(from - 1, Math.floor((t * from) / to))]!;
+      } else {
+        const s = Math.min(from - 1, Math.max(0, ((t + 0.5) * from) / to - 0.5));
+        const i0 = Math.floor(s);
+        const i1 = Math.min(from - 1, i0 + 1);
+        const f = s - i0;
+        v = src[r * from + i0]! * (1 - f) + src[r * from + i1]! * f;
+      }
+      out[r * to + t] = v;
+    }
+  }
+  return out;
+}
+
+/** Grad-CAM maps [batch, T'] from activations and their gradients [batch, C, T']. */
+export function camFromGradients(act: NdArray, grad: NdArray, variant: 'gradcam' | 'gradcam++'): Float32Array {
+  const [n, C, T] = act.shape as [number, number, number];
+  const cam = new Float32Array(n * T);
+  for (let b = 0; b < n; b++) {
+    for (let c = 0; c < C; c++) {
+      const o = (b * C + c) * T;
+      let w = 0;
+      if (variant === 'gradcam') {
+        for (let t = 0; t < T; t++) w += grad.data[o + t]!;
+        w /= T;
+      } else {
+        let sumA = 0;
+        for (let t = 0; t < T; t++) sumA += act.data[o + t]!;
+        for (let t = 0; t < T; t++) {
+          const g = grad.data[o + t]!;
+          if (g === 0) continue;
+          const g2 = g * g;
+          const den = 2 * g2 + sumA * g2 * g;
+          const alpha = den !== 0 ? g2 / den : 0;
+          w += alpha * Math.max(g, 0);
+        }
+      }
+      for (let t = 0; t < T; t++) cam[b * T + t] += w * act.data[o + t]!;
+    }
+  }
+  for (let i = 0; i < cam.length; i++) cam[i] = Math.max(cam[i]!, 0);
+  return cam;
+}
+
+registerExplainer({
+  name: 'gradcam',
+  summary: 'Grad-CAM at a layer (default: last residual block) upsampled to the input; variant=gradcam++',
+  async create(model, opts = {}) {
+    const m = ModelExplainer.open(model, opts);
+    const layer = resolveLayer(m, opts['layer'], 'gradcam.layer');
+    return new ModelExplainer('gradcam', m, opts, [...MODEL_OPTIONS, 'layer', 'upsample', 'variant'], async ({ model, x, target, opts, batchSize }) => {
+      const upsample = opts.choice<Upsample>('upsample', 'nearest', ['nearest', 'linear']);
+      const variant = opts.choice('variant', 'gradcam', ['gradcam', 'gradcam++'] as const);
+      opts.record('layer', layer);
+      const session = await model.gradients([layer], [layer]);
+      const run = await session.run(x, target.index, batchSize);
+      const act = run.activations[layer]!;
+      const [n, , Tl] = act.shape as [number, number, number];
+      const time = x.shape[2]!;
+      const cam = camFromGradients(act, run.grads[layer]!, variant);
+      return { values: { data: upsampleTime(cam, n, Tl, time, upsample), shape: [n, 1, time] }, meta: { layer, layerShape: act.shape.slice(1) } };
+    });
+  },
+});

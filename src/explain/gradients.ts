@@ -1,0 +1,69 @@
+/**
+ * The shared core of the gradient methods: an explainer over an ExplainModel
+ * whose explain() resolves the target per ECG, runs the method and times it.
+ */
+import type { ModelProto } from '../engine/onnx/proto.js';
+import type { NdArray } from '../util/npy.js';
+import { ExplainModel } from './model.js';
+import { MethodOptions, mergeOptions } from './options.js';
+import type { Attribution, ExplainBatch, Explainer, ExplainOptions, ResolvedTarget } from './protocol.js';
+
+export interface MethodRun {
+  values: NdArray;
+  meta?: Record<string, unknown>;
+}
+
+/** What a method computes once the target is resolved. */
+export type MethodBody = (ctx: { model: ExplainModel; x: NdArray; target: ResolvedTarget; opts: MethodOptions; seed: number; batchSize: number; scores?: NdArray }) => Promise<MethodRun>;
+
+/** Options of ExplainModel, fixed at create(). */
+export const MODEL_OPTIONS = ['output', 'threads'] as const;
+
+export class ModelExplainer implements Explainer {
+  constructor(
+    readonly name: string,
+    readonly model: ExplainModel,
+    private readonly fixed: Record<string, unknown>,
+    private readonly known: readonly string[],
+    private readonly body: MethodBody,
+  ) {}
+
+  static open(model: ModelProto | string, opts: Record<string, unknown>): ExplainModel {
+    const threads = opts['threads'];
+    const output = opts['output'];
+    return new ExplainModel(model, {
+      ...(typeof threads === 'number' ? { threads } : {}),
+      ...(typeof output === 'string' ? { output } : {}),
+    });
+  }
+
+  async explain(batch: ExplainBatch, call: ExplainOptions): Promise<Attribution> {
+    const t0 = performance.now();
+    const all = mergeOptions(this.fixed, call);
+    const opts = new MethodOptions(this.name, all, this.known);
+    const batchSize = opts.int('batchSize', 64, { min: 1 });
+    const seed = opts.int('seed', 0);
+    const { n } = this.model.checkBatch(batch.x);
+    const scores = call.target === 'predicted' ? await this.model.scores(batch.x, batchSize) : undefined;
+    const target = this.model.resolveTarget(call.target, n, scores);
+    const run = await this.body({ model: this.model, x: batch.x, target, opts, seed, batchSize, ...(scores ? { scores } : {}) });
+    return {
+      method: this.name,
+      values: run.values,
+      target,
+      options: opts.effective(),
+      timing: { ms: performance.now() - t0 },
+      ...(run.meta ? { meta: run.meta } : {}),
+    };
+  }
+
+  release(): Promise<void> {
+    return this.model.release();
+  }
+}
+
+/** d output[b, target_b] / d x for every ECG of x. */
+export async function inputGradient(model: ExplainModel, x: NdArray, index: readonly number[], batchSize: number): Promise<NdArray> {
+  const s = await model.gradients([model.input]);
+  return (await s.run(x, index, batchSize)).grads[model.input]!;
+}

@@ -7,6 +7,8 @@ export interface Command {
   summary: string;
   /** Full usage text for `ecgx <command> --help`. */
   usage: string;
+  /** True when the command prints its own --help (commands with subcommands). */
+  handlesHelp?: boolean;
   /** Runs the command; resolves to the process exit code. */
   run(argv: string[]): Promise<number>;
 }

@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const cmd = (await load()).default;
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (!cmd.handlesHelp && (rest.includes('--help') || rest.includes('-h'))) {
     process.stdout.write(cmd.usage.trimEnd() + '\n');
     return 0;
   }

@@ -35,9 +35,14 @@ Subcommands:
 
 const command: Command = {
   summary: 'inspect and run ONNX models, and take their gradients (info, run, grad)',
+  handlesHelp: true,
   usage,
   async run(argv) {
     const [sub, ...rest] = argv;
+    if (sub === '--help' || sub === '-h') {
+      process.stdout.write(usage.trimEnd() + '\n');
+      return 0;
+    }
     const load = sub === undefined ? undefined : SUBCOMMANDS[sub];
     if (!load) throw new OptionError('model', `${sub === undefined ? 'missing subcommand' : `unknown subcommand '${sub}'`} (expected one of ${Object.keys(SUBCOMMANDS).join(', ')})`);
     const cmd = (await load()).default;

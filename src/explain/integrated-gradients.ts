@@ -69,6 +69,7 @@ export function igBaseline(spec: unknown, x: NdArray): Float32Array {
 registerExplainer({
   name: 'integrated-gradients',
   summary: 'path integral of gradients from a baseline (zero|mean|array; steps=64, trapezoid), with completeness delta',
+  conformance: { steps: 8 },
   async create(model, opts = {}) {
     return new ModelExplainer('integrated-gradients', ModelExplainer.open(model, opts), opts, [...MODEL_OPTIONS, 'baseline', 'steps', 'rule'], async ({ model, x, target, opts, batchSize }) => {
       const steps = opts.int('steps', 64, { min: 1 });

@@ -21,6 +21,7 @@ export function windowStarts(time: number, window: number, stride: number): numb
 registerExplainer({
   name: 'occlusion',
   summary: 'drop of the target output when a sliding window (window=32, stride=16) is set to a value, per lead or all leads',
+  conformance: { window: 16, stride: 8 },
   async create(model, opts = {}) {
     return new ModelExplainer('occlusion', ModelExplainer.open(model, opts), opts, [...MODEL_OPTIONS, 'window', 'stride', 'leads', 'value'], async ({ model, x, target, opts, batchSize }) => {
       const [n, leads, time] = x.shape as [number, number, number];

@@ -64,4 +64,6 @@ export interface ExplainerFactory {
   summary: string;
   /** `model` is a ModelProto or an `.onnx` path; `opts` are fixed for the explainer's life (layer, graphs...). */
   create(model: ModelProto | string, opts?: Record<string, unknown>): Promise<Explainer>;
+  /** Options the shared conformance test creates the method with (small settings, for speed); default none. */
+  conformance?: Record<string, unknown>;
 }

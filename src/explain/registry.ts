@@ -26,6 +26,6 @@ export function explainerFactory(name: string, flag = 'method'): ExplainerFactor
   return f;
 }
 
-export function createExplainer(name: string, model: ModelProto | string, opts: Record<string, unknown> = {}): Promise<Explainer> {
+export async function createExplainer(name: string, model: ModelProto | string, opts: Record<string, unknown> = {}): Promise<Explainer> {
   return explainerFactory(name).create(model, opts);
 }

@@ -11,6 +11,7 @@ import { ModelExplainer, MODEL_OPTIONS } from './gradients.js';
 registerExplainer({
   name: 'smoothgrad',
   summary: 'input gradient averaged over seeded noisy copies (samples=25, sigma=0.15 of the range)',
+  conformance: { samples: 4 },
   async create(model, opts = {}) {
     return new ModelExplainer('smoothgrad', ModelExplainer.open(model, opts), opts, [...MODEL_OPTIONS, 'samples', 'sigma', 'absolute'], async ({ model, x, target, opts, seed, batchSize }) => {
       const samples = opts.int('samples', 25, { min: 1 });

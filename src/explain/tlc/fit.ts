@@ -1,0 +1,380 @@
+/**
+ * Fitting TLC on a model and a set of ECGs, and the fitted object.
+ *
+ * Fitting streams the ECGs through the model once (ActivationReader) and
+ * keeps only a seeded uniform sample of at most `maxSamples` timestamp vectors
+ * per clustered group (each layer, or the layers concatenated at input
+ * resolution), chosen before the data is seen (the index set depends only on
+ * N, the block length and the seed), so memory is bounded by the sample. Each
+ * group gets a BlockClusterer: standardise -> optional PCA -> k-means or GMM.
+ *
+ * FittedTlc is one JSON object: options, layers, the model's hash and input,
+ * one clusterer state per group, and the versions it was fitted with. It
+ * turns one ECG's layer activations into cluster sequences, entropy,
+ * segments and proportions (explainMaps).
+ */
+import { readFileSync } from 'node:fs';
+import type { ModelProto } from '../../engine/onnx/proto.js';
+import { loadModel } from '../../engine/onnx/proto.js';
+import { readModelMeta } from '../../models/meta.js';
+import { versions } from '../../train/run.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { FormatError, IoError, ModelError, OptionError } from '../../util/errors.js';
+import { Progress } from '../../util/progress.js';
+import { Rng } from '../../util/rng.js';
+import { concatenatedRows, sampleIndices, timestampRows, upsamplingWeights, type FeatureMap, type Upsampling } from './activations.js';
+import { assignSequence, blockAgreement, clusterProportions, clusterSegments, type BlockAgreement, type ClusterSegment, type ClusterSequence } from './assign.js';
+import { BlockClusterer, FittedBlockClusterer, type BlockClustererState } from './block-clusterer.js';
+import { ActivationReader, modelHash } from './extract.js';
+import { checkInt, type Points } from './points.js';
+import { tensorSource, type EcgSource } from './source.js';
+import type { NdArray } from '../../util/npy.js';
+
+export interface TlcOptions {
+  /** Layer (tensor) names; default: the last three residual blocks. */
+  layers?: string[];
+  /** Clusters (default 8). */
+  k?: number;
+  /** 'kmeans' (default) or 'gmm' (diagonal Gaussian mixture). */
+  method?: 'kmeans' | 'gmm';
+  /** Cluster the layers' features concatenated at input resolution, instead of each layer on its own (default false). */
+  concat?: boolean;
+  /** Principal components kept after standardising (default: no PCA). */
+  pca?: number;
+  /** Most timestamp vectors sampled per group for fitting (default 100,000). */
+  maxSamples?: number;
+  seed?: number;
+  /** How block samples map to input samples (default 'nearest'). */
+  upsampling?: Upsampling;
+  /** k-means algorithm: 'auto' (default: mini-batch above 50,000 samples), 'lloyd' or 'minibatch'. */
+  algorithm?: 'auto' | 'lloyd' | 'minibatch';
+  /** k-means restarts (default 4). */
+  nInit?: number;
+  /** Softmax temperature of k-means' soft assignments (default: fitted, inertia / n). */
+  temperature?: number;
+}
+
+export interface ResolvedTlcOptions {
+  k: number;
+  method: 'kmeans' | 'gmm';
+  concat: boolean;
+  pca: number | null;
+  maxSamples: number;
+  seed: number;
+  upsampling: Upsampling;
+  algorithm: 'auto' | 'lloyd' | 'minibatch';
+  nInit: number;
+  temperature: number | null;
+}
+
+export function resolveTlcOptions(o: TlcOptions): ResolvedTlcOptions {
+  const k = o.k ?? 8;
+  if (!Number.isInteger(k) || k < 2) throw new OptionError('--k', `expected an integer >= 2, got ${k}`);
+  const method = o.method ?? 'kmeans';
+  if (method !== 'kmeans' && method !== 'gmm') throw new OptionError('--method', `expected kmeans or gmm, got ${String(method)}`);
+  const upsampling = o.upsampling ?? 'nearest';
+  if (upsampling !== 'nearest' && upsampling !== 'linear') throw new OptionError('--upsampling', `expected nearest or linear, got ${String(upsampling)}`);
+  const algorithm = o.algorithm ?? 'auto';
+  if (!['auto', 'lloyd', 'minibatch'].includes(algorithm)) throw new OptionError('--algorithm', `expected auto, lloyd or minibatch, got ${String(algorithm)}`);
+  if (o.pca !== undefined && !(Number.isInteger(o.pca) && o.pca >= 1)) throw new OptionError('--pca', `expected an integer >= 1, got ${o.pca}`);
+  if (o.temperature !== undefined && !(o.temperature > 0)) throw new OptionError('--temperature', `expected a number > 0, got ${o.temperature}`);
+  return {
+    k, method, concat: o.concat ?? false, pca: o.pca ?? null,
+    maxSamples: checkInt('maxSamples', o.maxSamples ?? 100_000, k),
+    seed: checkInt('seed', o.seed ?? 0, 0, 2 ** 32 - 1),
+    upsampling, algorithm, nInit: checkInt('nInit', o.nInit ?? 4, 1), temperature: o.temperature ?? null,
+  };
+}
+
+/** The model a TLC was fitted on: enough to refuse another model or input. */
+export interface TlcModelInfo {
+  sha256: string;
+  input: string;
+  leads: number;
+  samples: number;
+  /** Input sampling rate, Hz (null when the model does not record it and the data did not say). */
+  fs: number | null;
+  leadNames: string[] | null;
+}
+
+export interface TlcLayerInfo {
+  name: string;
+  channels: number;
+  /** Block samples per ECG. */
+  length: number;
+}
+
+export interface FittedTlcState {
+  kind: 'ecgx-tlc';
+  version: 1;
+  options: ResolvedTlcOptions;
+  model: TlcModelInfo;
+  layers: TlcLayerInfo[];
+  /** One clusterer per layer, or one for the concatenated layers. */
+  clusterers: BlockClustererState[];
+  /** ECGs and sampled vectors per group used for fitting. */
+  fit: { ecgs: number; samples: number[] };
+  versions: Record<string, string>;
+}
+
+/** One clustered group's result for one ECG. */
+export interface TlcGroupResult {
+  /** Layer name, or the layer names joined by '+' when concatenated. */
+  name: string;
+  k: number;
+  /** Input samples per block sample (T / T_b). */
+  resolution: number;
+  sequence: ClusterSequence;
+  /** Runs of one cluster at input resolution. */
+  segments: ClusterSegment[];
+  /** Fraction of input samples in each cluster. */
+  proportions: Float64Array;
+}
+
+export interface TlcExplanation {
+  fs: number;
+  nSamples: number;
+  groups: TlcGroupResult[];
+  /** Pairwise ARI/NMI between the groups' input-resolution sequences (null with one group). */
+  agreement: BlockAgreement | null;
+}
+
+export class FittedTlc {
+  constructor(
+    readonly options: ResolvedTlcOptions,
+    readonly model: TlcModelInfo,
+    readonly layers: TlcLayerInfo[],
+    readonly clusterers: FittedBlockClusterer[],
+    readonly fit: FittedTlcState['fit'],
+    readonly versions: Record<string, string>,
+  ) {}
+
+  get k(): number {
+    return this.options.k;
+  }
+
+  /** Names of the clustered groups (layers, or one concatenated group). */
+  get groupNames(): string[] {
+    return this.options.concat ? [this.layers.map((l) => l.name).join('+')] : this.layers.map((l) => l.name);
+  }
+
+  /** Cluster sequences of one ECG from its layers' activations (in `layers` order). */
+  explainMaps(maps: readonly FeatureMap[], nSamples: number, fs: number): TlcExplanation {
+    if (maps.length !== this.layers.length) throw new OptionError('activations', `expected ${this.layers.length} layer maps, got ${maps.length}`);
+    maps.forEach((m, i) => {
+      if (m.channels !== this.layers[i]!.channels) {
+        throw new ModelError(`layer '${this.layers[i]!.name}' has ${m.channels} channels; the TLC was fitted with ${this.layers[i]!.channels} (a different model?)`);
+      }
+    });
+    const upsampling = this.options.upsampling;
+    const groups: TlcGroupResult[] = [];
+    const names = this.groupNames;
+    const one = (name: string, c: FittedBlockClusterer, rows: Points): void => {
+      const sequence = assignSequence(c, rows, { nSamples, fs, upsampling });
+      groups.push({
+        name, k: c.k, resolution: nSamples / rows.n, sequence,
+        segments: clusterSegments(sequence.labels, fs, sequence.entropy),
+        proportions: clusterProportions(sequence.labels, c.k),
+      });
+    };
+    if (this.options.concat) one(names[0]!, this.clusterers[0]!, concatenatedRows(maps, nSamples, upsampling));
+    else maps.forEach((m, i) => one(names[i]!, this.clusterers[i]!, timestampRows(m)));
+    const agreement = groups.length > 1 ? blockAgreement(groups.map((g) => g.sequence.labels)) : null;
+    return { fs, nSamples, groups, agreement };
+  }
+
+  toJSON(): FittedTlcState {
+    return {
+      kind: 'ecgx-tlc', version: 1, options: this.options, model: this.model, layers: this.layers,
+      clusterers: this.clusterers.map((c) => c.toJSON()), fit: this.fit, versions: this.versions,
+    };
+  }
+
+  static fromJSON(json: unknown, source = 'TLC state'): FittedTlc {
+    const o = json as Partial<FittedTlcState> | null;
+    if (!o || typeof o !== 'object' || o.kind !== 'ecgx-tlc') throw new FormatError(source, "expected a TLC file (kind 'ecgx-tlc')", { field: 'kind' });
+    if (o.version !== 1) throw new FormatError(source, `unsupported version ${String(o.version)} (expected 1)`, { field: 'version' });
+    let options: ResolvedTlcOptions;
+    try {
+      options = resolveTlcOptions({ ...(o.options ?? {}), pca: o.options?.pca ?? undefined, temperature: o.options?.temperature ?? undefined } as TlcOptions);
+    } catch (e) {
+      throw new FormatError(source, e instanceof Error ? e.message : String(e), { field: 'options' });
+    }
+    const m = o.model;
+    if (!m || typeof m.sha256 !== 'string' || typeof m.input !== 'string' || !Number.isInteger(m.leads) || !Number.isInteger(m.samples)) {
+      throw new FormatError(source, 'expected model { sha256, input, leads, samples, fs, leadNames }', { field: 'model' });
+    }
+    const layers = o.layers;
+    if (!Array.isArray(layers) || layers.length === 0 || layers.some((l) => typeof l?.name !== 'string' || !Number.isInteger(l.channels) || !Number.isInteger(l.length))) {
+      throw new FormatError(source, 'expected layers [{ name, channels, length }, ...]', { field: 'layers' });
+    }
+    const want = options.concat ? 1 : layers.length;
+    if (!Array.isArray(o.clusterers) || o.clusterers.length !== want) {
+      throw new FormatError(source, `expected ${want} clusterer(s), got ${Array.isArray(o.clusterers) ? o.clusterers.length : 'none'}`, { field: 'clusterers' });
+    }
+    const clusterers = o.clusterers.map((c, i) => FittedBlockClusterer.fromJSON(c, `${source} (clusterers[${i}])`));
+    clusterers.forEach((c, i) => {
+      const d = options.concat ? layers.reduce((s, l) => s + l.channels, 0) : layers[i]!.channels;
+      if (c.d !== d || c.k !== options.k) throw new FormatError(source, `clusterer ${i} takes ${c.d} features into ${c.k} clusters; expected ${d} into ${options.k}`, { field: `clusterers[${i}]` });
+    });
+    return new FittedTlc(options, { ...m, fs: m.fs ?? null, leadNames: m.leadNames ?? null }, layers.map((l) => ({ name: l.name, channels: l.channels, length: l.length })),
+      clusterers, o.fit ?? { ecgs: 0, samples: [] }, o.versions ?? {});
+  }
+
+  /** Writes the TLC as JSON (atomically). */
+  save(path: string): void {
+    writeFileAtomic(path, JSON.stringify(this.toJSON()) + '\n');
+  }
+
+  static load(path: string): FittedTlc {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      throw new IoError(path, 'cannot read the TLC file');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new FormatError(path, 'not valid JSON (expected a TLC file written by ecgx tlc fit)');
+    }
+    return FittedTlc.fromJSON(json, path);
+  }
+
+  /** Throws a ModelError when `model` is not the model this TLC was fitted on. */
+  checkModel(model: ModelProto, file = 'the model'): void {
+    const h = modelHash(model);
+    if (h !== this.model.sha256) {
+      throw new ModelError(`${file} is not the model this TLC was fitted on (sha256 ${h.slice(0, 12)}..., the TLC expects ${this.model.sha256.slice(0, 12)}...)`);
+    }
+  }
+}
+
+export interface FitRunOptions {
+  /** ECGs per onnxruntime run (default 32). */
+  batchSize?: number;
+  threads?: number;
+  /** Progress bar (default: on a TTY). */
+  progress?: boolean;
+}
+
+/** Sampled timestamp vectors per group, as fitted on. */
+export interface TlcSamples {
+  groups: string[];
+  points: Points[];
+  layers: TlcLayerInfo[];
+  ecgs: number;
+}
+
+function groupSeed(seed: number, g: number): number {
+  return (seed ^ Math.imul(g + 1, 0x9e3779b9)) >>> 0;
+}
+
+/**
+ * Streams `source` through the reader and keeps a seeded uniform sample of
+ * timestamp vectors per group. Bounded memory: the sample plus one batch.
+ */
+export async function collectSamples(reader: ActivationReader, source: EcgSource, o: ResolvedTlcOptions, run: FitRunOptions = {}): Promise<TlcSamples> {
+  if (source.count === 0) throw new OptionError('ecgs', 'expected at least one ECG to fit on');
+  const T = source.samples;
+  const bar = new Progress({ label: 'tlc fit: activations', total: source.count, unit: 'ECG', ...(run.progress !== undefined ? { enabled: run.progress } : {}) });
+  let layers: TlcLayerInfo[] | undefined;
+  let idx: Float64Array[] = [], rows: Float32Array[] = [], dims: number[] = [], per: number[] = [], at: number[] = [];
+  let weights: ReturnType<typeof upsamplingWeights>[] = [];
+  let start = 0;
+  for await (const b of source.batches(run.batchSize ?? 32)) {
+    const got = await reader.run(b.x, start);
+    if (!layers) {
+      layers = reader.layers.map((name, l) => ({ name, channels: got.maps[l]![0]!.channels, length: got.maps[l]![0]!.length }));
+      if (o.concat) {
+        dims = [layers.reduce((s, l) => s + l.channels, 0)];
+        per = [T];
+        weights = layers.map((l) => upsamplingWeights(T, l.length, o.upsampling));
+      } else {
+        dims = layers.map((l) => l.channels);
+        per = layers.map((l) => l.length);
+      }
+      idx = per.map((p, g) => sampleIndices(source.count * p, o.maxSamples, new Rng(groupSeed(o.seed, g))));
+      rows = idx.map((ix, g) => new Float32Array(ix.length * dims[g]!));
+      at = per.map(() => 0);
+    }
+    const end = start + b.items.length;
+    for (let g = 0; g < per.length; g++) {
+      const ix = idx[g]!, p = per[g]!, d = dims[g]!, out = rows[g]!;
+      while (at[g]! < ix.length && ix[at[g]!]! < end * p) {
+        const r = at[g]!;
+        const e = Math.floor(ix[r]! / p) - start, t = ix[r]! % p;
+        if (o.concat) {
+          let off = 0;
+          got.maps.forEach((maps, l) => {
+            const m = maps[e]!;
+            const { lo, hi, w } = weights[l]!;
+            for (let c = 0; c < m.channels; c++) {
+              const x = m.data[c * m.length + lo[t]!]!, y = m.data[c * m.length + hi[t]!]!;
+              out[r * d + off + c] = x + w[t]! * (y - x);
+            }
+            off += m.channels;
+          });
+        } else {
+          const m = got.maps[g]![e]!;
+          if (m.length !== p) throw new ModelError(`layer '${layers[g]!.name}' changed length between ECGs (${p} vs ${m.length})`);
+          for (let c = 0; c < d; c++) out[r * d + c] = m.data[c * p + t]!;
+        }
+        at[g]!++;
+      }
+    }
+    bar.tick(b.items.length);
+    start = end;
+  }
+  bar.finish();
+  const ls = layers!;
+  const groups = o.concat ? [ls.map((l) => l.name).join('+')] : ls.map((l) => l.name);
+  return { groups, points: rows.map((r, g) => ({ data: r, n: idx[g]!.length, d: dims[g]! })), layers: ls, ecgs: source.count };
+}
+
+/** The BlockClusterer of one group under the resolved options (k overridable, for sweeps). */
+export function groupClusterer(o: ResolvedTlcOptions, nSamples: number, k = o.k): BlockClusterer {
+  const algorithm = o.algorithm === 'auto' ? (nSamples > 50_000 ? 'minibatch' : 'lloyd') : o.algorithm;
+  return new BlockClusterer({
+    k, method: o.method, seed: o.seed,
+    ...(o.pca !== null ? { pca: { nComponents: o.pca } } : {}),
+    kmeans: { algorithm, nInit: o.nInit, ...(o.temperature !== null ? { temperature: o.temperature } : {}) },
+  });
+}
+
+/** What the fitted TLC records about the model. */
+export function tlcModelInfo(reader: ActivationReader, source: EcgSource): TlcModelInfo {
+  const meta = readModelMeta(reader.model);
+  return {
+    sha256: modelHash(reader.model), input: reader.inputName, leads: source.leads, samples: source.samples,
+    fs: meta.fs ?? source.fs, leadNames: meta.leads ?? null,
+  };
+}
+
+/** Fits TLC with an open reader (reused by the surrogate over folds). */
+export async function fitTlcWith(reader: ActivationReader, source: EcgSource, opts: TlcOptions = {}, run: FitRunOptions = {}): Promise<FittedTlc> {
+  const o = resolveTlcOptions(opts);
+  const s = await collectSamples(reader, source, o, run);
+  for (let g = 0; g < s.points.length; g++) {
+    if (s.points[g]!.n < o.k) throw new OptionError('--k', `group '${s.groups[g]}' has ${s.points[g]!.n} timestamp vectors, fewer than k = ${o.k}`);
+    if (o.pca !== null && o.pca > s.points[g]!.d) throw new OptionError('--pca', `${o.pca} components asked, but '${s.groups[g]}' has ${s.points[g]!.d} channels`);
+  }
+  const clusterers = s.points.map((p) => groupClusterer(o, p.n).fit(p));
+  return new FittedTlc(o, tlcModelInfo(reader, source), s.layers, clusterers, { ecgs: s.ecgs, samples: s.points.map((p) => p.n) }, versions());
+}
+
+/**
+ * Fits TLC on `model` with ECGs given as a tensor [N, leads, T] (with `fs`)
+ * or as an EcgSource (e.g. datasetSource with the checkpoint's preprocessing).
+ */
+export async function fitTlc(model: ModelProto | string, ecgs: EcgSource | { x: NdArray; fs: number }, opts: TlcOptions = {}, run: FitRunOptions = {}): Promise<FittedTlc> {
+  const source = 'x' in ecgs ? tensorSource(ecgs.x, ecgs.fs) : ecgs;
+  const proto = typeof model === 'string' ? loadModel(model) : model;
+  const reader = await ActivationReader.open(proto, { ...(opts.layers ? { layers: opts.layers } : {}), ...(run.threads !== undefined ? { threads: run.threads } : {}) });
+  try {
+    return await fitTlcWith(reader, source, opts, run);
+  } finally {
+    await reader.release();
+  }
+}

@@ -14,3 +14,4 @@ COMMANDS['delineate'] = () => import('./delineate.js');
 COMMANDS['train'] = () => import('./train.js');
 COMMANDS['evaluate'] = () => import('./evaluate.js');
 COMMANDS['predict'] = () => import('./predict.js');
+COMMANDS['explain'] = () => import('./explain.js');

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from '../../test/data-paths.js';
+import { tinyPtbxl } from '../train/testing.js';
+import { resnet1d } from '../models/resnet1d.js';
+import { saveModel } from '../engine/onnx/proto.js';
+import { PREPROCESS_META_KEY } from '../train/run.js';
+import { openDataset } from '../data/datasets/registry.js';
+import { preprocess, type PreprocessSpec } from '../data/preprocess/index.js';
+import { STANDARD_LEADS } from '../data/leads.js';
+import { readNpy, writeNpy } from '../util/npy.js';
+import { createExplainer } from '../explain/index.js';
+
+function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const root = mkdtempSync(join(tmpdir(), 'ecgx-cli-explain-'));
+const SPEC: PreprocessSpec = { fs: 100, length: 300, leads: [...STANDARD_LEADS], standardize: true };
+const CLASSES = ['NORM', 'MI', 'STTC', 'CD', 'HYP'];
+const modelPath = join(root, 'model.onnx');
+{
+  const m = resnet1d({ leads: 12, samples: 300, filters: [4, 6, 8], downsample: [4, 2], kernel: 5, dropout: 0.1, head: 'gap', task: 'multilabel', outputs: 5, classNames: CLASSES, fs: 100, leadNames: [...STANDARD_LEADS], seed: 3 });
+  saveModel(modelPath, { ...m, metadataProps: [...(m.metadataProps ?? []), { key: PREPROCESS_META_KEY, value: JSON.stringify(SPEC) }] });
+}
+
+test('ecgx explain: --data and --input give the same attributions as the API; explain.json records the run', async () => {
+  const data = await tinyPtbxl(4, 21);
+  const ds = await openDataset(data);
+  const ids = ds.records().map((r) => r.id).slice(1, 3);
+  const out = join(root, 'out-data');
+  const r = cli('explain', '--model', modelPath, '--data', data, '--records', ids.join(','), '--method', 'gradcam,integrated-gradients', '--steps', '8', '--target', 'MI', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const rec = JSON.parse(r.stdout) as { records: string[]; target: { index: number[]; name: string[] }; methods: { method: string; shape: number[]; options: Record<string, unknown>; meta?: Record<string, unknown> }[]; versions: Record<string, string> };
+  assert.deepEqual(rec.records, ids);
+  assert.deepEqual(rec.target.index, [1, 1]);
+  assert.deepEqual(rec.target.name, ['MI', 'MI']);
+  assert.deepEqual(rec.methods.map((m) => m.method), ['gradcam', 'integrated-gradients']);
+  assert.equal(rec.methods[1]!.options['steps'], 8);
+  assert.equal((rec.methods[1]!.meta!['completenessDelta'] as number[]).length, 2);
+  assert.ok(rec.versions['onnxruntime']);
+  assert.deepEqual(JSON.parse(readFileSync(join(out, 'explain.json'), 'utf8')), rec);
+  const cam = readNpy(join(out, 'gradcam.npy'));
+  const ig = readNpy(join(out, 'integrated-gradients.npy'));
+  assert.deepEqual(cam.shape, [2, 1, 300]);
+  assert.deepEqual(ig.shape, [2, 12, 300]);
+
+  // The same ECGs preprocessed here, through the API and through --input.
+  const x = new Float32Array(2 * 12 * 300);
+  for (const [i, id] of ids.entries()) x.set(preprocess(await ds.load(id), SPEC).signal, i * 12 * 300);
+  const xPath = join(root, 'x.npy');
+  writeNpy(xPath, { data: x, shape: [2, 12, 300] });
+  const e = await createExplainer('gradcam', modelPath);
+  const api = await e.explain({ x: { data: x, shape: [2, 12, 300] } }, { target: 'MI' });
+  await e.release?.();
+  for (let i = 0; i < api.values.data.length; i++) assert.ok(Math.abs(api.values.data[i]! - cam.data[i]!) <= 1e-5 * (1 + Math.abs(api.values.data[i]!)), `gradcam sample ${i}`);
+  const out2 = join(root, 'out-input');
+  const r2 = cli('explain', '--model', modelPath, '--input', xPath, '--method', 'integrated-gradients', '--steps', '8', '--target', '1', '--out', out2);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.deepEqual(readNpy(join(out2, 'integrated-gradients.npy')).data, ig.data);
+});
+
+test('ecgx explain: bad flags, unknown method, layer or target are one-line errors with no output', () => {
+  const xPath = join(root, 'x1.npy');
+  writeNpy(xPath, { data: new Float32Array(12 * 300).map((_, i) => Math.sin(i / 7)), shape: [12, 300] });
+  const cases: [string[], RegExp][] = [
+    [['--method', 'lime'], /unknown explainer 'lime'.*gradcam/],
+    [['--method', 'gradcam', '--layer', 'nope'], /--layer|gradcam\.layer.*not a \[batch, channels, time\] tensor/],
+    [['--method', 'saliency', '--target', 'AFIB'], /--target: unknown class 'AFIB'/],
+    [['--method', 'saliency', '--target', '9'], /class index 9 is out of range/],
+    [['--method', 'saliency', '--layer', 'block1'], /--layer: gradcam is not among --method/],
+    [['--method', 'saliency', '--steps', 'x'], /--steps: expected an integer/],
+    [['--method', 'smoothgrad', '--set', 'smoothgrad.sigmaa=0.1'], /smoothgrad\.sigmaa: unknown option/],
+    [['--method', 'saliency', '--bogus'], /bogus/],
+  ];
+  for (const [args, re] of cases) {
+    const out = join(root, `bad-${cases.findIndex((c) => c[0] === args)}`);
+    const r = cli('explain', '--model', modelPath, '--input', xPath, '--out', out, ...args);
+    assert.notEqual(r.code, 0, args.join(' '));
+    assert.match(r.stderr, re, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    assert.ok(!existsSync(out), `no output folder for ${args.join(' ')}`);
+  }
+});

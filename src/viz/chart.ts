@@ -1,0 +1,479 @@
+/**
+ * The clinical ECG chart as an SVG string: standard paper (1 mm / 5 mm grid),
+ * calibration pulses, lead labels, time and voltage axes, and switchable
+ * overlays (wave spans, attributions, TLC cluster bands and entropy).
+ * Pure functions from data to text: no DOM, runs in Node and in a browser.
+ *
+ * Elements carry classes and data attributes (`segment` groups with
+ * data-lead/row/col/t0/t1, `trace` polylines, `wave` spans with
+ * data-onset/offset in samples, ...) so that tests, the report and the web app
+ * can find them.
+ */
+import type { Ecg, WaveInterval } from '../data/ecg.js';
+import { DataError } from '../util/errors.js';
+import { tracePoints } from './decimate.js';
+import { chartGeometry, type ChartGeometry, type PaperOptions, type RowGeometry, type SegmentGeometry, LEGEND_LINE_MM, SMALL_FONT_MM } from './layout.js';
+import type { AttributionOverlay, ClusterBands, EcgOverlays, EntropyTrace, WaveOverlay } from './overlays.js';
+import { categoricalColor, colorMap, OKABE_ITO, WAVE_COLORS, type ColorMap } from './palettes.js';
+import { el, esc, num, pointsAttr } from './svg.js';
+
+export interface EcgChartOptions extends PaperOptions {
+  /** Overlays to draw; each only when present. */
+  overlays?: EcgOverlays;
+  /** Title at the top left; default the record id. */
+  title?: string;
+  /** Keep every sample instead of the min/max per pixel column (default false). */
+  exact?: boolean;
+}
+
+/** Paper and ink colours. */
+export const CHART_COLORS = {
+  background: '#ffffff',
+  gridMinor: '#f5c4c4',
+  gridMajor: '#e07b7b',
+  trace: '#000000',
+  text: '#000000',
+  axis: '#444444',
+} as const;
+
+const FONT = 'DejaVu Sans, Verdana, Arial, sans-serif';
+
+interface Ctx {
+  ecg: Ecg;
+  g: ChartGeometry;
+  mm: (v: number) => number;
+  traceWidth: number;
+  exact: boolean;
+}
+
+/** Renders an ECG chart. Throws OptionError for impossible options and DataError for overlays that do not fit the ECG. */
+export function renderEcgSvg(ecg: Ecg, opts: EcgChartOptions = {}): string {
+  const ov = opts.overlays ?? {};
+  checkOverlays(ecg, ov);
+  const placement = ov.clusterPlacement ?? 'strip';
+  const strips = placement === 'strip' ? (ov.clusters ?? []) : [];
+  const legend = legendEntries(ov);
+  const labelChars = Math.max(0, ...strips.map((b) => b.block.length), ov.entropy?.length ? 7 : 0);
+  const g = chartGeometry(ecg, opts, { clusterBands: strips.length, entropy: (ov.entropy?.length ?? 0) > 0, legendLines: legend.length, labelChars });
+  const mm = (v: number): number => v * g.pxPerMm;
+  const ctx: Ctx = { ecg, g, mm, traceWidth: Math.max(1, mm(0.3)), exact: opts.exact ?? false };
+
+  const parts: string[] = [];
+  parts.push(el('rect', { class: 'background', x: 0, y: 0, width: g.width, height: g.height, fill: CHART_COLORS.background }));
+  parts.push(header(ctx, opts.title ?? ecg.meta.recordId));
+  parts.push(grid(ctx));
+  if (ov.clusters?.length && placement === 'behind') parts.push(clustersBehind(ctx, ov.clusters[0]!));
+  if (ov.waves) parts.push(waveSpans(ctx, ov.waves));
+  const attr = ov.attribution ? prepareAttribution(ecg, ov.attribution) : undefined;
+  if (attr && attr.style === 'background') parts.push(attributionBackground(ctx, attr));
+  if (attr && attr.style === 'trace') parts.push(attributionHighlight(ctx, attr));
+  parts.push(calibration(ctx));
+  parts.push(traces(ctx));
+  parts.push(leadLabels(ctx));
+  parts.push(axes(ctx));
+  strips.forEach((b, i) => parts.push(clusterStrip(ctx, b, i)));
+  if (ov.entropy?.length) parts.push(entropyPanel(ctx, ov.entropy));
+  if (legend.length) parts.push(renderLegend(ctx, legend, attr));
+
+  const rootAttrs = {
+    xmlns: 'http://www.w3.org/2000/svg',
+    width: num(g.width), height: num(g.height), viewBox: `0 0 ${num(g.width)} ${num(g.height)}`,
+    'font-family': FONT,
+    'data-layout': g.layout, 'data-px-per-mm': g.pxPerMm, 'data-speed': g.speed, 'data-gain': g.gain,
+    'data-fs': g.fs, 'data-start': g.start, 'data-duration': g.duration,
+  };
+  return `<svg${Object.entries(rootAttrs).map(([k, v]) => ` ${k}="${typeof v === 'number' ? String(v) : esc(v)}"`).join('')}>` +
+    el('title', {}, esc(`ECG ${ecg.meta.recordId}`)) + parts.join('') + '</svg>\n';
+}
+
+function checkOverlays(ecg: Ecg, ov: EcgOverlays): void {
+  const n = ecg.nSamples;
+  for (const b of ov.clusters ?? []) {
+    if (b.labels.length !== n) throw new DataError(`cluster bands of ${b.block}: ${b.labels.length} labels for an ECG of ${n} samples (expected one per sample)`);
+    if (!Number.isInteger(b.k) || b.k < 1) throw new DataError(`cluster bands of ${b.block}: k must be an integer >= 1, got ${b.k}`);
+    for (const l of b.labels) if (l >= b.k) throw new DataError(`cluster bands of ${b.block}: cluster id ${l} >= k = ${b.k}`);
+  }
+  for (const e of ov.entropy ?? []) {
+    if (e.values.length !== n) throw new DataError(`entropy of ${e.block}: ${e.values.length} values for an ECG of ${n} samples (expected one per sample)`);
+  }
+  const a = ov.attribution;
+  if (a) {
+    if (a.leads !== 1 && a.leads !== ecg.leads.length) throw new DataError(`attribution ${a.method}: ${a.leads} leads, expected 1 or the ECG's ${ecg.leads.length}`);
+    if (a.values.length !== a.leads * n) throw new DataError(`attribution ${a.method}: ${a.values.length} values, expected ${a.leads} x ${n}`);
+  }
+}
+
+// ---------------------------------------------------------------- paper
+
+function header(ctx: Ctx, title: string): string {
+  const { g, mm } = ctx;
+  const end = g.start + g.duration;
+  const info = `${num(g.speed)} mm/s   ${num(g.gain)} mm/mV   ${num(g.fs)} Hz   ${num(g.start)}–${num(end)} s`;
+  return el('g', { class: 'header', fill: CHART_COLORS.text }, [
+    el('text', { x: g.paper.x, y: mm(7), 'font-size': mm(4), 'font-weight': 'bold' }, esc(title)),
+    el('text', { x: g.paper.x + g.paper.width, y: mm(7), 'font-size': mm(3), 'text-anchor': 'end' }, esc(info)),
+  ].join(''));
+}
+
+function grid(ctx: Ctx): string {
+  const { g, mm } = ctx;
+  const { x, y, widthMm, heightMm } = g.paper;
+  const minor: string[] = [], major: string[] = [];
+  for (let i = 0; i <= widthMm; i++) (i % 5 === 0 ? major : minor).push(`M${num(x + mm(i))} ${num(y)}V${num(y + mm(heightMm))}`);
+  for (let j = 0; j <= heightMm; j++) (j % 5 === 0 ? major : minor).push(`M${num(x)} ${num(y + mm(j))}H${num(x + mm(widthMm))}`);
+  return el('g', { class: 'grid', fill: 'none', 'shape-rendering': 'crispEdges' }, [
+    el('path', { class: 'grid-minor', stroke: CHART_COLORS.gridMinor, 'stroke-width': Math.max(1, mm(0.1)), d: minor.join('') }),
+    el('path', { class: 'grid-major', stroke: CHART_COLORS.gridMajor, 'stroke-width': Math.max(1, mm(0.2)), d: major.join('') }),
+  ].join(''));
+}
+
+/** 1 mV x 200 ms pulse at the start of each row, centred in the calibration zone. */
+function calibration(ctx: Ctx): string {
+  const { g, mm } = ctx;
+  const zone = mm(g.calibrationZoneMm);
+  const w = 0.2 * g.speed * g.pxPerMm;
+  const h = g.gain * g.pxPerMm;
+  const x0 = g.paper.x;
+  const xs = x0 + (zone - w) / 2;
+  const d = g.rows.map((r) => `M${num(x0)} ${num(r.baseline)}H${num(xs)}V${num(r.baseline - h)}H${num(xs + w)}V${num(r.baseline)}H${num(x0 + zone)}`).join('');
+  return el('path', { class: 'calibration', d, fill: 'none', stroke: CHART_COLORS.trace, 'stroke-width': ctx.traceWidth, 'stroke-linejoin': 'miter' });
+}
+
+function yOf(ctx: Ctx, row: RowGeometry): (v: number) => number {
+  const k = ctx.g.gain * ctx.g.pxPerMm;
+  return (v) => row.baseline - v * k;
+}
+
+function segmentRuns(ctx: Ctx, row: RowGeometry, s: SegmentGeometry): number[][] {
+  if (s.leadIndex < 0 || s.n1 <= s.n0) return [];
+  const values = ctx.ecg.signal.subarray(s.leadIndex * ctx.ecg.nSamples, (s.leadIndex + 1) * ctx.ecg.nSamples);
+  return tracePoints(values, s.n0, s.n1, { x0: ctx.g.xOfSample(0), dx: (ctx.g.speed * ctx.g.pxPerMm) / ctx.ecg.fs, y: yOf(ctx, row), exact: ctx.exact });
+}
+
+function traces(ctx: Ctx): string {
+  const out: string[] = [];
+  for (const row of ctx.g.rows) {
+    for (const s of row.segments) {
+      const lines = segmentRuns(ctx, row, s).map((run) => el('polyline', { class: 'trace', points: pointsAttr(run) }));
+      out.push(el('g', {
+        class: 'segment', 'data-lead': s.lead, 'data-row': s.row, 'data-col': s.col,
+        'data-t0': String(s.t0), 'data-t1': String(s.t1), 'data-n0': s.n0, 'data-n1': s.n1, 'data-baseline': row.baseline,
+      }, lines.join('')));
+    }
+  }
+  // Column separators of the 3x4 print: a short bar where one column's leads give way to the next.
+  const seps: string[] = [];
+  for (const row of ctx.g.rows) {
+    for (const s of row.segments) {
+      if (s.col > 0) seps.push(`M${num(s.x0)} ${num(row.baseline - ctx.mm(5))}V${num(row.baseline + ctx.mm(5))}`);
+    }
+  }
+  const sepPath = seps.length ? el('path', { class: 'separator', d: seps.join(''), stroke: CHART_COLORS.trace, 'stroke-width': ctx.traceWidth * 1.5 }) : '';
+  return el('g', { class: 'traces', fill: 'none', stroke: CHART_COLORS.trace, 'stroke-width': ctx.traceWidth, 'stroke-linejoin': 'round', 'stroke-linecap': 'round' }, out.join('') + sepPath);
+}
+
+function leadLabels(ctx: Ctx): string {
+  const { g, mm } = ctx;
+  const out: string[] = [];
+  for (const row of g.rows) {
+    for (const s of row.segments) {
+      const label = s.leadIndex < 0 ? `${s.lead} (absent)` : s.lead;
+      out.push(el('text', { class: 'lead-label', x: s.x0 + mm(1.5), y: row.top + mm(5), 'data-lead': s.lead }, esc(label)));
+    }
+  }
+  return el('g', { class: 'lead-labels', 'font-size': mm(3.5), 'font-weight': 'bold', fill: CHART_COLORS.text }, out.join(''));
+}
+
+/** Time ticks each second under the paper; mV ticks left of each row. */
+function axes(ctx: Ctx): string {
+  const { g, mm } = ctx;
+  const fontSize = mm(SMALL_FONT_MM);
+  const ticks: string[] = [], labels: string[] = [];
+  const end = g.start + g.duration;
+  for (let t = Math.ceil(g.start - 1e-9); t <= end + 1e-9; t++) {
+    const x = g.xOfTime(t);
+    ticks.push(`M${num(x)} ${num(g.axisY)}V${num(g.axisY + mm(1.5))}`);
+    labels.push(el('text', { class: 'time-label', x, y: g.axisY + mm(1.5) + fontSize, 'text-anchor': 'middle', 'data-t': t }, `${t} s`));
+  }
+  const mvPerPx = 1 / (g.gain * g.pxPerMm);
+  for (const row of g.rows) {
+    const hi = Math.floor((row.baseline - row.top) * mvPerPx + 1e-9);
+    const lo = Math.ceil(-(row.bottom - row.baseline) * mvPerPx - 1e-9);
+    for (let v = lo; v <= hi; v++) {
+      const y = row.baseline - v / mvPerPx;
+      ticks.push(`M${num(g.paper.x - mm(1.5))} ${num(y)}H${num(g.paper.x)}`);
+      if (y - row.top > fontSize * 0.5 && row.bottom - y > fontSize * 0.5) {
+        labels.push(el('text', { class: 'mv-label', x: g.paper.x - mm(2), y: y + fontSize * 0.35, 'text-anchor': 'end', 'data-mv': v }, String(v)));
+      }
+    }
+  }
+  labels.push(el('text', { class: 'unit-label', x: g.paper.x - mm(2), y: g.paper.y - mm(1.5), 'text-anchor': 'end' }, 'mV'));
+  return el('g', { class: 'axes', 'font-size': fontSize, fill: CHART_COLORS.axis }, el('path', { d: ticks.join(''), stroke: CHART_COLORS.axis, 'stroke-width': Math.max(1, mm(0.2)), fill: 'none' }) + labels.join(''));
+}
+
+// ---------------------------------------------------------------- overlays
+
+function wavesOfLead(ov: WaveOverlay, lead: string): WaveInterval[] {
+  return ov.waves[lead] ?? ov.waves['*'] ?? [];
+}
+
+function waveSpans(ctx: Ctx, ov: WaveOverlay): string {
+  const { g, mm } = ctx;
+  const spans: string[] = [], ticks: Record<string, string[]> = { P: [], QRS: [], T: [] };
+  for (const row of g.rows) {
+    for (const s of row.segments) {
+      if (s.leadIndex < 0) continue;
+      for (const w of wavesOfLead(ov, s.lead)) {
+        if (w.offset < s.n0 || w.onset >= s.n1) continue;
+        const a = Math.max(w.onset, s.n0), b = Math.min(w.offset, s.n1 - 1);
+        const xa = g.xOfSample(a), xb = g.xOfSample(b);
+        spans.push(el('rect', {
+          class: `wave wave-${w.wave}`, 'data-lead': s.lead, 'data-row': s.row, 'data-col': s.col, 'data-onset': w.onset, 'data-offset': w.offset,
+          x: xa, y: row.top + mm(1), width: Math.max(xb - xa, 0.5), height: row.bottom - row.top - mm(2), fill: WAVE_COLORS[w.wave],
+        }));
+        const list = ticks[w.wave]!;
+        if (w.onset >= s.n0) list.push(`M${num(xa)} ${num(row.bottom - mm(1))}v${num(-mm(3))}`);
+        if (w.offset < s.n1) list.push(`M${num(xb)} ${num(row.bottom - mm(1))}v${num(-mm(3))}`);
+      }
+    }
+  }
+  const tickPaths = Object.entries(ticks).filter(([, d]) => d.length).map(([wave, d]) =>
+    el('path', { class: `wave-ticks wave-ticks-${wave}`, d: d.join(''), stroke: WAVE_COLORS[wave as 'P' | 'QRS' | 'T'], 'stroke-width': Math.max(1, mm(0.3)), fill: 'none' }));
+  return el('g', { class: 'waves', 'data-source': ov.source }, el('g', { 'fill-opacity': 0.18 }, spans.join('')) + tickPaths.join(''));
+}
+
+interface PreparedAttribution {
+  overlay: AttributionOverlay;
+  style: 'background' | 'trace';
+  map: ColorMap;
+  signed: boolean;
+  scale: number;
+}
+
+function prepareAttribution(ecg: Ecg, a: AttributionOverlay): PreparedAttribution {
+  let signed = a.signed;
+  let maxAbs = 0;
+  for (const v of a.values) {
+    if (!Number.isFinite(v)) continue;
+    if (v < 0 && signed === undefined) signed = true;
+    maxAbs = Math.max(maxAbs, Math.abs(v));
+  }
+  signed ??= false;
+  if (a.scale !== undefined && !(a.scale > 0)) throw new DataError(`attribution ${a.method}: scale must be > 0, got ${a.scale}`);
+  void ecg;
+  return { overlay: a, style: a.style ?? 'background', map: colorMap(a.colormap ?? (signed ? 'rdbu' : 'viridis')), signed, scale: a.scale ?? (maxAbs > 0 ? maxAbs : 1) };
+}
+
+/** Levels per side of zero: attributions are drawn in 16 (unsigned) or 2 x 16 (signed) steps. */
+const LEVELS = 16;
+
+/** Normalised, quantised level in [-1, 1] (signed) or [0, 1]. */
+function levelOf(p: PreparedAttribution, v: number): number {
+  if (!Number.isFinite(v)) return 0;
+  const t = Math.max(p.signed ? -1 : 0, Math.min(1, v / p.scale));
+  return Math.round(t * LEVELS) / LEVELS;
+}
+
+function colorOfLevel(p: PreparedAttribution, level: number): string {
+  if (p.map.kind === 'diverging') return p.map.at(level);
+  return p.map.at(p.signed ? (level + 1) / 2 : level);
+}
+
+/** Per pixel column (or per sample when sparse): the sample of largest |value|, so that peaks survive. */
+function attributionBins(ctx: Ctx, p: PreparedAttribution, s: SegmentGeometry): { xa: number; xb: number; level: number }[] {
+  const { g } = ctx;
+  const n = ctx.ecg.nSamples;
+  const lead = p.overlay.leads === 1 ? 0 : s.leadIndex;
+  const vals = p.overlay.values.subarray(lead * n, (lead + 1) * n);
+  const dx = (g.speed * g.pxPerMm) / ctx.ecg.fs;
+  const bins: { xa: number; xb: number; level: number }[] = [];
+  const col = (i: number): number => (dx < 1 ? Math.floor(g.xOfSample(i)) : i);
+  let i = s.n0;
+  while (i < s.n1) {
+    const c = col(i);
+    let best = vals[i]!, j = i + 1;
+    for (; j < s.n1 && col(j) === c; j++) if (!(Math.abs(best) >= Math.abs(vals[j]!))) best = vals[j]!;
+    const xa = Math.max(s.x0, g.xOfSample(i) - dx / 2), xb = Math.min(s.x1, g.xOfSample(j - 1) + dx / 2);
+    const level = levelOf(p, best);
+    const last = bins[bins.length - 1];
+    if (last && last.level === level) last.xb = xb;
+    else bins.push({ xa, xb, level });
+    i = j;
+  }
+  return bins;
+}
+
+function attributionBackground(ctx: Ctx, p: PreparedAttribution): string {
+  const out: string[] = [];
+  for (const row of ctx.g.rows) {
+    for (const s of row.segments) {
+      if (s.leadIndex < 0) continue;
+      for (const b of attributionBins(ctx, p, s)) {
+        if (b.level === 0) continue;
+        out.push(el('rect', { x: b.xa, y: row.top, width: b.xb - b.xa, height: row.bottom - row.top, fill: colorOfLevel(p, b.level), 'fill-opacity': num(0.85 * Math.abs(b.level)) }));
+      }
+    }
+  }
+  return el('g', { class: 'attribution attribution-background', 'data-method': p.overlay.method }, out.join(''));
+}
+
+/** A wide coloured stroke under the black trace, coloured by the attribution at each point. */
+function attributionHighlight(ctx: Ctx, p: PreparedAttribution): string {
+  const out: string[] = [];
+  for (const row of ctx.g.rows) {
+    for (const s of row.segments) {
+      const bins = attributionBins(ctx, p, s);
+      if (bins.length === 0) continue;
+      for (const run of segmentRuns(ctx, row, s)) {
+        let bi = 0, cur: number[] = [], curLevel = NaN;
+        const flush = (): void => {
+          if (cur.length >= 4 && curLevel !== 0) out.push(el('polyline', { points: pointsAttr(cur), stroke: colorOfLevel(p, curLevel), 'stroke-opacity': num(0.3 + 0.6 * Math.abs(curLevel)) }));
+        };
+        for (let k = 0; k < run.length; k += 2) {
+          const x = run[k]!;
+          while (bi < bins.length - 1 && x >= bins[bi]!.xb) bi++;
+          const level = bins[bi]!.level;
+          if (level !== curLevel) {
+            // Close the previous piece at this point so the pieces join up.
+            cur.push(x, run[k + 1]!);
+            flush();
+            cur = [];
+            curLevel = level;
+          }
+          cur.push(x, run[k + 1]!);
+        }
+        flush();
+      }
+    }
+  }
+  return el('g', { class: 'attribution attribution-trace', 'data-method': p.overlay.method, fill: 'none', 'stroke-width': num(ctx.traceWidth * 4), 'stroke-linejoin': 'round', 'stroke-linecap': 'round' }, out.join(''));
+}
+
+/** Runs of equal cluster id over samples [n0, n1): [id, first, last+1]. */
+function clusterRuns(labels: Int32Array, n0: number, n1: number): [number, number, number][] {
+  const runs: [number, number, number][] = [];
+  let i = n0;
+  while (i < n1) {
+    const id = labels[i]!;
+    let j = i + 1;
+    while (j < n1 && labels[j] === id) j++;
+    runs.push([id, i, j]);
+    i = j;
+  }
+  return runs;
+}
+
+function windowSamples(ctx: Ctx): [number, number] {
+  const { g, ecg } = ctx;
+  const n0 = Math.min(ecg.nSamples, Math.round(g.start * ecg.fs));
+  return [n0, Math.min(ecg.nSamples, Math.round((g.start + g.duration) * ecg.fs))];
+}
+
+function clusterStrip(ctx: Ctx, b: ClusterBands, index: number): string {
+  const { g, mm } = ctx;
+  const panel = g.clusterPanels[index]!;
+  const [n0, n1] = windowSamples(ctx);
+  const rects = clusterRuns(b.labels, n0, n1).filter(([id]) => id >= 0).map(([id, a, e]) =>
+    el('rect', { class: 'cluster', 'data-cluster': id, 'data-from': a, 'data-to': e, x: g.xOfSample(a), y: panel.top, width: g.xOfSample(e) - g.xOfSample(a), height: panel.bottom - panel.top, fill: categoricalColor(id) }));
+  const label = el('text', { x: g.xOfTime(g.start) - mm(1), y: (panel.top + panel.bottom) / 2 + mm(SMALL_FONT_MM) * 0.35, 'text-anchor': 'end', 'font-size': mm(SMALL_FONT_MM), fill: CHART_COLORS.text }, esc(b.block));
+  const frame = el('rect', { x: g.xOfTime(g.start), y: panel.top, width: g.xOfTime(g.start + g.duration) - g.xOfTime(g.start), height: panel.bottom - panel.top, fill: 'none', stroke: CHART_COLORS.axis, 'stroke-width': 0.5 });
+  return el('g', { class: 'cluster-band', 'data-block': b.block, 'data-k': b.k, 'shape-rendering': 'crispEdges' }, rects.join('') + frame + label);
+}
+
+function clustersBehind(ctx: Ctx, b: ClusterBands): string {
+  const out: string[] = [];
+  for (const row of ctx.g.rows) {
+    for (const s of row.segments) {
+      for (const [id, a, e] of clusterRuns(b.labels, s.n0, s.n1)) {
+        if (id < 0) continue;
+        out.push(el('rect', { class: 'cluster', 'data-cluster': id, x: ctx.g.xOfSample(a), y: row.top, width: ctx.g.xOfSample(e) - ctx.g.xOfSample(a), height: row.bottom - row.top, fill: categoricalColor(id) }));
+      }
+    }
+  }
+  return el('g', { class: 'cluster-band cluster-behind', 'data-block': b.block, 'data-k': b.k, 'fill-opacity': 0.2 }, out.join(''));
+}
+
+const ENTROPY_COLORS = [OKABE_ITO.blue, OKABE_ITO.vermillion, OKABE_ITO.reddishPurple, OKABE_ITO.black];
+
+function entropyColor(i: number): string {
+  return ENTROPY_COLORS[i % ENTROPY_COLORS.length]!;
+}
+
+function entropyPanel(ctx: Ctx, traces: EntropyTrace[]): string {
+  const { g, mm } = ctx;
+  const panel = g.entropyPanel!;
+  const xa = g.xOfTime(g.start), xb = g.xOfTime(g.start + g.duration);
+  const h = panel.bottom - panel.top;
+  const y = (v: number): number => panel.bottom - Math.min(1, Math.max(0, v)) * h;
+  const fontSize = mm(SMALL_FONT_MM);
+  const parts: string[] = [];
+  const rules = [0, 0.5, 1].map((v) => `M${num(xa)} ${num(y(v))}H${num(xb)}`).join('');
+  parts.push(el('path', { d: rules, stroke: '#bbbbbb', 'stroke-width': 0.5, fill: 'none' }));
+  for (const v of [0, 0.5, 1]) parts.push(el('text', { x: xa - mm(1), y: y(v) + fontSize * 0.35, 'text-anchor': 'end', 'font-size': fontSize, fill: CHART_COLORS.axis }, String(v)));
+  parts.push(el('text', { x: xa, y: panel.top - mm(1), 'font-size': fontSize, fill: CHART_COLORS.text }, 'entropy'));
+  const [n0, n1] = windowSamples(ctx);
+  traces.forEach((t, i) => {
+    const runs = tracePoints(t.values, n0, n1, { x0: g.xOfSample(0), dx: (g.speed * g.pxPerMm) / ctx.ecg.fs, y, exact: ctx.exact });
+    parts.push(el('g', { class: 'entropy', 'data-block': t.block, fill: 'none', stroke: entropyColor(i), 'stroke-width': Math.max(1, mm(0.3)) }, runs.map((r) => el('polyline', { points: pointsAttr(r) })).join('')));
+  });
+  return el('g', { class: 'entropy-panel' }, parts.join(''));
+}
+
+// ---------------------------------------------------------------- legend
+
+type LegendItem = { swatch: 'box' | 'line'; color: string; label: string };
+type LegendLine = { title: string; items: LegendItem[] } | { title: string; colorbar: true };
+
+function legendEntries(ov: EcgOverlays): LegendLine[] {
+  const lines: LegendLine[] = [];
+  if (ov.waves) lines.push({ title: `waves (${ov.waves.source})`, items: (['P', 'QRS', 'T'] as const).map((w) => ({ swatch: 'box', color: WAVE_COLORS[w], label: w })) });
+  for (const b of ov.clusters ?? []) {
+    lines.push({
+      title: `clusters ${b.block}`,
+      items: Array.from({ length: b.k }, (_, id) => ({ swatch: 'box' as const, color: categoricalColor(id), label: b.names?.[id] !== undefined ? `${id} ${b.names[id]}` : String(id) })),
+    });
+  }
+  if ((ov.entropy?.length ?? 0) > 1) lines.push({ title: 'entropy', items: ov.entropy!.map((e, i) => ({ swatch: 'line', color: entropyColor(i), label: e.block })) });
+  if (ov.attribution) lines.push({ title: `attribution (${ov.attribution.method})`, colorbar: true });
+  return lines;
+}
+
+function renderLegend(ctx: Ctx, lines: LegendLine[], attr: PreparedAttribution | undefined): string {
+  const { g, mm } = ctx;
+  const fontSize = mm(SMALL_FONT_MM * 1.1);
+  const charW = fontSize * 0.6;
+  const out: string[] = [];
+  lines.forEach((line, li) => {
+    const yMid = g.legendTop + mm(LEGEND_LINE_MM * li + LEGEND_LINE_MM / 2);
+    let x = g.paper.x;
+    out.push(el('text', { x, y: yMid + fontSize * 0.35, 'font-weight': 'bold' }, esc(line.title)));
+    x += line.title.length * charW + mm(3);
+    if ('colorbar' in line && attr) {
+      const w = mm(40), h = mm(3);
+      const id = 'attribution-colorbar';
+      const steps = 16;
+      const lo = attr.signed ? -1 : 0;
+      const stops = Array.from({ length: steps + 1 }, (_, k) => {
+        const level = lo + ((1 - lo) * k) / steps;
+        return el('stop', { offset: num(k / steps), 'stop-color': colorOfLevel(attr, level) });
+      }).join('');
+      out.push(el('defs', {}, el('linearGradient', { id, x1: 0, y1: 0, x2: 1, y2: 0 }, stops)));
+      out.push(el('rect', { class: 'colorbar', x, y: yMid - h / 2, width: w, height: h, fill: `url(#${id})`, stroke: CHART_COLORS.axis, 'stroke-width': 0.5 }));
+      const fmt = (v: number): string => Number(v.toPrecision(3)).toString();
+      out.push(el('text', { x, y: yMid + h / 2 + fontSize, 'text-anchor': 'middle', 'font-size': fontSize * 0.8 }, esc(attr.signed ? fmt(-attr.scale) : '0')));
+      if (attr.signed) out.push(el('text', { x: x + w / 2, y: yMid + h / 2 + fontSize, 'text-anchor': 'middle', 'font-size': fontSize * 0.8 }, '0'));
+      out.push(el('text', { x: x + w, y: yMid + h / 2 + fontSize, 'text-anchor': 'middle', 'font-size': fontSize * 0.8 }, esc(fmt(attr.scale))));
+    } else if ('items' in line) {
+      for (const it of line.items) {
+        const s = mm(3);
+        out.push(it.swatch === 'box'
+          ? el('rect', { class: 'legend-swatch', x, y: yMid - s / 2, width: s, height: s, fill: it.color, stroke: CHART_COLORS.axis, 'stroke-width': 0.5 })
+          : el('path', { class: 'legend-swatch', d: `M${num(x)} ${num(yMid)}h${num(s)}`, stroke: it.color, 'stroke-width': Math.max(1, mm(0.5)) }));
+        x += s + mm(1);
+        out.push(el('text', { x, y: yMid + fontSize * 0.35 }, esc(it.label)));
+        x += it.label.length * charW + mm(3);
+      }
+    }
+  });
+  return el('g', { class: 'legend', 'font-size': fontSize, fill: CHART_COLORS.text }, out.join(''));
+}

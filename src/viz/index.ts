@@ -1,0 +1,8 @@
+// ECG charts as SVG (pure, Node and browser) and PNG export (Node).
+export { renderEcgSvg, CHART_COLORS, type EcgChartOptions } from './chart.js';
+export { chartGeometry, resolveLead, ECG_LAYOUTS, type EcgLayout, type PaperOptions, type ChartGeometry, type RowGeometry, type SegmentGeometry, type PanelGeometry } from './layout.js';
+export type { ClusterBands, EntropyTrace, AttributionOverlay, WaveOverlay, EcgOverlays } from './overlays.js';
+export { OKABE_ITO, CATEGORICAL, categoricalColor, WAVE_COLORS, colorMap, COLOR_MAPS, type ColorMap, type ColorMapName } from './palettes.js';
+export { parseHex, toHex, rgbToLab, deltaE76, simulateCvd, type Rgb, type Lab, type ColorVisionDeficiency } from './color.js';
+export { tracePoints, type TraceGeometry } from './decimate.js';
+export { svgToPng, svgToRgba, chartFontFiles, DEJAVU_SANS_PATHS, type SvgToPngOptions } from './png.js';

@@ -15,3 +15,4 @@ COMMANDS['train'] = () => import('./train.js');
 COMMANDS['evaluate'] = () => import('./evaluate.js');
 COMMANDS['predict'] = () => import('./predict.js');
 COMMANDS['explain'] = () => import('./explain.js');
+COMMANDS['tlc'] = () => import('./tlc.js');

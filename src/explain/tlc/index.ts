@@ -24,3 +24,16 @@ export { RandomForestClassifier, RandomForestRegressor, FittedForest, type Fores
 export { silhouetteSamples, silhouetteScore, sweepK, type SilhouetteOptions, type SweepOptions, type SweepRow } from './sweep.js';
 export { WAVE_CLASSES, waveLabels, WaveAlignment, alignClusters, type WaveClass, type WaveLabelOptions, type AlignmentReport } from './alignment.js';
 export { BlockClusterer, FittedBlockClusterer, type BlockClustererOptions, type BlockClustererState } from './block-clusterer.js';
+// The end-to-end pipeline: activations with the prediction, fitting, explaining, surrogate, waves.
+export { ActivationReader, defaultTlcLayers, modelHash, type ActivationBatch, type ActivationReaderOptions } from './extract.js';
+export { tensorSource, recordSource, datasetSource, type EcgSource, type SourceBatch, type SourceItem } from './source.js';
+export {
+  FittedTlc, fitTlc, fitTlcWith, collectSamples, groupClusterer, resolveTlcOptions, tlcModelInfo,
+  type TlcOptions, type ResolvedTlcOptions, type TlcModelInfo, type TlcLayerInfo, type FittedTlcState, type TlcGroupResult, type TlcExplanation, type FitRunOptions, type TlcSamples,
+} from './fit.js';
+export { surrogateFold, summarizeSurrogate, type SurrogateSplit, type SurrogateFoldResult, type SurrogateSummary } from './surrogate.js';
+export { TlcWaveStats, type WaveStatsOptions, type GroupWaveReport } from './waves.js';
+export {
+  TlcPipeline, explanationJson, wavesOf, evaluateTlcRun, openRun, sweepTlcRun, bestPurity, checkpointPreprocess, modelInputSpec, formatTlcEvaluation,
+  type ExplainedEcg, type WaveSource, type TlcEvaluateOptions, type TlcFoldEvaluation, type TlcEvaluation, type TlcSweepRow,
+} from './pipeline.js';

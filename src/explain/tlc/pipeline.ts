@@ -9,11 +9,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { WaveAnnotations } from '../../data/ecg.js';
+import type { Ecg, WaveAnnotations } from '../../data/ecg.js';
+import type { PreprocessSpec } from '../../data/preprocess/index.js';
+import { readModelMeta } from '../../models/meta.js';
 import { ecgDelineate } from '../../delineate/index.js';
 import { makeEcg } from '../../data/ecg.js';
-import { loadModel, type ModelProto } from '../../engine/onnx/proto.js';
-import { planRun, type RunRecord } from '../../train/run.js';
+import { loadModel, valueInfoDims, type ModelProto } from '../../engine/onnx/proto.js';
+import { planRun, PREPROCESS_META_KEY, type RunRecord } from '../../train/run.js';
 import { meanStd } from '../../train/metrics.js';
 import { DataError, FormatError, IoError, ModelError, OptionError } from '../../util/errors.js';
 import { Progress } from '../../util/progress.js';
@@ -357,4 +359,73 @@ export async function sweepTlcRun(runDir: string, ks: readonly number[], opts: T
     await reader.release();
   }
   return rows;
+}
+
+/** The preprocessing a checkpoint records (metadata ecgx.preprocess), if any. */
+export function checkpointPreprocess(model: ModelProto, file = 'the model'): PreprocessSpec | undefined {
+  const raw = (model.metadataProps ?? []).find((p) => p.key === PREPROCESS_META_KEY)?.value;
+  if (raw === undefined || raw === null) return undefined;
+  try {
+    return JSON.parse(raw) as PreprocessSpec;
+  } catch {
+    throw new FormatError(file, `metadata '${PREPROCESS_META_KEY}' is not JSON`, { field: PREPROCESS_META_KEY });
+  }
+}
+
+/**
+ * How records become this model's input: the checkpoint's own preprocessing;
+ * for a model without it (an imported ONNX), resampling to the model's
+ * recorded rate (else the data's), its leads (else the records'), and a
+ * centre crop or zero-pad to its declared input length.
+ */
+export async function modelInputSpec(model: ModelProto, first: Ecg, file = 'the model'): Promise<PreprocessSpec> {
+  const own = checkpointPreprocess(model, file);
+  if (own) return own;
+  const meta = readModelMeta(model, file);
+  const input = (model.graph?.input ?? [])[0];
+  const dims = input ? valueInfoDims(input) : [];
+  const leads = meta.leads ?? first.leads;
+  if (typeof dims[1] === 'number' && dims[1] !== leads.length) throw new DataError(`${file} takes ${dims[1]} leads; the records have ${leads.length} (${leads.join(' ')})`);
+  if (typeof dims[2] !== 'number') throw new DataError(`${file} does not declare its input length and has no ecgx preprocessing metadata; TLC needs a fixed length`);
+  return { fs: meta.fs ?? first.fs, leads, length: dims[2], missingLeads: 'zero', fillMissing: 0 };
+}
+
+/** Markdown report of a run evaluation: surrogate per fold, mean ± std, wave alignment per group. */
+export function formatTlcEvaluation(ev: TlcEvaluation): string {
+  const f2 = (v: number | undefined | null, d = 2): string => (v === undefined || v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
+  const ms = (m: { mean: number; std: number; n: number } | undefined, d = 2): string => (m ? (m.n > 1 ? `${f2(m.mean, d)} ± ${f2(m.std, d)}` : f2(m.mean, d)) : 'n/a');
+  const reg = ev.task === 'regression';
+  const lines: string[] = [];
+  lines.push(`# TLC evaluation of ${ev.run}`, '');
+  lines.push(`Task ${ev.task} (${ev.classes.join(', ')}); groups ${ev.groups.join(', ')}; K = ${ev.options.k}, ${ev.options.method}${ev.options.concat ? ', concatenated' : ''}, seed ${ev.options.seed}.`, '');
+  lines.push('## Surrogate random forest on cluster proportions', '');
+  if (reg) {
+    lines.push('| fold | n test | R² to CNN | forest MAE | CNN MAE | forest R² | CNN R² |', '|---|---|---|---|---|---|---|');
+    for (const f of ev.folds) {
+      const s = f.surrogate;
+      lines.push(`| ${s.fold} | ${s.nTest} | ${f2(s.r2ToCnn, 3)} | ${f2(s.forest['mae'])} | ${f2(s.cnn['mae'])} | ${f2(s.forest['r2'], 3)} | ${f2(s.cnn['r2'], 3)} |`);
+    }
+    const S = ev.surrogate;
+    lines.push(`| mean ± std | | ${ms({ ...S.fidelity, mean: S.fidelity.mean / 100, std: S.fidelity.std / 100 }, 3)} | ${ms(S.forest['mae'])} | ${ms(S.cnn['mae'])} | ${ms(S.forest['r2'], 3)} | ${ms(S.cnn['r2'], 3)} |`);
+  } else {
+    lines.push('| fold | n test | fidelity % | exact match % | forest accuracy | CNN accuracy | forest AUROC | CNN AUROC |', '|---|---|---|---|---|---|---|---|');
+    for (const f of ev.folds) {
+      const s = f.surrogate;
+      lines.push(`| ${s.fold} | ${s.nTest} | ${f2(s.fidelity, 1)} | ${f2(s.exactMatch, 1)} | ${f2(s.forest['accuracy'], 3)} | ${f2(s.cnn['accuracy'], 3)} | ${f2(s.forest['auroc'], 3)} | ${f2(s.cnn['auroc'], 3)} |`);
+    }
+    const S = ev.surrogate;
+    lines.push(`| mean ± std | | ${ms(S.fidelity, 1)} | ${ms(S.exactMatch, 1)} | ${ms(S.forest['accuracy'], 3)} | ${ms(S.cnn['accuracy'], 3)} | ${ms(S.forest['auroc'], 3)} | ${ms(S.cnn['auroc'], 3)} |`);
+  }
+  if (ev.waves) {
+    lines.push('', '## Clusters vs waves (test ECGs)', '');
+    lines.push('| group | NMI | NMI, waves shifted half a beat | best QRS-cluster purity |', '|---|---|---|---|');
+    for (const w of ev.waves) lines.push(`| ${w.name} | ${ms(w.nmi, 3)} | ${ms(w.nullNmi, 3)} | ${ms(w.qrsPurity, 3)} |`);
+    const first = ev.folds.find((f) => f.waves)!;
+    lines.push('', `Fold ${first.surrogate.fold}: dominant wave (purity) of each cluster, and mean entropy on wave boundaries vs inside waves:`, '');
+    for (const w of first.waves!) {
+      const cl = w.dominantWave.map((d, c) => (d === null ? `c${c}: -` : `c${c}: ${d} (${f2(w.clusterWaveFraction[c]![w.classes.indexOf(d)]!, 2)})`));
+      lines.push(`- ${w.name}: ${cl.join(', ')}; entropy boundary ${f2(w.entropyBoundary, 3)} vs inside ${f2(w.entropyInside, 3)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
 }

@@ -1,0 +1,290 @@
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from './command.js';
+import { choiceOption, numberOption, parseCommandArgs, required } from './command.js';
+import { OptionError } from '../util/errors.js';
+import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
+import { Progress } from '../util/progress.js';
+import { openDataset } from '../data/datasets/registry.js';
+import { readRecord } from '../data/wfdb/index.js';
+import { preprocess } from '../data/preprocess/index.js';
+import { loadModel } from '../engine/onnx/proto.js';
+import { versions } from '../train/run.js';
+import {
+  FittedTlc, fitTlc, datasetSource, tensorSource, TlcPipeline, TlcWaveStats, evaluateTlcRun, formatTlcEvaluation, explanationJson,
+  modelInputSpec, openRun, sweepTlcRun, wavesOf, bestPurity, type TlcOptions, type TlcExplanation, type EcgSource, type WaveSource,
+} from '../explain/tlc/index.js';
+
+const usage = `Usage: ecgx tlc <fit|explain|evaluate|align|sweep> [options]
+
+Time-localized clusters (TLC): the activations of a model's last residual
+blocks, taken from the same onnxruntime run as the prediction and mapped to
+input time, are clustered per timestamp, so each ECG becomes a sequence of
+clusters with an entropy (uncertainty, in [0, 1]) per timestamp.
+
+  ecgx tlc fit (--run RUNDIR [--fold K] | --model M.onnx --data DIR) [fit options] --out TLC.json
+      Fits TLC. With --run: fold K's checkpoint (default: the first fold) on that
+      fold's training ECGs (every fold but the test fold), preprocessed as in training.
+  ecgx tlc explain --tlc TLC.json --model M.onnx (--record PATH | --data DIR [--records a,b] [--max-records N]) [--json] [--out FILE]
+      Cluster sequences, entropy, segments and proportions per ECG. --json prints one
+      JSON object per ECG (see README); --out writes those JSON lines to FILE instead.
+  ecgx tlc evaluate --run RUNDIR [fit options] [--fold K,...] [--waves annotations|delineate] [--out DIR] [--json]
+      Per fold: TLC fitted on the training ECGs with the fold's checkpoint, random
+      forests on cluster proportions (fidelity to the CNN's labels; accuracy and
+      AUROC on the true labels beside the CNN's), clusters vs P/QRS/T of the test
+      ECGs (with a null: waves shifted half a beat). --out DIR writes
+      evaluation.json, evaluation.md and config.json (options, versions).
+  ecgx tlc align --tlc TLC.json --model M.onnx --data DIR [--waves annotations|delineate] [--max-records N] [--json]
+      Clusters of a fitted TLC vs the waves of a dataset's records.
+  ecgx tlc sweep --run RUNDIR --k 4,6,8,10,12 [--fold K] [fit options] [--json]
+      For each K: inertia (or BIC), silhouette, and the fold's surrogate fidelity.
+
+Fit options:
+  --layers a,b,c        tensor names (default: the last three residual blocks; see 'ecgx model info')
+  --k K                 clusters (default 8, at least 2)
+  --method M            kmeans (default) | gmm (diagonal Gaussian mixture)
+  --concat              cluster the layers concatenated at input resolution (default: each layer)
+  --pca N               principal components after standardising (default: none)
+  --max-samples N       timestamp vectors sampled per layer for fitting (default 100000)
+  --upsampling U        nearest (default) | linear: block samples -> input samples
+  --seed S              seed of the sampling, k-means++ and the forests (default 0)
+Other options:
+  --waves W             annotations (default: LUDB's, the synthetic ground truth) | delineate (ecgx delineate)
+  --threads N           onnxruntime threads
+  --batch-size B        ECGs per onnxruntime run (default 32)
+  --max-records N       use only the first N records
+`;
+
+const FIT_FLAGS = {
+  layers: { type: 'string' }, k: { type: 'string' }, method: { type: 'string' }, concat: { type: 'boolean' }, pca: { type: 'string' },
+  'max-samples': { type: 'string' }, upsampling: { type: 'string' }, seed: { type: 'string' },
+} as const;
+const RUN_FLAGS = { threads: { type: 'string' }, 'batch-size': { type: 'string' }, 'max-records': { type: 'string' } } as const;
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+const str = (v: Values, k: string): string | undefined => v[k] as string | undefined;
+
+function fitOptions(v: Values): TlcOptions {
+  const o: TlcOptions = {};
+  const layers = str(v, 'layers');
+  if (layers !== undefined) o.layers = layers.split(',').map((s) => s.trim()).filter((s) => s);
+  const k = numberOption('--k', str(v, 'k'), { integer: true });
+  if (k !== undefined) {
+    if (k < 2) throw new OptionError('--k', `expected an integer >= 2, got ${k}`);
+    o.k = k;
+  }
+  const method = choiceOption('--method', str(v, 'method'), ['kmeans', 'gmm'] as const);
+  if (method) o.method = method;
+  if (v['concat']) o.concat = true;
+  const pca = numberOption('--pca', str(v, 'pca'), { integer: true, min: 1 });
+  if (pca !== undefined) o.pca = pca;
+  const ms = numberOption('--max-samples', str(v, 'max-samples'), { integer: true, min: 2 });
+  if (ms !== undefined) o.maxSamples = ms;
+  const up = choiceOption('--upsampling', str(v, 'upsampling'), ['nearest', 'linear'] as const);
+  if (up) o.upsampling = up;
+  const seed = numberOption('--seed', str(v, 'seed'), { integer: true, min: 0, max: 0xffffffff });
+  if (seed !== undefined) o.seed = seed;
+  return o;
+}
+
+function runOptions(v: Values): { threads?: number; batchSize?: number; maxRecords?: number } {
+  const threads = numberOption('--threads', str(v, 'threads'), { integer: true, min: 1 });
+  const batchSize = numberOption('--batch-size', str(v, 'batch-size'), { integer: true, min: 1 });
+  const maxRecords = numberOption('--max-records', str(v, 'max-records'), { integer: true, min: 1 });
+  return { ...(threads !== undefined ? { threads } : {}), ...(batchSize !== undefined ? { batchSize } : {}), ...(maxRecords !== undefined ? { maxRecords } : {}) };
+}
+
+const jsonText = (x: unknown): string => JSON.stringify(x, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v), 2);
+
+/** A dataset's records (all, --records, first --max-records) as model input for `model`. */
+async function dataSource(dir: string, model: ReturnType<typeof loadModel>, modelFile: string, records: string | undefined, max: number | undefined): Promise<EcgSource> {
+  const ds = await openDataset(dir);
+  let ids = ds.records().map((r) => r.id);
+  if (records !== undefined) {
+    const want = records.split(',').map((s) => s.trim()).filter((s) => s);
+    const known = new Set(ids);
+    for (const id of want) if (!known.has(id)) throw new OptionError('--records', `no record '${id}' in ${ds.root}`);
+    ids = want;
+  }
+  if (max !== undefined) ids = ids.slice(0, max);
+  if (ids.length === 0) throw new OptionError('--data', `${ds.root} has no records`);
+  const spec = await modelInputSpec(model, await ds.load(ids[0]!), modelFile);
+  return datasetSource(ds, spec, ids);
+}
+
+function summaryLine(id: string, e: TlcExplanation): string {
+  const parts = e.groups.map((g) => {
+    const h = g.sequence.entropy.reduce((a, b) => a + b, 0) / g.sequence.entropy.length;
+    const top = Array.from(g.proportions, (p, c) => [c, p] as const).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([c, p]) => `c${c} ${(100 * p).toFixed(0)}%`);
+    return `${g.name}: ${g.segments.length} segments, entropy ${h.toFixed(3)}, ${top.join(' ')}`;
+  });
+  return `${id}\t${parts.join('\t')}`;
+}
+
+async function fitCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('tlc fit', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' } });
+  const out = resolve(required('--out', values.out));
+  const opts = fitOptions(values);
+  const ro = runOptions(values);
+  const run = { ...(ro.threads !== undefined ? { threads: ro.threads } : {}), ...(ro.batchSize !== undefined ? { batchSize: ro.batchSize } : {}) };
+  let tlc: FittedTlc;
+  if (values.run !== undefined) {
+    if (values.model !== undefined || values.data !== undefined) throw new OptionError('--run', 'give either --run RUNDIR or --model and --data, not both');
+    const { dir, plan, folds } = await openRun(values.run, ro.maxRecords);
+    const fold = numberOption('--fold', values.fold, { integer: true }) ?? folds[0]!;
+    if (!folds.includes(fold)) throw new OptionError('--fold', `fold ${fold} has no checkpoint in ${dir} (folds with one: ${folds.join(', ')})`);
+    const ids = plan.task.examples.filter((e) => plan.foldOf.get(e.id) !== fold).map((e) => e.id);
+    tlc = await fitTlc(join(dir, `fold-${fold}`, 'model.onnx'), datasetSource(plan.dataset, plan.spec, ids), opts, run);
+  } else {
+    const modelFile = resolve(required('--model', values.model));
+    if (values.fold !== undefined) throw new OptionError('--fold', 'goes with --run');
+    const model = loadModel(modelFile);
+    const source = await dataSource(required('--data', values.data), model, modelFile, undefined, ro.maxRecords);
+    tlc = await fitTlc(model, source, opts, run);
+  }
+  tlc.save(out);
+  process.stdout.write(`fitted TLC (${tlc.groupNames.join(', ')}; K = ${tlc.k}; ${tlc.fit.ecgs} ECGs, ${tlc.fit.samples.join('/')} vectors) -> ${out}\n`);
+  return 0;
+}
+
+async function explainCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('tlc explain', argv, { ...RUN_FLAGS, tlc: { type: 'string' }, model: { type: 'string' }, record: { type: 'string' }, data: { type: 'string' }, records: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
+  const tlc = FittedTlc.load(resolve(required('--tlc', values.tlc)));
+  const modelFile = resolve(required('--model', values.model));
+  if ((values.data === undefined) === (values.record === undefined)) throw new OptionError('--data', 'give exactly one of --data DIR or --record PATH');
+  if (values.records !== undefined && values.data === undefined) throw new OptionError('--records', 'goes with --data');
+  const ro = runOptions(values);
+  const model = loadModel(modelFile);
+  tlc.checkModel(model, modelFile);
+  let source: EcgSource;
+  if (values.record !== undefined) {
+    const ecg = readRecord(values.record).ecg;
+    const p = preprocess(ecg, await modelInputSpec(model, ecg, modelFile));
+    source = tensorSource({ data: p.signal, shape: [1, p.leads.length, p.nSamples] }, p.fs, [ecg.meta.recordId]);
+  } else {
+    source = await dataSource(values.data!, model, modelFile, values.records, ro.maxRecords);
+  }
+  const pipe = await TlcPipeline.open(model, tlc, ro.threads !== undefined ? { threads: ro.threads } : {});
+  const lines: string[] = [];
+  const bar = new Progress({ label: 'tlc explain', total: source.count, unit: 'ECG' });
+  try {
+    for await (const r of pipe.explain(source, ro.batchSize ?? 32)) {
+      const line = values.json || values.out !== undefined ? JSON.stringify(explanationJson(r.item.id, r.explanation)) : summaryLine(r.item.id, r.explanation);
+      if (values.out !== undefined) lines.push(line);
+      else process.stdout.write(line + '\n');
+      bar.tick();
+    }
+  } finally {
+    bar.finish();
+    await pipe.release();
+  }
+  if (values.out !== undefined) {
+    writeFileAtomic(resolve(values.out), lines.join('\n') + '\n');
+    process.stdout.write(`${lines.length} explanation(s) -> ${resolve(values.out)}\n`);
+  }
+  return 0;
+}
+
+async function evaluateCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('tlc evaluate', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, waves: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } });
+  const runDir = required('--run', values.run);
+  const waves: WaveSource = choiceOption('--waves', values.waves, ['annotations', 'delineate'] as const) ?? 'annotations';
+  const folds = values.fold === undefined ? undefined : values.fold.split(',').map((s) => required('--fold', numberOption('--fold', s, { integer: true })));
+  const out = values.out === undefined ? undefined : resolve(values.out);
+  if (out && existsSync(out) && !statSync(out).isDirectory()) throw new OptionError('--out', `${out} exists and is not a folder`);
+  const opts = { ...fitOptions(values), ...runOptions(values), waves, ...(folds ? { folds } : {}) };
+  const ev = await evaluateTlcRun(runDir, opts);
+  const md = formatTlcEvaluation(ev);
+  if (out) {
+    await writeDirAtomic(out, (tmp) => {
+      writeFileAtomic(join(tmp, 'evaluation.json'), jsonText(ev) + '\n');
+      writeFileAtomic(join(tmp, 'evaluation.md'), md);
+      writeFileAtomic(join(tmp, 'config.json'), jsonText({ command: 'tlc evaluate', run: ev.run, options: opts, versions: versions() }) + '\n');
+    });
+  }
+  process.stdout.write(values.json ? jsonText(ev) + '\n' : md);
+  return 0;
+}
+
+async function alignCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('tlc align', argv, { ...RUN_FLAGS, tlc: { type: 'string' }, model: { type: 'string' }, data: { type: 'string' }, waves: { type: 'string' }, json: { type: 'boolean' } });
+  const tlc = FittedTlc.load(resolve(required('--tlc', values.tlc)));
+  const modelFile = resolve(required('--model', values.model));
+  const mode: WaveSource = choiceOption('--waves', values.waves, ['annotations', 'delineate'] as const) ?? 'annotations';
+  const ro = runOptions(values);
+  const model = loadModel(modelFile);
+  tlc.checkModel(model, modelFile);
+  const source = await dataSource(required('--data', values.data), model, modelFile, undefined, ro.maxRecords);
+  const ds = await openDataset(values.data!);
+  const leads = (await modelInputSpec(model, await ds.load(ds.records()[0]!.id), modelFile)).leads;
+  const stats = new TlcWaveStats(tlc.groupNames, tlc.k);
+  const pipe = await TlcPipeline.open(model, tlc, ro.threads !== undefined ? { threads: ro.threads } : {});
+  const per = source.leads * source.samples;
+  try {
+    for await (const b of source.batches(ro.batchSize ?? 32)) {
+      const r = await pipe.explainBatch(b.x, source.fs);
+      b.items.forEach((item, i) => {
+        const w = wavesOf(item, b.x.data.subarray(i * per, (i + 1) * per), leads, source.fs, mode);
+        if (w && Object.keys(w).length > 0) stats.add(r.explanations[i]!, w);
+      });
+    }
+  } finally {
+    await pipe.release();
+  }
+  if (stats.count === 0) throw new OptionError('--waves', `no record of ${values.data} has wave ${mode === 'annotations' ? 'annotations (try --waves delineate)' : 'intervals the delineator could find'}`);
+  const rep = stats.report();
+  if (values.json) {
+    process.stdout.write(jsonText({ ecgs: stats.count, waves: mode, groups: rep }) + '\n');
+    return 0;
+  }
+  process.stdout.write(`${stats.count} ECGs, waves from ${mode}\n`);
+  for (const g of rep) {
+    process.stdout.write(`${g.name}: NMI ${g.nmi.toFixed(3)} (shifted waves ${g.null.nmi.toFixed(3)}), purity ${g.purity.toFixed(3)}, best QRS purity ${bestPurity(g, 'QRS').toFixed(3)}, entropy boundary ${g.entropyBoundary.toFixed(3)} vs inside ${g.entropyInside.toFixed(3)}\n`);
+    g.dominantWave.forEach((d, c) => {
+      const frac = g.clusterWaveFraction[c]!.map((v, w) => `${g.classes[w]} ${(100 * v).toFixed(0)}%`).join(' ');
+      process.stdout.write(`  c${c}: ${d ?? 'unused'}\t${frac}\n`);
+    });
+  }
+  return 0;
+}
+
+async function sweepCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('tlc sweep', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, json: { type: 'boolean' } });
+  const ks = required('--k', values.k).split(',').map((s) => required('--k', numberOption('--k', s.trim(), { integer: true, min: 2 })));
+  const opts = fitOptions({ ...values, k: undefined }); // --k lists the Ks here
+  const fold = numberOption('--fold', values.fold, { integer: true });
+  const rows = await sweepTlcRun(required('--run', values.run), ks, { ...opts, ...runOptions(values), ...(fold !== undefined ? { fold } : {}) });
+  if (values.json) {
+    process.stdout.write(jsonText(rows) + '\n');
+    return 0;
+  }
+  const groups = rows[0]?.groups.map((g) => g.name) ?? [];
+  process.stdout.write(['k', ...groups.flatMap((g) => [`${g} inertia/BIC`, `${g} silhouette`]), 'fidelity %', 'forest AUROC'].join('\t') + '\n');
+  for (const r of rows) {
+    process.stdout.write([String(r.k), ...r.groups.flatMap((g) => [(g.inertia ?? g.bic ?? NaN).toPrecision(5), g.silhouette.toFixed(3)]), r.fidelity.toFixed(1), r.forestAuroc === null ? 'n/a' : r.forestAuroc.toFixed(3)].join('\t') + '\n');
+  }
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { fit: fitCommand, explain: explainCommand, evaluate: evaluateCommand, align: alignCommand, sweep: sweepCommand };
+
+const command: Command = {
+  summary: 'time-localized clusters: fit, explain, evaluate (surrogate, waves), sweep K',
+  usage,
+  async run(argv) {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === '--help' || sub === '-h') {
+      process.stdout.write(usage);
+      return sub === undefined ? 2 : 0;
+    }
+    const f = SUBCOMMANDS[sub];
+    if (!f) throw new OptionError('tlc', `unknown subcommand '${sub}' (expected ${Object.keys(SUBCOMMANDS).join(', ')})`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    return f(rest);
+  },
+};
+
+export default command;

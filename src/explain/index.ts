@@ -7,3 +7,4 @@ export { resolveLayer } from './layers.js';
 export { upsampleTime, camFromGradients, type Upsample } from './gradcam.js';
 export { igGrid, igBaseline, IG_RULES, type IgRule } from './integrated-gradients.js';
 export { windowStarts as occlusionWindowStarts } from './occlusion.js';
+export * from './metrics/index.js';

@@ -1,0 +1,5 @@
+// Metrics of attributions: faithfulness (deletion/insertion), the randomisation sanity check, wave mass, rank agreement.
+export { deletionCurve, trapezoid, targetProbability, type CurveOptions, type CurveResult } from './deletion.js';
+export { cascadingRandomization, randomizableLayers, randomizeInitializers, type RandomizationOptions, type RandomizationStage, type RandomizationResult } from './randomization.js';
+export { waveMass, waveLabels as attributionWaveLabels, WAVE_REGIONS, type WaveMass, type WaveMassOptions, type WaveRegion } from './wave-mass.js';
+export { spearman, kendallTau, averageRanks, attributionCorrelation } from './rank-correlation.js';

@@ -21,3 +21,4 @@ export * from './delineate/index.js';
 export * from './train/index.js';
 export * from './explain/tlc/index.js';
 export * from './explain/index.js';
+export * from './explain/tlc-explainer.js';

@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from '../../test/data-paths.js';
+import { tinyTlcRun } from '../explain/tlc/testing.js';
+
+function ecgx(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const fixture = tinyTlcRun(8);
+const root = mkdtempSync(join(tmpdir(), 'ecgx-cli-tlc-'));
+
+test('ecgx tlc fit, explain (record and dataset), evaluate on a tiny run', async () => {
+  const { run, data } = await fixture;
+  const tlc = join(root, 'tlc.json');
+  const fit = ecgx('tlc', 'fit', '--run', run, '--fold', '2', '--k', '4', '--seed', '1', '--threads', '1', '--out', tlc);
+  assert.equal(fit.code, 0, fit.stderr);
+  const state = JSON.parse(readFileSync(tlc, 'utf8'));
+  assert.equal(state.kind, 'ecgx-tlc');
+  assert.deepEqual(state.layers.map((l: { name: string }) => l.name), ['block1', 'block2']);
+  assert.ok(state.versions.node && state.versions.onnxruntime);
+
+  const model = join(run, 'fold-2', 'model.onnx');
+  const recDir = join(data, 'records100', '00000');
+  const rec = join(recDir, readdirSync(recDir).find((f) => f.endsWith('.hea'))!.replace(/\.hea$/, ''));
+  const one = ecgx('tlc', 'explain', '--tlc', tlc, '--model', model, '--record', rec, '--json', '--threads', '1');
+  assert.equal(one.code, 0, one.stderr);
+  const j = JSON.parse(one.stdout);
+  assert.equal(j.fs, 100);
+  assert.equal(j.layers.length, 2);
+  for (const [i, l] of j.layers.entries()) {
+    assert.equal(l.k, 4);
+    assert.equal(l.sequence.length * l.resolution, 256);
+    assert.equal(j.input.sequence[i].length, 256);
+    assert.ok(Math.abs(l.proportions.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-4);
+    assert.equal(l.segments[0].start, 0);
+    assert.equal(l.segments.at(-1).end, 256);
+    for (const h of j.input.entropy[i]) assert.ok(h >= 0 && h <= 1);
+  }
+  // The same record through --data gives the same JSON.
+  const id = String(Number(rec.split('/').pop()!.slice(0, 5)));
+  const viaData = ecgx('tlc', 'explain', '--tlc', tlc, '--model', model, '--data', data, '--records', id, '--json', '--threads', '1');
+  assert.equal(viaData.code, 0, viaData.stderr);
+  assert.deepEqual({ ...JSON.parse(viaData.stdout), record: j.record }, j);
+
+  const out = join(root, 'eval');
+  const ev = ecgx('tlc', 'evaluate', '--run', run, '--k', '4', '--threads', '1', '--out', out);
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.match(ev.stdout, /\| mean ± std \| \| \d+\.\d ± \d+\.\d/);
+  assert.deepEqual(readdirSync(out).sort(), ['config.json', 'evaluation.json', 'evaluation.md']);
+  const e = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'));
+  assert.equal(e.folds.length, 3);
+  assert.ok(e.waves.every((w: { nmi: { mean: number } }) => w.nmi.mean > 0));
+});
+
+test('ecgx tlc: bad input is one line, exit 2, no output file', async () => {
+  const { run, data } = await fixture;
+  const tlc = join(root, 'tlc-bad.json');
+  const good = join(root, 'tlc.json');
+  const cases: [string[], RegExp][] = [
+    [['fit', '--run', run, '--k', '1', '--out', tlc], /^ecgx: --k: expected an integer >= 2, got 1/],
+    [['fit', '--run', run, '--layers', 'nope', '--out', tlc], /^ecgx: model has no tensor named 'nope'/],
+    [['fit', '--run', run, '--fold', '9', '--out', tlc], /^ecgx: --fold: fold 9 has no checkpoint/],
+    [['explain', '--tlc', good, '--model', join(run, 'fold-1', 'model.onnx'), '--data', data], /^ecgx: .*is not the model this TLC was fitted on/],
+    [['explain', '--tlc', join(root, 'missing.json'), '--model', join(run, 'fold-1', 'model.onnx'), '--data', data], /^ecgx: .*missing.json: cannot read the TLC file/],
+    [['explain', '--tlc', join(run, 'run.json'), '--model', join(run, 'fold-1', 'model.onnx'), '--data', data], /^ecgx: .*run.json \(kind\): expected a TLC file/],
+    [['bogus'], /^ecgx: tlc: unknown subcommand 'bogus'/],
+  ];
+  for (const [args, re] of cases) {
+    const r = ecgx('tlc', ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(!existsSync(tlc));
+  }
+});

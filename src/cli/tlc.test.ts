@@ -56,6 +56,17 @@ test('ecgx tlc fit, explain (record and dataset), evaluate on a tiny run', async
   const e = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'));
   assert.equal(e.folds.length, 3);
   assert.ok(e.waves.every((w: { nmi: { mean: number } }) => w.nmi.mean > 0));
+  assert.equal(e.folds[0].prototypes[0].clusters.length, 4);
+
+  // With the TLC fitted above: only its fold (2), no refit, same clusters as explain.
+  const given = ecgx('tlc', 'evaluate', '--run', run, '--tlc', tlc, '--waves', 'synthetic', '--threads', '1', '--json');
+  assert.equal(given.code, 0, given.stderr);
+  const g = JSON.parse(given.stdout);
+  assert.deepEqual(g.folds.map((f: { surrogate: { fold: number } }) => f.surrogate.fold), [2]);
+  assert.equal(g.options.seed, 1);
+  const bad = ecgx('tlc', 'evaluate', '--run', run, '--tlc', tlc, '--k', '5');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^ecgx: --k: the TLC given with --tlc was fitted already/);
 });
 
 test('ecgx tlc: bad input is one line, exit 2, no output file', async () => {

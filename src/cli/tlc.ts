@@ -28,11 +28,13 @@ clusters with an entropy (uncertainty, in [0, 1]) per timestamp.
   ecgx tlc explain --tlc TLC.json --model M.onnx (--record PATH | --data DIR [--records a,b] [--max-records N]) [--json] [--out FILE]
       Cluster sequences, entropy, segments and proportions per ECG. --json prints one
       JSON object per ECG (see README); --out writes those JSON lines to FILE instead.
-  ecgx tlc evaluate --run RUNDIR [fit options] [--fold K,...] [--waves annotations|delineate] [--out DIR] [--json]
-      Per fold: TLC fitted on the training ECGs with the fold's checkpoint, random
+  ecgx tlc evaluate --run RUNDIR [--tlc TLC.json | fit options] [--fold K,...] [--waves annotations|delineate] [--out DIR] [--json]
+      Per fold: TLC fitted on the training ECGs with the fold's checkpoint (or, with
+      --tlc, the given TLC on the one fold whose checkpoint it was fitted on), random
       forests on cluster proportions (fidelity to the CNN's labels; accuracy and
       AUROC on the true labels beside the CNN's), clusters vs P/QRS/T of the test
-      ECGs (with a null: waves shifted half a beat). --out DIR writes
+      ECGs (with a null: waves shifted half a beat), cluster prototypes (mean
+      input around each cluster's segments). --out DIR writes
       evaluation.json, evaluation.md and config.json (options, versions).
   ecgx tlc align --tlc TLC.json --model M.onnx --data DIR [--waves annotations|delineate] [--max-records N] [--json]
       Clusters of a fitted TLC vs the waves of a dataset's records.
@@ -49,7 +51,8 @@ Fit options:
   --upsampling U        nearest (default) | linear: block samples -> input samples
   --seed S              seed of the sampling, k-means++ and the forests (default 0)
 Other options:
-  --waves W             annotations (default: LUDB's, the synthetic ground truth) | delineate (ecgx delineate)
+  --waves W             annotations (default: LUDB's cardiologists, the synthetic ground truth; 'synthetic'
+                        is a synonym) | delineate (ecgx delineate on the model input)
   --threads N           onnxruntime threads
   --batch-size B        ECGs per onnxruntime run (default 32)
   --max-records N       use only the first N records
@@ -110,6 +113,11 @@ async function dataSource(dir: string, model: ReturnType<typeof loadModel>, mode
   if (ids.length === 0) throw new OptionError('--data', `${ds.root} has no records`);
   const spec = await modelInputSpec(model, await ds.load(ids[0]!), modelFile);
   return datasetSource(ds, spec, ids);
+}
+
+function waveSource(v: string | undefined): WaveSource {
+  const w = choiceOption('--waves', v, ['annotations', 'synthetic', 'delineate'] as const) ?? 'annotations';
+  return w === 'synthetic' ? 'annotations' : w;
 }
 
 function summaryLine(id: string, e: TlcExplanation): string {
@@ -186,20 +194,25 @@ async function explainCommand(argv: string[]): Promise<number> {
 }
 
 async function evaluateCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc evaluate', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, waves: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseCommandArgs('tlc evaluate', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, tlc: { type: 'string' }, fold: { type: 'string' }, waves: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } });
   const runDir = required('--run', values.run);
-  const waves: WaveSource = choiceOption('--waves', values.waves, ['annotations', 'delineate'] as const) ?? 'annotations';
+  const waves = waveSource(values.waves);
+  if (values.tlc !== undefined) {
+    const fitFlag = Object.keys(FIT_FLAGS).find((k) => values[k as keyof typeof values] !== undefined);
+    if (fitFlag) throw new OptionError(`--${fitFlag}`, 'the TLC given with --tlc was fitted already; leave out the fit options');
+  }
   const folds = values.fold === undefined ? undefined : values.fold.split(',').map((s) => required('--fold', numberOption('--fold', s, { integer: true })));
   const out = values.out === undefined ? undefined : resolve(values.out);
   if (out && existsSync(out) && !statSync(out).isDirectory()) throw new OptionError('--out', `${out} exists and is not a folder`);
-  const opts = { ...fitOptions(values), ...runOptions(values), waves, ...(folds ? { folds } : {}) };
+  const opts = { ...fitOptions(values), ...runOptions(values), waves, ...(folds ? { folds } : {}), ...(values.tlc !== undefined ? { tlc: FittedTlc.load(resolve(values.tlc)) } : {}) };
   const ev = await evaluateTlcRun(runDir, opts);
   const md = formatTlcEvaluation(ev);
   if (out) {
     await writeDirAtomic(out, (tmp) => {
       writeFileAtomic(join(tmp, 'evaluation.json'), jsonText(ev) + '\n');
       writeFileAtomic(join(tmp, 'evaluation.md'), md);
-      writeFileAtomic(join(tmp, 'config.json'), jsonText({ command: 'tlc evaluate', run: ev.run, options: opts, versions: versions() }) + '\n');
+      const { tlc: given, ...rest } = opts as typeof opts & { tlc?: FittedTlc };
+      writeFileAtomic(join(tmp, 'config.json'), jsonText({ command: 'tlc evaluate', run: ev.run, options: rest, tlc: given ? resolve(values.tlc!) : null, versions: versions() }) + '\n');
     });
   }
   process.stdout.write(values.json ? jsonText(ev) + '\n' : md);
@@ -210,7 +223,7 @@ async function alignCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('tlc align', argv, { ...RUN_FLAGS, tlc: { type: 'string' }, model: { type: 'string' }, data: { type: 'string' }, waves: { type: 'string' }, json: { type: 'boolean' } });
   const tlc = FittedTlc.load(resolve(required('--tlc', values.tlc)));
   const modelFile = resolve(required('--model', values.model));
-  const mode: WaveSource = choiceOption('--waves', values.waves, ['annotations', 'delineate'] as const) ?? 'annotations';
+  const mode = waveSource(values.waves);
   const ro = runOptions(values);
   const model = loadModel(modelFile);
   tlc.checkModel(model, modelFile);

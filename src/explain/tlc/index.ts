@@ -37,3 +37,4 @@ export {
   TlcPipeline, explanationJson, wavesOf, evaluateTlcRun, openRun, sweepTlcRun, bestPurity, checkpointPreprocess, modelInputSpec, formatTlcEvaluation,
   type ExplainedEcg, type WaveSource, type TlcEvaluateOptions, type TlcFoldEvaluation, type TlcEvaluation, type TlcSweepRow,
 } from './pipeline.js';
+export { TlcPrototypes, type ClusterPrototype, type GroupPrototypes } from './prototypes.js';

@@ -20,7 +20,8 @@ import { meanStd } from '../../train/metrics.js';
 import { DataError, FormatError, IoError, ModelError, OptionError } from '../../util/errors.js';
 import { Progress } from '../../util/progress.js';
 import type { NdArray } from '../../util/npy.js';
-import { ActivationReader } from './extract.js';
+import { ActivationReader, modelHash } from './extract.js';
+import { TlcPrototypes, type GroupPrototypes } from './prototypes.js';
 import { fitTlcWith, collectSamples, groupClusterer, resolveTlcOptions, FittedTlc, type TlcExplanation, type TlcOptions } from './fit.js';
 import { datasetSource, type EcgSource, type SourceItem } from './source.js';
 import { surrogateFold, summarizeSurrogate, type SurrogateFoldResult, type SurrogateSummary } from './surrogate.js';
@@ -137,6 +138,13 @@ export interface TlcEvaluateOptions extends TlcOptions {
   progress?: boolean;
   /** Use only the first N records of the run's task (quick checks). */
   maxRecords?: number;
+  /**
+   * A TLC fitted already (ecgx tlc fit --run): only the fold whose checkpoint
+   * it was fitted on is evaluated, with it (no refit).
+   */
+  tlc?: FittedTlc;
+  /** Half-width of the prototype windows, seconds (default 0.3). */
+  prototypeS?: number;
 }
 
 export interface TlcFoldEvaluation {
@@ -147,6 +155,8 @@ export interface TlcFoldEvaluation {
   classProportions: Record<string, { positive: number[]; negative: number[]; nPositive: number }>;
   /** Mean ARI between the groups' sequences over the test ECGs (null with one group). */
   meanAgreementAri: number | null;
+  /** Mean input waveform per cluster around its segments' centres (test ECGs). */
+  prototypes: GroupPrototypes[];
 }
 
 export interface TlcEvaluation {
@@ -196,9 +206,16 @@ function scoreOutput(outputs: string[], task: string): string {
  */
 export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = {}): Promise<TlcEvaluation> {
   const { dir, plan, folds: available } = await openRun(runDir, opts.maxRecords);
-  const folds = opts.folds ?? available;
+  let folds = opts.folds ?? available;
   for (const f of folds) if (!available.includes(f)) throw new OptionError('--fold', `fold ${f} has no checkpoint in ${dir} (folds with one: ${available.join(', ')})`);
-  const o = resolveTlcOptions(opts);
+  if (opts.tlc) {
+    const given = opts.tlc;
+    const match = available.find((f) => modelHash(loadModel(join(dir, `fold-${f}`, 'model.onnx'))) === given.model.sha256);
+    if (match === undefined) throw new ModelError(`the TLC was not fitted on any checkpoint of ${dir} (no fold-K/model.onnx has its hash)`);
+    if (opts.folds && !opts.folds.includes(match)) throw new OptionError('--fold', `the TLC belongs to fold ${match}`);
+    folds = [match];
+  }
+  const o = opts.tlc ? opts.tlc.options : resolveTlcOptions(opts);
   const { task, spec, foldOf } = plan;
   const k = task.classes.length;
   const index = new Map(task.examples.map((e, i) => [e.id, i]));
@@ -209,12 +226,15 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
     const trainIds = task.examples.filter((e) => foldOf.get(e.id) !== f).map((e) => e.id);
     const allIds = task.examples.map((e) => e.id);
     const model = loadModel(join(dir, `fold-${f}`, 'model.onnx'));
-    const reader = await ActivationReader.open(model, { ...(opts.layers ? { layers: opts.layers } : {}), ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
     let tlc: FittedTlc;
-    try {
-      tlc = await fitTlcWith(reader, datasetSource(plan.dataset, spec, trainIds), opts, { ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}), ...(opts.progress !== undefined ? { progress: opts.progress } : {}) });
-    } finally {
-      await reader.release();
+    if (opts.tlc) tlc = opts.tlc;
+    else {
+      const reader = await ActivationReader.open(model, { ...(opts.layers ? { layers: opts.layers } : {}), ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
+      try {
+        tlc = await fitTlcWith(reader, datasetSource(plan.dataset, spec, trainIds), opts, { ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}), ...(opts.progress !== undefined ? { progress: opts.progress } : {}) });
+      } finally {
+        await reader.release();
+      }
     }
     groups = tlc.groupNames;
     const pipe = await TlcPipeline.open(model, tlc, opts.threads !== undefined ? { threads: opts.threads } : {});
@@ -222,6 +242,7 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
     const feats = new Float64Array(allIds.length * d);
     const cnn = new Float32Array(allIds.length * k);
     const stats = new TlcWaveStats(groups, o.k);
+    const protos = new TlcPrototypes(groups, o.k, spec.leads!.length, Math.round((opts.prototypeS ?? 0.3) * spec.fs!));
     const agreements: number[] = [];
     const bar = new Progress({ label: `tlc fold ${f}: explain`, total: allIds.length, unit: 'ECG', ...(opts.progress !== undefined ? { enabled: opts.progress } : {}) });
     const out = scoreOutput(pipe.outputs, task.task);
@@ -238,7 +259,9 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
           if (s.length !== k) throw new ModelError(`output '${out}' has ${s.length} values per ECG; the run's task has ${k} outputs`);
           cnn.set(s, row * k);
           if (foldOf.get(item.id) === f) {
-            const waves = wavesOf(item, b.x.data.subarray(i * per, (i + 1) * per), spec.leads, source.fs, mode);
+            const signal = b.x.data.subarray(i * per, (i + 1) * per);
+            protos.add(signal, e);
+            const waves = wavesOf(item, signal, spec.leads, source.fs, mode);
             if (waves && Object.keys(waves).length > 0) stats.add(e, waves);
             if (e.agreement) agreements.push(meanOffDiagonal(e.agreement.ari));
           }
@@ -281,6 +304,7 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
       waves: stats.count > 0 ? stats.report() : null,
       classProportions,
       meanAgreementAri: agreements.length ? agreements.reduce((a, b) => a + b, 0) / agreements.length : null,
+      prototypes: protos.report(),
     });
   }
   const withWaves = results.filter((r) => r.waves);

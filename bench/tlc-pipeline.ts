@@ -1,0 +1,85 @@
+// TLC end to end: explain throughput against the model's plain forward on the
+// same ECGs in the same process (the issue's target: >= 0.8x), the cost of the
+// extra outputs alone, and the fit time; with --million, mini-batch k-means on
+// 1,000,000 vectors of dim 256, K = 8 (target: < 60 s; needs ~1.1 GB).
+// Model: resnet1d-small (32,64,64,128; GAP) and the Ribeiro resnet1d, random
+// init, 12 leads x 1000 samples (10 s at 100 Hz); 128 ECGs; batches of 32.
+// Run: npm run build && node --expose-gc dist/bench/tlc-pipeline.js [--million] [--threads N]
+import { loadavg } from 'node:os';
+import {
+  ActivationReader, OnnxSession, TlcPipeline, fitTlc, tensorSource, buildModel, KMeans, Rng, type Points,
+} from '../src/index.js';
+
+const args = process.argv.slice(2);
+const threadsArg = args.indexOf('--threads');
+const threads = threadsArg >= 0 ? Number(args[threadsArg + 1]) : undefined;
+const N = 128, LEADS = 12, T = 1000, FS = 100, BATCH = 32;
+
+function ecgs(seed: number): Float32Array {
+  const r = new Rng(seed);
+  const x = new Float32Array(N * LEADS * T);
+  for (let row = 0; row < N * LEADS; row++) {
+    const f = r.range(0.8, 2), ph = r.range(0, 6.28);
+    for (let t = 0; t < T; t++) x[row * T + t] = Math.sin((2 * Math.PI * f * t) / FS + ph) ** 15 + 0.05 * r.normal();
+  }
+  return x;
+}
+
+async function time(f: () => Promise<void>, reps = 3): Promise<number> {
+  await f(); // warm-up
+  let best = Infinity;
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await f();
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best;
+}
+
+const rows: string[][] = [['model', 'step', 'seconds', 'ECG/s', 'vs forward']];
+const x = { data: ecgs(1), shape: [N, LEADS, T] };
+const so = threads !== undefined ? { threads } : {};
+for (const spec of ['resnet1d-small', 'resnet1d']) {
+  const model = buildModel(spec, { leads: LEADS, samples: T, task: 'multilabel', outputs: 5, fs: FS, seed: 1 });
+  const plain = await OnnxSession.create(model, so);
+  const forward = await time(async () => {
+    for (let s = 0; s < N; s += BATCH) await plain.run({ ecg: { data: x.data.subarray(s * LEADS * T, (s + BATCH) * LEADS * T), shape: [BATCH, LEADS, T] } });
+  });
+  await plain.release();
+  const reader = await ActivationReader.open(model, so);
+  const extra = await time(async () => {
+    for await (const _ of reader.batches(x, BATCH)) void _;
+  });
+  await reader.release();
+  const t0 = performance.now();
+  const tlc = await fitTlc(model, { x, fs: FS }, { k: 8, seed: 1, maxSamples: 20000 }, { ...so, progress: false });
+  const fitS = (performance.now() - t0) / 1000;
+  const pipe = await TlcPipeline.open(model, tlc, so);
+  const explain = await time(async () => {
+    for await (const _ of pipe.explain(tensorSource(x, FS), BATCH)) void _;
+  });
+  await pipe.release();
+  const row = (step: string, s: number, n = N): string[] => [spec, step, s.toFixed(3), (n / s).toFixed(1), step === 'forward' ? '1.00' : (forward / s).toFixed(2)];
+  rows.push(row('forward', forward), row('forward + 3 block outputs', extra), row('tlc explain (K=8, 3 blocks)', explain));
+  rows.push([spec, `tlc fit (${N} ECGs, ${tlc.fit.samples.join('/')} vectors)`, fitS.toFixed(3), (N / fitS).toFixed(1), '']);
+}
+
+if (args.includes('--million')) {
+  const n = 1_000_000, d = 256, k = 8;
+  const rng = new Rng(3);
+  const centers = Array.from({ length: k * d }, () => rng.normal(0, 2));
+  const data = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const c = rng.int(k);
+    for (let j = 0; j < d; j++) data[i * d + j] = centers[c * d + j]! + rng.normal();
+  }
+  const pts: Points = { data, n, d };
+  const t0 = performance.now();
+  const km = new KMeans({ k, algorithm: 'minibatch', nInit: 1, seed: 1 }).fit(pts);
+  const s = (performance.now() - t0) / 1000;
+  rows.push(['-', `mini-batch k-means 1e6 x 256, K=8 (inertia/n ${(km.inertia / n).toFixed(1)})`, s.toFixed(2), '', '']);
+}
+
+const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}; threads ${threads ?? 'default'}`);
+for (const r of rows) console.log(r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  '));

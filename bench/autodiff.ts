@@ -19,7 +19,7 @@ import { gradientGraph, gradientGraphInfo } from '../src/engine/autodiff/gradien
 import { convOptions } from '../src/engine/autodiff/rules/conv.js';
 import { Rng } from '../src/util/rng.js';
 import type { NdArray } from '../src/util/npy.js';
-import { withBceLoss } from './_loss.js';
+import { withLoss, trainableParameters, TARGET_INPUT, LOSS_OUTPUT } from '../src/train/graph.js';
 
 const ARCH = { leads: 12, samples: 1000, filters: [64, 128, 196, 256, 320], downsample: [4, 5, 5, 2], kernel: 17, dropout: 0.2, head: 'flatten' as const, task: 'multilabel' as const, outputs: 6, seed: 1 };
 
@@ -53,15 +53,15 @@ async function variant(name: string, dx: 'conv' | 'convtranspose', dw: 'gemm' | 
     const out = gradientGraphInfo(g)!.gradients['ecg']!;
     step = () => s.run({ ecg: x }, { outputs: [out], batchSize: batch });
   } else {
-    const lm = withBceLoss(model);
-    const params = (model.graph!.initializer ?? []).map((t) => t.name!).filter((n) => !/\.(ratio|running_mean|running_var)$/.test(n));
-    const g = gradientGraph(lm.model, { of: lm.loss, wrt: params, mode: 'training' });
+    const lossModel = withLoss(model, { kind: 'bce' });
+    const params = trainableParameters(model).params.map((p) => p.name);
+    const g = gradientGraph(lossModel, { of: LOSS_OUTPUT, wrt: params, mode: 'training' });
     const info = gradientGraphInfo(g)!;
     const s = await OnnxSession.create(g, { threads });
-    const outputs = [lm.loss, ...params.map((p) => info.gradients[p]!)];
+    const outputs = [LOSS_OUTPUT, ...params.map((p) => info.gradients[p]!)];
     const maskRng = new Rng(2);
     step = () => {
-      const feeds: Record<string, NdArray> = { ecg: x, [lm.targets]: targets };
+      const feeds: Record<string, NdArray> = { ecg: x, [TARGET_INPUT]: targets };
       for (const d of info.training.dropout) {
         const shape = s.inputShapes[d.mask]!.map((v, i) => (typeof v === 'number' ? v : i === 0 ? batch : NaN));
         const n = shape.reduce((a, b) => a * b, 1);

@@ -70,7 +70,7 @@ test('ecgx explain: bad flags, unknown method, layer or target are one-line erro
   writeNpy(xPath, { data: new Float32Array(12 * 300).map((_, i) => Math.sin(i / 7)), shape: [12, 300] });
   const cases: [string[], RegExp][] = [
     [['--method', 'lime'], /unknown explainer 'lime'.*gradcam/],
-    [['--method', 'gradcam', '--layer', 'nope'], /--layer|gradcam\.layer.*not a \[batch, channels, time\] tensor/],
+    [['--method', 'gradcam', '--layer', 'nope'], /^ecgx: --layer: "nope" is not a \[batch, channels, time\] tensor/],
     [['--method', 'saliency', '--target', 'AFIB'], /--target: unknown class 'AFIB'/],
     [['--method', 'saliency', '--target', '9'], /class index 9 is out of range/],
     [['--method', 'saliency', '--layer', 'block1'], /--layer: gradcam is not among --method/],

@@ -119,7 +119,15 @@ const command: Command = {
 
     const explainers: Explainer[] = [];
     try {
-      for (const m of methods) explainers.push(await explainerFactory(m, '--method').create(proto, { ...opts[m], ...(threads !== undefined ? { threads } : {}) }));
+      for (const m of methods) {
+        try {
+          explainers.push(await explainerFactory(m, '--method').create(proto, { ...opts[m], ...(threads !== undefined ? { threads } : {}) }));
+        } catch (e) {
+          // Options given by a dedicated flag are reported under that flag.
+          if (e instanceof OptionError && FLAG_OF[e.option]) throw new OptionError(FLAG_OF[e.option]!, e.message.slice(e.option.length + 2));
+          throw e;
+        }
+      }
       const parts: Attribution[][] = methods.map(() => []);
       const bar = new Progress({ label: 'explain', total, unit: 'ECG' });
       for await (const x of chunks) {
@@ -204,6 +212,9 @@ async function* tensorBatches(ecgs: AsyncIterable<Ecg>, spec: PreprocessSpec, ba
   }
   if (rows.length) yield flush();
 }
+
+/** Method options that have their own flag. */
+const FLAG_OF: Record<string, string> = { 'gradcam.layer': '--layer', 'integrated-gradients.steps': '--steps' };
 
 /** Meta entries holding one value per ECG (concatenated over chunks). */
 const PER_ECG_META = new Set(['completenessDelta', 'outputChange']);

@@ -13,6 +13,7 @@
  * The gradient graph for the layer is built once per explainer (create()).
  */
 import type { NdArray } from '../util/npy.js';
+import { OptionError } from '../util/errors.js';
 import { registerExplainer } from './registry.js';
 import { ModelExplainer, MODEL_OPTIONS } from './gradients.js';
 import { resolveLayer } from './layers.js';
@@ -79,6 +80,8 @@ registerExplainer({
     return new ModelExplainer('gradcam', m, opts, [...MODEL_OPTIONS, 'layer', 'upsample', 'variant'], async ({ model, x, target, opts, batchSize }) => {
       const upsample = opts.choice<Upsample>('upsample', 'nearest', ['nearest', 'linear']);
       const variant = opts.choice('variant', 'gradcam', ['gradcam', 'gradcam++'] as const);
+      const asked = opts.raw('layer');
+      if (asked !== undefined && asked !== layer) throw new OptionError('gradcam.layer', `this explainer was created for layer '${layer}'; create another one for '${String(asked)}' (its gradient graph is built at creation)`);
       opts.record('layer', layer);
       const session = await model.gradients([layer], [layer]);
       const run = await session.run(x, target.index, batchSize);

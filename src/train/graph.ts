@@ -132,6 +132,13 @@ export function withLoss(model: ModelProto, loss: LossSpec, logits = 'logits'): 
   };
 }
 
+/**
+ * A loss written by the caller (e.g. a contrastive loss over embeddings):
+ * returns the model with a scalar `loss` output and a `target` input, which
+ * Trainer.step feeds with its `y` (any shape whose first dim is the batch).
+ */
+export type LossGraph = (model: ModelProto) => ModelProto;
+
 export interface TrainingGraph {
   model: ModelProto;
   info: GradientGraphInfo;
@@ -139,11 +146,11 @@ export interface TrainingGraph {
   runningStats: string[];
 }
 
-/** `withLoss`, then the gradient of the loss w.r.t. every trainable parameter, in training mode, parameters as inputs. */
-export function trainingGraph(model: ModelProto, loss: LossSpec): TrainingGraph {
+/** `withLoss` (or a LossGraph), then the gradient of the loss w.r.t. every trainable parameter, in training mode, parameters as inputs. */
+export function trainingGraph(model: ModelProto, loss: LossSpec | LossGraph): TrainingGraph {
   const { params, runningStats } = trainableParameters(model);
   if (params.length === 0) throw new ModelError('trainingGraph: the model has no trainable parameters');
-  const g = withoutUnusedInitializers(gradientGraph(withLoss(model, loss), { of: LOSS_OUTPUT, wrt: params.map((p) => p.name), mode: 'training', parameters: 'input' }));
+  const g = withoutUnusedInitializers(gradientGraph(typeof loss === 'function' ? loss(model) : withLoss(model, loss), { of: LOSS_OUTPUT, wrt: params.map((p) => p.name), mode: 'training', parameters: 'input' }));
   return { model: g, info: gradientGraphInfo(g)!, params, runningStats };
 }
 

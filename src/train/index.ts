@@ -1,6 +1,6 @@
 // Training and evaluation: losses, AdamW, the training loop, k-fold runs, metrics, prediction.
 export * from './metrics.js';
-export { type LossKind, type LossSpec, type TrainableParameter, type TrainingGraph, TARGET_INPUT, LOSS_OUTPUT, trainableParameters, withLoss, trainingGraph, withInitializers } from './graph.js';
+export { type LossKind, type LossSpec, type LossGraph, type TrainableParameter, type TrainingGraph, TARGET_INPUT, LOSS_OUTPUT, trainableParameters, withLoss, trainingGraph, withInitializers } from './graph.js';
 export { AdamW, clipGradNorm, learningRate, type AdamWOptions, type AdamWState, type OptimizerSlot, type ScheduleKind, type ScheduleOptions } from './optimizer.js';
 export { Trainer, dropoutMask, withOutputAffine, initializerValues, type TrainerOptions, type TrainerState, type StepResult } from './trainer.js';
 export { resolveTask, splitLabels, type TaskRequest, type ResolvedTask, type Example } from './task.js';

@@ -8,11 +8,11 @@ import { makeFloatTensor, makeNode, makeValueInfo, tensorDims, tensorFloat32, va
 import type { NdArray } from '../util/npy.js';
 import { ModelError } from '../util/errors.js';
 import type { Rng } from '../util/rng.js';
-import { LOSS_OUTPUT, TARGET_INPUT, trainingGraph, withInitializers, type LossSpec, type TrainingGraph } from './graph.js';
+import { LOSS_OUTPUT, TARGET_INPUT, trainingGraph, withInitializers, type LossGraph, type LossSpec, type TrainingGraph } from './graph.js';
 import { AdamW, clipGradNorm, type AdamWOptions, type AdamWState } from './optimizer.js';
 
 export interface TrainerOptions {
-  loss: LossSpec;
+  loss: LossSpec | LossGraph;
   optimizer?: AdamWOptions;
   /** Global gradient-norm clip (default: none). */
   clipNorm?: number;

@@ -1,0 +1,132 @@
+/**
+ * Cohort views of TLC: cluster proportions by class, entropy by class,
+ * cluster prototypes (mean waveform ± 1 SD), surrogate fidelity per fold.
+ * Inputs are plain rows so that the report and the app build them from
+ * whatever they hold (a run's evaluation, explained records).
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { categoricalColor, OKABE_ITO } from '../palettes.js';
+
+/** Cluster colour scale shared with the ECG chart's bands: cluster i has categoricalColor(i). */
+function clusterScale(k: number, names?: readonly string[]): { domain: string[]; range: string[] } {
+  return { domain: Array.from({ length: k }, (_, i) => clusterLabel(i, names)), range: Array.from({ length: k }, (_, i) => categoricalColor(i)) };
+}
+
+/** 'c3' or 'c3 (QRS)' when the cluster's dominant wave is known. */
+export function clusterLabel(i: number, names?: readonly string[]): string {
+  const n = names?.[i];
+  return n ? `c${i} (${n})` : `c${i}`;
+}
+
+export interface ProportionRow {
+  /** The class the ECGs carry ('NORM', ...; 'all' for every ECG). */
+  class: string;
+  /** Clustered group (layer) name. */
+  group: string;
+  cluster: number;
+  /** Mean fraction of time in the cluster over the class's ECGs. */
+  proportion: number;
+  /** ECGs averaged. */
+  n: number;
+}
+
+/** Stacked bars: per class, the mean fraction of time in each cluster; one row of panels per group. */
+export function clusterProportionsSpec(rows: readonly ProportionRow[], k: number, names?: Record<string, string[]>): TopLevelSpec {
+  const groups = [...new Set(rows.map((r) => r.group))];
+  return {
+    title: 'Cluster proportions by class (test ECGs)',
+    vconcat: groups.map((g) => {
+      const sc = clusterScale(k, names?.[g]);
+      return {
+        data: { values: rows.filter((r) => r.group === g).map((r) => ({ ...r, label: clusterLabel(r.cluster, names?.[g]), classN: `${r.class} (n=${r.n})` })) },
+        title: { text: g, fontSize: 11 },
+        width: 320, height: { step: 22 },
+        mark: 'bar',
+        encoding: {
+          y: { field: 'classN', type: 'nominal', title: 'class', sort: null },
+          x: { field: 'proportion', type: 'quantitative', title: 'mean fraction of time', stack: 'zero', scale: { domain: [0, 1] } },
+          color: { field: 'label', type: 'nominal', title: 'cluster', scale: sc },
+          order: { field: 'cluster', type: 'quantitative' },
+          tooltip: [{ field: 'class' }, { field: 'label', title: 'cluster' }, { field: 'proportion', format: '.3f' }],
+        },
+      };
+    }),
+  } as TopLevelSpec;
+}
+
+export interface EntropyRow {
+  class: string;
+  /** Mean normalised entropy of one ECG (0..1). */
+  entropy: number;
+  record: string;
+}
+
+/** Box plot per class of the ECGs' mean TLC entropy, with the ECGs as points. */
+export function entropyByClassSpec(rows: readonly EntropyRow[], group: string): TopLevelSpec {
+  return {
+    title: `Mean TLC entropy per ECG by class (${group})`,
+    data: { values: rows.map((r) => ({ ...r })) },
+    width: 320, height: { step: 28 },
+    layer: [
+      { mark: { type: 'boxplot', extent: 1.5, color: OKABE_ITO.skyBlue, size: 16 }, encoding: { y: { field: 'class', type: 'nominal', sort: null, title: 'class' }, x: { field: 'entropy', type: 'quantitative', title: 'mean normalised entropy', scale: { domain: [0, 1] } } } },
+      { mark: { type: 'point', color: OKABE_ITO.black, size: 14, opacity: 0.6 }, encoding: { y: { field: 'class', type: 'nominal', sort: null }, x: { field: 'entropy', type: 'quantitative' }, tooltip: [{ field: 'record' }, { field: 'entropy', format: '.3f' }] } },
+    ],
+  } as TopLevelSpec;
+}
+
+export interface PrototypeRow {
+  cluster: number;
+  /** Seconds from the segment centre. */
+  t: number;
+  /** Mean and standard deviation of the lead's input, mV. */
+  mean: number;
+  sd: number;
+  /** Segments averaged. */
+  n: number;
+}
+
+/** One small panel per cluster: mean waveform of a lead around the cluster's segment centres, ± 1 SD band. */
+export function clusterPrototypesSpec(rows: readonly PrototypeRow[], k: number, o: { group: string; lead: string; names?: readonly string[] }): TopLevelSpec {
+  const sc = clusterScale(k, o.names);
+  const values = rows.map((r) => ({ ...r, label: `${clusterLabel(r.cluster, o.names)} n=${r.n}`, key: clusterLabel(r.cluster, o.names), lo: r.mean - r.sd, hi: r.mean + r.sd }));
+  return {
+    title: `Cluster prototypes: mean lead ${o.lead} ± 1 SD around segment centres (${o.group})`,
+    data: { values },
+    facet: { field: 'label', type: 'nominal', title: null, sort: { field: 'cluster' } }, columns: 4,
+    spec: {
+      width: 150, height: 90,
+      layer: [
+        { mark: { type: 'area', opacity: 0.3 }, encoding: { x: { field: 't', type: 'quantitative', title: 's' }, y: { field: 'lo', type: 'quantitative', title: 'mV' }, y2: { field: 'hi' }, color: { field: 'key', type: 'nominal', scale: sc, legend: null } } },
+        { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' }, color: { field: 'key', type: 'nominal', scale: sc, legend: null } } },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
+export interface FidelityRow {
+  fold: number;
+  /** 'fidelity %', 'exact match %', 'forest AUROC', 'CNN AUROC', ... */
+  measure: string;
+  value: number;
+}
+
+/** Points per fold and measure, with the mean over folds as a tick. */
+export function surrogateFidelitySpec(rows: readonly FidelityRow[]): TopLevelSpec {
+  return {
+    title: 'Surrogate random forest on cluster proportions, per fold',
+    data: { values: rows.filter((r) => Number.isFinite(r.value)).map((r) => ({ ...r, foldName: `fold ${r.fold}` })) },
+    width: 320, height: { step: 26 },
+    layer: [
+      { mark: { type: 'tick', color: '#999999', thickness: 2 }, encoding: { y: { field: 'measure', type: 'nominal', sort: null, title: null }, x: { aggregate: 'mean', field: 'value', type: 'quantitative' } } },
+      {
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: {
+          y: { field: 'measure', type: 'nominal', sort: null },
+          x: { field: 'value', type: 'quantitative', title: 'value (% or metric)', scale: { zero: false } },
+          color: { field: 'foldName', type: 'nominal', title: 'fold', scale: { range: [OKABE_ITO.blue, OKABE_ITO.orange, OKABE_ITO.bluishGreen, OKABE_ITO.vermillion, OKABE_ITO.reddishPurple, OKABE_ITO.skyBlue, OKABE_ITO.yellow, OKABE_ITO.black] } },
+          tooltip: [{ field: 'foldName', title: 'fold' }, { field: 'measure' }, { field: 'value', format: '.3f' }],
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}

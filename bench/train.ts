@@ -19,7 +19,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildModel } from '../src/models/index.js';
@@ -67,6 +67,7 @@ function torchPeer(dir: string): { ecgPerS: number; version: string } | string {
   }
 }
 
+const loadBefore = loadavg()[0]!;
 const rows: string[][] = [];
 const notes: string[] = [];
 const { x, y } = randomBatch(1);
@@ -116,3 +117,4 @@ console.log(`training step, batch ${BATCH} of 12 x 1000, ${THREADS} threads, med
 console.log(head.map((h, i) => h.padEnd(widths[i]!)).join('  '));
 for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
 for (const n of [...new Set(notes)]) console.log(n);
+console.log(`1-min load average: ${loadBefore.toFixed(2)} before, ${loadavg()[0]!.toFixed(2)} after (the sides run one after the other, not interleaved: compare ratios only at similar load)`);

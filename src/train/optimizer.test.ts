@@ -23,8 +23,12 @@ test('AdamW: three steps match torch.optim.AdamW (lr 0.1, betas 0.9/0.999, eps 1
     torch[k]!.p.forEach((v, i) => assert.ok(Math.abs(p[i]! - v) < 2e-6, `step ${k + 1} p[${i}] ${p[i]} vs ${v}`));
     assert.ok(Math.abs(b[0]! - torch[k]!.b[0]!) < 2e-6, `step ${k + 1} b ${b[0]} vs ${torch[k]!.b[0]}`);
   });
-  // First step by hand: m/(1-b1) = g, v/(1-b2) = g^2, so the Adam step is lr * sign(g); decay multiplies by 1 - lr*wd.
   assert.equal(opt.step, 3);
+  // First step by hand: bias-corrected m = g and v = g^2, so the Adam step is lr * g / (|g| + eps) = lr * sign(g)
+  // (to 1e-7), after the decay p * (1 - lr * wd) = p * 0.999: 1 -> 0.999 - 0.1, -2 -> -1.998 - 0.1; the bias is not decayed.
+  const q = Float32Array.of(1, -2), c = Float32Array.of(0.2);
+  new AdamW({ weightDecay: 0.01 }).update([{ name: 'q', value: q, decay: true }, { name: 'c', value: c, decay: false }], { q: Float32Array.of(0.5, 0.1), c: Float32Array.of(0.3) }, 0.1);
+  assert.ok(Math.abs(q[0]! - 0.899) < 1e-6 && Math.abs(q[1]! + 2.098) < 1e-6 && Math.abs(c[0]! - 0.1) < 1e-6, `${q} ${c}`);
 });
 
 test('clipGradNorm: scales to the max norm, leaves small gradients alone', () => {

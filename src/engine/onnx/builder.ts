@@ -11,7 +11,7 @@ import { Rng } from '../../util/rng.js';
 import { ModelError } from '../../util/errors.js';
 import { makeFloatTensor, makeNode, makeValueInfo, type AttrValue, type ModelProto, type NodeProto, type TensorProto } from './proto.js';
 
-import type { Dim } from './shapes.js';
+import { broadcastShapes, type Dim } from './shapes.js';
 export type { Dim };
 
 /** A tensor of the graph being built: its name and its (statically tracked) shape. */
@@ -134,7 +134,7 @@ export class GraphBuilder {
 
   /** Elementwise sum with NumPy broadcasting. */
   add(a: Tensor, b: Tensor, name?: string): Tensor {
-    return this.emit('Add', [a.name, b.name], this.unique(name, 'add'), broadcastShapes(a, b));
+    return this.emit('Add', [a.name, b.name], this.unique(name, 'add'), broadcastNamed(a, b));
   }
 
   /** Max pooling over time; padded samples never win. */
@@ -339,16 +339,9 @@ export function outLength(t: Dim, totalPad: number, span: number, stride: number
 }
 
 /** NumPy broadcasting of two shapes; symbolic dims must match by name. */
-export function broadcastShapes(a: Tensor, b: Tensor): Dim[] {
-  const n = Math.max(a.shape.length, b.shape.length);
-  const out: Dim[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = a.shape[a.shape.length - n + i] ?? 1;
-    const y = b.shape[b.shape.length - n + i] ?? 1;
-    if (x === y || y === 1) out.push(x);
-    else if (x === 1) out.push(y);
-    else throw new ModelError(`cannot broadcast '${a.name}' [${a.shape.join(', ')}] with '${b.name}' [${b.shape.join(', ')}]`);
-  }
-  return out;
+function broadcastNamed(a: Tensor, b: Tensor): Dim[] {
+  const fail = (): never => {
+    throw new ModelError(`cannot broadcast '${a.name}' [${a.shape.join(', ')}] with '${b.name}' [${b.shape.join(', ')}]`);
+  };
+  return broadcastShapes([a.shape, b.shape], fail) ?? fail();
 }
-

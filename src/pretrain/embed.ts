@@ -1,0 +1,75 @@
+/**
+ * Embeddings of a dataset by a pretrained encoder: each record preprocessed
+ * as the encoder's metadata says (rate, length, leads), then the encoder's
+ * `embedding` output, one row per record.
+ */
+import { openDataset } from '../data/datasets/registry.js';
+import type { EcgDataset, RecordInfo } from '../data/datasets/types.js';
+import type { PreprocessSpec } from '../data/preprocess/index.js';
+import { loadModel, type ModelProto } from '../engine/onnx/proto.js';
+import { OnnxSession } from '../engine/runtime.js';
+import { batches, EcgTensorSource } from '../train/loader.js';
+import { PREPROCESS_META_KEY } from '../train/run.js';
+import { DataError, FormatError } from '../util/errors.js';
+import type { NdArray } from '../util/npy.js';
+import { EMBEDDING_OUTPUT } from './encoder.js';
+
+export interface Embeddings {
+  ids: string[];
+  records: RecordInfo[];
+  /** [N, F] */
+  values: NdArray;
+  dataset: EcgDataset;
+}
+
+export interface EmbedOptions {
+  maxRecords?: number;
+  threads?: number;
+  /** Called with records done so far. */
+  onBatch?: (done: number) => void;
+}
+
+/** The preprocessing an encoder expects (written by ecgx pretrain). */
+export function encoderPreprocess(model: ModelProto, file = '<encoder>'): PreprocessSpec {
+  const raw = (model.metadataProps ?? []).find((p) => p.key === PREPROCESS_META_KEY)?.value;
+  if (!raw) throw new FormatError(file, `no '${PREPROCESS_META_KEY}' metadata (expected an encoder written by ecgx pretrain)`, { field: PREPROCESS_META_KEY });
+  try {
+    return JSON.parse(raw) as PreprocessSpec;
+  } catch {
+    throw new FormatError(file, `metadata '${PREPROCESS_META_KEY}' is not JSON`, { field: PREPROCESS_META_KEY });
+  }
+}
+
+export async function embedDataset(encoder: string | ModelProto, data: string | EcgDataset, o: EmbedOptions = {}): Promise<Embeddings> {
+  const file = typeof encoder === 'string' ? encoder : '<encoder>';
+  const model = typeof encoder === 'string' ? loadModel(encoder) : encoder;
+  if (!(model.graph?.output ?? []).some((v) => v.name === EMBEDDING_OUTPUT)) throw new FormatError(file, `the model has no '${EMBEDDING_OUTPUT}' output (expected an encoder written by ecgx pretrain)`);
+  const spec = encoderPreprocess(model, file);
+  const dataset = typeof data === 'string' ? await openDataset(data) : data;
+  let records = dataset.records();
+  if (o.maxRecords !== undefined) records = records.slice(0, o.maxRecords);
+  if (records.length === 0) throw new DataError(`${dataset.root}: the dataset has no records`);
+  const source = new EcgTensorSource(dataset, spec);
+  const session = await OnnxSession.create(model, o.threads !== undefined ? { threads: o.threads } : {});
+  const rows: Float32Array[] = [];
+  let f = 0, done = 0;
+  try {
+    const items = records.map((r) => ({ id: r.id, target: new Float32Array(0) }));
+    for await (const b of batches(source, items, { batchSize: 64 })) {
+      const r = (await session.run({ ecg: b.x }, { outputs: [EMBEDDING_OUTPUT], batchSize: 64 }))[EMBEDDING_OUTPUT]!;
+      f = r.shape[1]!;
+      rows.push(r.data);
+      done += b.ids.length;
+      o.onBatch?.(done);
+    }
+  } finally {
+    await session.release();
+  }
+  const values = new Float32Array(records.length * f);
+  let at = 0;
+  for (const r of rows) {
+    values.set(r, at);
+    at += r.length;
+  }
+  return { ids: records.map((r) => r.id), records, values: { data: values, shape: [records.length, f] }, dataset };
+}

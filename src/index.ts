@@ -22,3 +22,4 @@ export * from './train/index.js';
 export * from './explain/tlc/index.js';
 export * from './explain/index.js';
 export * from './explain/tlc-explainer.js';
+export * from './pretrain/index.js';

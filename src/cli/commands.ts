@@ -16,3 +16,7 @@ COMMANDS['evaluate'] = () => import('./evaluate.js');
 COMMANDS['predict'] = () => import('./predict.js');
 COMMANDS['explain'] = () => import('./explain.js');
 COMMANDS['tlc'] = () => import('./tlc.js');
+COMMANDS['report'] = () => import('./report.js');
+COMMANDS['pretrain'] = () => import('./pretrain.js');
+COMMANDS['embed'] = () => import('./embed.js');
+COMMANDS['probe'] = () => import('./probe.js');

@@ -35,6 +35,7 @@ export function clusterProportionsSpec(rows: readonly ProportionRow[], k: number
   const groups = [...new Set(rows.map((r) => r.group))];
   return {
     title: 'Cluster proportions by class (test ECGs)',
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
     vconcat: groups.map((g) => {
       const sc = clusterScale(k, names?.[g]);
       return {

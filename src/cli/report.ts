@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import type { Command } from './command.js';
+import { choiceOption, numberOption, parseCommandArgs, required } from './command.js';
+import { writeReport } from '../viz/report/index.js';
+import { explainerFactory } from '../explain/index.js';
+
+const usage = `Usage: ecgx report --run RUNDIR [--tlc TLC.json] --out report.html [options]
+
+Writes one self-contained HTML file (inline SVG, CSS and JS; no network
+request, opens offline) about a run written by 'ecgx train':
+  - model and data summary, test metrics per fold and mean ± std;
+  - ROC curves per class and the confusion matrix (pooled test folds);
+  - with --tlc (a TLC from 'ecgx tlc fit --run RUNDIR'): surrogate-forest and
+    wave-alignment tables of the fold whose checkpoint the TLC was fitted on,
+    cluster proportions and entropy by class, cluster prototypes, fidelity;
+  - a gallery of test ECGs per class with the attribution of --method for
+    that class, TLC cluster bands and the entropy trace.
+
+Options:
+  --run RUNDIR           the run folder
+  --tlc TLC.json         a fitted TLC (adds the TLC sections and overlays)
+  --out FILE             the HTML file (written atomically)
+  --method M             attribution method of the gallery (default gradcam)
+  --examples N           example ECGs per class (default 2)
+  --waves W              annotations (default) | delineate: waves for the TLC alignment
+  --threads N            onnxruntime threads
+`;
+
+const command: Command = {
+  summary: 'self-contained HTML report of a run (metrics, cohort views, TLC, example ECGs)',
+  usage,
+  async run(argv) {
+    const { values } = parseCommandArgs('report', argv, {
+      run: { type: 'string' }, tlc: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
+      examples: { type: 'string' }, waves: { type: 'string' }, threads: { type: 'string' },
+    });
+    const run = required('--run', values.run);
+    const out = resolve(required('--out', values.out));
+    const method = values.method ?? 'gradcam';
+    explainerFactory(method, '--method');
+    const examples = numberOption('--examples', values.examples, { integer: true, min: 0 });
+    const waves = choiceOption('--waves', values.waves, ['annotations', 'delineate'] as const);
+    const threads = numberOption('--threads', values.threads, { integer: true, min: 1 });
+    const bytes = await writeReport(run, out, {
+      method, ...(values.tlc !== undefined ? { tlc: values.tlc } : {}), ...(examples !== undefined ? { examplesPerClass: examples } : {}),
+      ...(waves ? { waves } : {}), ...(threads !== undefined ? { threads } : {}),
+    });
+    process.stderr.write(`report (${(bytes / 1024).toFixed(0)} KiB) -> ${out}\n`);
+    return 0;
+  },
+};
+
+export default command;

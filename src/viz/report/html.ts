@@ -1,0 +1,154 @@
+/**
+ * The self-contained HTML report: one file with inline CSS, inline SVG (ECG
+ * charts and Vega-rendered cohort views) and a few lines of inline JS
+ * (overlay switches). It references nothing outside itself, so it opens
+ * offline and makes no network request.
+ */
+import { renderEcgSvg } from '../chart.js';
+import { rocCurves, rocSpec } from '../cohort/roc.js';
+import { confusionMatrix, confusionSpec } from '../cohort/confusion.js';
+import { clusterProportionsSpec, clusterPrototypesSpec, entropyByClassSpec, surrogateFidelitySpec, type FidelityRow } from '../cohort/tlc-views.js';
+import { renderVegaSvg, type TopLevelSpec } from '../cohort/vega.js';
+import { esc } from '../svg.js';
+import type { ReportContent, TlcCohort } from './collect.js';
+
+const fmt = (v: number | undefined, d = 4): string => (v === undefined || !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(d));
+const pm = (s: { mean: number; std: number; n: number } | undefined, d = 4): string => (!s ? 'n/a' : s.n > 1 ? `${fmt(s.mean, d)} ± ${fmt(s.std, d)}` : fmt(s.mean, d));
+
+function table(head: string[], rows: string[][], cls = ''): string {
+  return `<table${cls ? ` class="${cls}"` : ''}><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+}
+
+async function figure(id: string, spec: TopLevelSpec, caption: string): Promise<string> {
+  const svg = await renderVegaSvg(spec);
+  return `<figure class="cohort" id="${id}" data-view="${id}">${svg}<figcaption>${esc(caption)}</figcaption></figure>`;
+}
+
+function summarySection(c: ReportContent): string {
+  const r = c.run, pre = r.preprocess;
+  const rows: string[][] = [
+    ['data', r.config.data],
+    ['task', `${r.task.name} (${r.task.task}, loss ${r.task.loss})`],
+    ['classes', r.task.classes.join(', ')],
+    ['records used', String(r.task.records)],
+    ['records dropped', Object.entries(r.task.dropped).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'],
+    ['model', r.config.model],
+    ['model input', `${pre.leads?.length ?? '?'} leads × ${pre.length ?? '?'} samples at ${pre.fs ?? '?'} Hz`],
+    ['training', `${r.config.epochs} epoch(s), batch ${r.config.batchSize ?? 'default'}, seed ${r.config.seed ?? 0}; ${r.folds.length} test fold(s)${r.complete ? '' : ' (run not finished)'}`],
+    ['selection metric', r.metric],
+    ['versions', Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')],
+  ];
+  return `<section id="summary"><h2>Model and data</h2>${table(['', ''], rows, 'kv')}</section>`;
+}
+
+function metricsSection(c: ReportContent): string {
+  const ev = c.evaluation;
+  const keys = Object.keys(ev.summary);
+  const head = ['metric', ...ev.folds.map((f) => `fold ${f.fold} (n=${f.n})`), 'mean ± std'];
+  const rows = keys.map((k) => [k, ...ev.folds.map((f) => fmt(f.metrics[k])), pm(ev.summary[k])]);
+  return `<section id="metrics"><h2>Test metrics per fold</h2><p>Recomputed from each fold's <code>predictions.csv</code>; mean ± standard deviation over folds.</p>${table(head, rows, 'num')}</section>`;
+}
+
+async function predictionViews(c: ReportContent): Promise<string> {
+  const { task } = c.run.task;
+  if (task === 'regression') return '';
+  const classes = c.run.task.classes, p = c.predictions;
+  const roc = await figure('view-roc', rocSpec(rocCurves(classes, p.scores, p.targets)), 'ROC curve per class over the pooled test folds (step curve, ties taken together); dashed: chance.');
+  const cm = await figure('view-confusion', confusionSpec(confusionMatrix(task as 'multiclass' | 'multilabel', classes, p.scores, p.targets)),
+    task === 'multiclass' ? 'True class against the predicted class (argmax).' : 'Per class: true label against the prediction at a score threshold of 0.5.');
+  return roc + cm;
+}
+
+function tlcTables(t: TlcCohort): string {
+  const ev = t.evaluation;
+  const s = ev.surrogate;
+  const metrics = [...new Set([...Object.keys(s.forest), ...Object.keys(s.cnn)])];
+  const sRows: string[][] = [['fidelity to the CNN (%)', pm(s.fidelity, 1), ''], ...(s.exactMatch ? [['exact match, all classes (%)', pm(s.exactMatch, 1), '']] : []),
+    ...metrics.map((m) => [m, pm(s.forest[m]), pm(s.cnn[m])])];
+  let out = `<h3>Surrogate forest (fold ${t.fold})</h3><p>A random forest on the test ECGs' cluster proportions: its agreement with the CNN's labels, and its metrics on the true labels beside the CNN's.</p>`;
+  out += table(['measure', 'forest', 'CNN'], sRows, 'num');
+  if (ev.waves) {
+    out += `<h3>Alignment with P/QRS/T</h3>`;
+    out += table(['group', 'NMI', 'NMI, waves shifted half a beat (null)', 'QRS purity'], ev.waves.map((w) => [w.name, pm(w.nmi, 3), pm(w.nullNmi, 3), pm(w.qrsPurity, 3)]), 'num');
+    for (const g of ev.folds[0]?.waves ?? []) {
+      out += `<h4>${esc(g.name)}: fraction of each cluster's samples per wave</h4>`;
+      out += table(['cluster', ...g.classes, 'dominant'], g.clusterWaveFraction.map((r, i) => [`c${i}`, ...r.map((v) => v.toFixed(3)), g.dominantWave[i] ?? 'unused']), 'num');
+    }
+  } else {
+    out += '<p>No wave annotations for these ECGs: no alignment table (use <code>--waves delineate</code>).</p>';
+  }
+  return out;
+}
+
+async function tlcSection(t: TlcCohort): Promise<string> {
+  const ev = t.evaluation;
+  let views = '';
+  views += await figure('view-proportions', clusterProportionsSpec(t.proportions, t.k, t.clusterNames), 'Mean fraction of time each cluster holds, over the test ECGs with each label.');
+  for (const g of t.groups) {
+    if (t.entropy[g]?.length) views += await figure(`view-entropy-${g}`, entropyByClassSpec(t.entropy[g]!, g), 'Per test ECG: the mean normalised entropy of its cluster assignments (uncertainty), by true label.');
+  }
+  for (const g of t.groups) {
+    if (t.prototypes[g]?.length) views += await figure(`view-prototypes-${g}`, clusterPrototypesSpec(t.prototypes[g]!, t.k, { group: g, lead: t.prototypeLead, names: t.clusterNames[g] }), 'Mean input (± 1 SD) in a 0.6 s window centred on each segment of the cluster.');
+  }
+  const fid: FidelityRow[] = ev.folds.flatMap((f) => [
+    { fold: f.surrogate.fold, measure: 'fidelity %', value: f.surrogate.fidelity },
+    ...(f.surrogate.exactMatch !== undefined ? [{ fold: f.surrogate.fold, measure: 'exact match %', value: f.surrogate.exactMatch }] : []),
+  ]);
+  views += await figure('view-fidelity', surrogateFidelitySpec(fid), 'Agreement of the surrogate forest with the CNN per fold; grey tick: mean over folds.');
+  return `<section id="tlc"><h2>Time-localized clusters</h2><p>TLC with K = ${t.k} on ${esc(t.groups.join(', '))}, the checkpoint of fold ${t.fold}; ${ev.options.method}, seed ${ev.options.seed}.</p>${tlcTables(t)}<div class="views">${views}</div></section>`;
+}
+
+function gallerySection(c: ReportContent): string {
+  const classes = [...new Set(c.gallery.map((g) => g.class))];
+  const parts = classes.map((cls) => {
+    const cards = c.gallery.filter((g) => g.class === cls).map((g) => {
+      // 10 s of 12 leads: the clinical 3x4 print across the page; shorter ECGs: 12 compact rows, cards side by side.
+      const long = g.ecg.nSamples / g.ecg.fs >= 10 && g.ecg.leads.length === 12;
+      const paper = long ? { layout: '3x4+II' as const, width: 1100 } : { layout: '12x1' as const, pxPerMm: 4, rowHeightMm: 15 };
+      const svg = renderEcgSvg(g.ecg, { ...paper, overlays: g.overlays, title: g.id });
+      const scores = Object.entries(g.scores).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
+      return `<figure class="ecg" data-record="${esc(g.id)}" data-class="${esc(cls)}">${svg}<figcaption>Record ${esc(g.id)}: true ${esc(g.truth)}; CNN scores ${esc(scores)}. Background: ${esc(c.method)} attribution for ${esc(cls)}${g.overlays.clusters ? '; bands: TLC clusters per block; bottom panel: TLC entropy' : ''}.</figcaption></figure>`;
+    });
+    return `<h3>${esc(cls)}</h3><div class="cards">${cards.join('')}</div>`;
+  });
+  const toggles = ['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `<label><input type="checkbox" data-toggle="${k}" checked> ${k.replace('-', ' ')}</label>`).join(' ');
+  return `<section id="gallery"><h2>Example ECGs per class</h2><p>Test ECGs of fold ${c.gallery[0]?.fold ?? '?'} with the label and the highest CNN score for it, as the model sees them (after preprocessing).</p><p class="toggles">Show: ${toggles}</p>${parts.join('') || '<p>No example ECGs.</p>'}</section>`;
+}
+
+const CSS = `
+body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;margin:0;color:#111;background:#fafafa}
+header{background:#1f3b57;color:#fff;padding:14px 24px}header h1{margin:0;font-size:22px}header p{margin:4px 0 0;font-size:13px;opacity:.85}
+nav{padding:6px 24px;background:#e8eef3;font-size:13px}nav a{margin-right:14px;color:#1f3b57}
+main{padding:8px 24px 40px;max-width:1200px}
+section{margin-top:18px}h2{border-bottom:2px solid #1f3b57;padding-bottom:3px;font-size:19px}h3{font-size:16px;margin:16px 0 6px}h4{font-size:14px;margin:10px 0 4px}
+table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#eef2f5}
+table.num td:not(:first-child){text-align:right;font-variant-numeric:tabular-nums}table.kv thead{display:none}table.kv td:first-child{font-weight:bold;background:#f4f6f8}
+.views,.cards{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}.cards figure{flex:0 1 auto;max-width:560px}
+figure{margin:8px 0;background:#fff;border:1px solid #ddd;padding:8px}figure svg{max-width:100%;height:auto;display:block}
+figcaption{font-size:12px;color:#444;margin-top:4px;max-width:1100px}
+.toggles label{margin-right:12px;font-size:13px}
+${['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `body.hide-${k} svg .${k}`).join(',')}{display:none}
+`;
+
+// Overlay switches: a class on <body> hides one kind of overlay in every chart.
+const JS = `document.querySelectorAll('input[data-toggle]').forEach(function(box){box.addEventListener('change',function(){document.body.classList.toggle('hide-'+box.dataset.toggle,!box.checked);});});`;
+
+/** The report's HTML text. */
+export async function renderReportHtml(c: ReportContent, o: { title?: string } = {}): Promise<string> {
+  const title = o.title ?? `ecgx report: ${c.run.task.name} on ${c.run.config.data.split('/').filter(Boolean).pop() ?? ''}`;
+  const sections = [summarySection(c), metricsSection(c)];
+  const pv = await predictionViews(c);
+  if (pv) sections.push(`<section id="predictions"><h2>Predictions</h2><div class="views">${pv}</div></section>`);
+  if (c.tlc) sections.push(await tlcSection(c.tlc));
+  sections.push(gallerySection(c));
+  const nav = [['summary', 'Model and data'], ['metrics', 'Metrics'], ...(pv ? [['predictions', 'Predictions']] : []), ...(c.tlc ? [['tlc', 'TLC']] : []), ['gallery', 'Examples']]
+    .map(([id, label]) => `<a href="#${id}">${label}</a>`).join('');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<title>${esc(title)}</title><style>${CSS}</style></head>
+<body><header><h1>${esc(title)}</h1><p>Run ${esc(c.evaluation.dir)} · ${esc(c.run.task.task)} · ${c.evaluation.folds.length} fold(s) · ecgx ${esc(c.run.versions['ecgx'] ?? '')}</p></header>
+<nav>${nav}</nav><main>${sections.join('\n')}</main>
+<script>${JS}</script></body></html>
+`;
+}

@@ -1,0 +1,114 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from '../../../test/data-paths.js';
+import { tinyTlcRun } from '../../explain/tlc/testing.js';
+import { evaluateRun } from '../../train/report.js';
+import { chromiumMissing, openBrowser } from '../app/browser.js';
+
+function ecgx(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const count = (s: string, re: RegExp): number => (s.match(re) ?? []).length;
+/** The text of each top-level <figure class="X"> ... </figure>. */
+const figures = (html: string, cls: string): string[] => html.split(`<figure class="${cls}"`).slice(1).map((s) => s.slice(0, s.indexOf('</figure>')));
+
+const fixture = (async () => {
+  const { run } = await tinyTlcRun(8);
+  const root = mkdtempSync(join(tmpdir(), 'ecgx-report-'));
+  const tlc = join(root, 'tlc.json');
+  const fit = ecgx('tlc', 'fit', '--run', run, '--fold', '2', '--k', '4', '--seed', '1', '--threads', '1', '--out', tlc);
+  assert.equal(fit.code, 0, fit.stderr);
+  const out = join(root, 'out', 'report.html');
+  const r = ecgx('report', '--run', run, '--tlc', tlc, '--out', out, '--threads', '1');
+  assert.equal(r.code, 0, r.stderr);
+  return { run, root, tlc, out, html: readFileSync(out, 'utf8') };
+})();
+
+test('ecgx report: one self-contained file with every section, the ECG charts and the Vega views', async () => {
+  const { run, out, html } = await fixture;
+  assert.deepEqual(readdirSync(join(out, '..')), ['report.html'], 'written atomically: no temporary file left');
+  // Self-contained: nothing is fetched (no src/href to another document, no CSS import or url()).
+  assert.equal(count(html, /\s(?:src|href|xlink:href)\s*=\s*["']?\s*(?:https?:)?\/\//gi), 0);
+  assert.equal(count(html, /<link\b|@import|url\(\s*["']?(?:https?:)?\/\//gi), 0);
+  assert.equal(count(html, /<(?:img|iframe|object|embed)\b/gi), 0);
+  for (const id of ['summary', 'metrics', 'predictions', 'tlc', 'gallery']) assert.ok(html.includes(`<section id="${id}">`), id);
+
+  // Metrics table: mean ± std of each metric as evaluateRun computes it.
+  const ev = evaluateRun(run);
+  const auroc = ev.summary['auroc']!;
+  assert.ok(html.includes(`<td>auroc</td>${ev.folds.map((f) => `<td>${f.metrics['auroc']!.toFixed(4)}</td>`).join('')}<td>${auroc.mean.toFixed(4)} ± ${auroc.std.toFixed(4)}</td>`));
+
+  // Cohort views rendered by Vega: ROC, confusion, proportions, entropy and prototypes per block (2 blocks), fidelity.
+  const views = figures(html, 'cohort');
+  assert.equal(views.length, 8);
+  for (const v of views) assert.match(v, /<svg[^>]*class="marks"/);
+  const roc = views.find((v) => v.includes('data-view="view-roc"'))!;
+  assert.equal(count(roc, /aria-roledescription="line mark"/g), 3, 'chance line + NORM + MI');
+  const cm = views.find((v) => v.includes('data-view="view-confusion"'))!;
+  assert.equal(count(cm, /aria-roledescription="rect mark"/g), 8, 'one 2x2 table per class');
+  // Confusion counts add up to the pooled test ECGs (60).
+  const cmCounts = [...cm.matchAll(/aria-roledescription="text mark"[^>]*>[\s\S]*?<\/text>/g)].map((m) => Number(/>(\d+)<\/text>/.exec(m[0])?.[1] ?? NaN));
+  assert.equal(cmCounts.reduce((a, b) => a + b, 0), 2 * 60);
+
+  // Gallery: 2 classes x 2 ECGs, each a 12-lead chart with 2 cluster bands (block1, block2), the entropy panel and Grad-CAM.
+  const ecgs = figures(html, 'ecg');
+  assert.equal(ecgs.length, 4);
+  assert.deepEqual(ecgs.map((e) => /data-class="([^"]+)"/.exec(e)![1]), ['NORM', 'NORM', 'MI', 'MI']);
+  for (const e of ecgs) {
+    assert.equal(count(e, /<g class="segment"/g), 12);
+    assert.equal(count(e, /<g class="cluster-band"/g), 2);
+    assert.equal(count(e, /<g class="entropy-panel"/g), 1);
+    assert.equal(count(e, /<g class="attribution attribution-background" data-method="gradcam"/g), 1);
+  }
+});
+
+test('the report in headless Chromium: no request, no console error, overlay switches work', async (t) => {
+  const missing = chromiumMissing();
+  if (missing) return t.skip(missing);
+  const { out, root } = await fixture;
+  const s = await openBrowser({ width: 1300, height: 900 });
+  try {
+    const url = `file://${out}`;
+    const requests: string[] = [];
+    s.page.on('request', (r) => { if (r.url() !== url) requests.push(r.url()); });
+    await s.page.goto(url);
+    assert.deepEqual(requests, [], 'the page asks for nothing');
+    assert.deepEqual(s.blocked, []);
+    assert.equal(await s.page.locator('figure.ecg svg g.segment').count(), 4 * 12);
+    const visible = (): Promise<number> => s.page.locator('figure.ecg svg g.attribution').evaluateAll((els) => els.filter((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(e).display !== 'none').length);
+    assert.equal(await visible(), 4);
+    await s.page.locator('input[data-toggle="attribution"]').uncheck();
+    assert.equal(await visible(), 0);
+    await s.page.locator('input[data-toggle="attribution"]').check();
+    assert.equal(await visible(), 4);
+    // Every cohort view laid out with a non-empty box.
+    const boxes = await s.page.locator('figure.cohort > svg').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => r.width * r.height));
+    assert.equal(boxes.length, 8);
+    assert.ok(boxes.every((a) => a > 10_000), String(boxes));
+    writeFileSync(join(root, 'report.png'), await s.page.screenshot({ fullPage: true }));
+    assert.deepEqual(s.errors, []);
+  } finally {
+    await s.close();
+  }
+});
+
+test('ecgx report: a TLC of another model is a one-line error and no file', async () => {
+  const { run, root, tlc: good } = await fixture;
+  // The same TLC claiming another model's hash.
+  const state = JSON.parse(readFileSync(good, 'utf8'));
+  state.model.sha256 = '0'.repeat(64);
+  const tlc = join(root, 'other-tlc.json');
+  writeFileSync(tlc, JSON.stringify(state));
+  const out = join(root, 'bad.html');
+  const r = ecgx('report', '--run', run, '--tlc', tlc, '--out', out);
+  assert.notEqual(r.code, 0);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /not fitted on any checkpoint/);
+  assert.ok(!existsSync(out));
+});

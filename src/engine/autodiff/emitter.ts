@@ -6,7 +6,7 @@
  * broadcast gradient back to an operand's shape.
  */
 import { DType, makeFloatTensor, makeInt64Tensor, makeNode, type AttrValue, type NodeProto, type TensorProto } from '../onnx/proto.js';
-import { ShapeInfo, type Shape } from './shapes.js';
+import { ShapeInfo, type Shape } from '../onnx/shapes.js';
 
 export class Emitter {
   readonly nodes: NodeProto[] = [];

@@ -13,7 +13,7 @@ import { DType, makeValueInfo, opsetVersion, tensorDims, tensorFloat32, type Mod
 import { Emitter } from './emitter.js';
 import { RULES, NON_DIFFERENTIABLE } from './rules/index.js';
 import { nodeLabel, type BackwardContext, type ForwardContext, type GradMode, type Rule, type TrainingIo } from './rule.js';
-import { ShapeInfo, type Shape } from './shapes.js';
+import { ShapeInfo, type Shape } from '../onnx/shapes.js';
 import { sanitizeName } from './names.js';
 
 export { sanitizeName } from './names.js';

@@ -5,7 +5,7 @@
 import { ModelError } from '../../util/errors.js';
 import type { NodeProto } from '../onnx/proto.js';
 import type { Emitter } from './emitter.js';
-import type { ShapeInfo } from './shapes.js';
+import type { ShapeInfo } from '../onnx/shapes.js';
 
 export type GradMode = 'inference' | 'training';
 

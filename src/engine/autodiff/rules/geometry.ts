@@ -1,6 +1,6 @@
 /** Window geometry shared by Conv and the pools: kernel, strides, dilations, explicit pads. */
 import { getAttr, getIntAttr, getIntsAttr, type NodeProto } from '../../onnx/proto.js';
-import type { ShapeInfo } from '../shapes.js';
+import type { ShapeInfo } from '../../onnx/shapes.js';
 import { unsupported } from '../rule.js';
 
 export interface Window {

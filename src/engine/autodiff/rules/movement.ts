@@ -7,7 +7,7 @@
  * through the indices it selected.
  */
 import { DType, getIntAttr, getIntsAttr } from '../../onnx/proto.js';
-import { sliceRange } from '../shapes.js';
+import { sliceRange } from '../../onnx/shapes.js';
 import type { BackwardContext, Rule } from '../rule.js';
 
 const INT_MAX = 2 ** 31 - 1; // Slice ends past the end; int64 max is clamped the same way

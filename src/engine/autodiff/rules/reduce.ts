@@ -1,6 +1,6 @@
 /** ReduceSum / ReduceMean: the gradient broadcast back over the reduced axes (divided by their size for the mean). */
 import { DType, getIntAttr } from '../../onnx/proto.js';
-import { nodeAxes } from '../shapes.js';
+import { nodeAxes } from '../../onnx/shapes.js';
 import { unsupported, type BackwardContext, type Rule } from '../rule.js';
 
 function reduceBackward(mean: boolean) {

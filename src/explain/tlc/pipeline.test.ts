@@ -173,3 +173,22 @@ test('tensorSource: batches cover the tensor in order', async () => {
   for await (const b of tensorSource(x, 100).batches(2)) seen.push(...b.items.map((it) => Number(it.id)), b.x.data[0]!);
   assert.deepEqual(seen, [0, 1, 0, 2, 3, 12, 4, 24]);
 });
+
+test('TlcPipeline.explain over a source (overlapped runs) equals explainBatch on the whole tensor', async () => {
+  const { model, x, fs, ids } = await setup();
+  const tlc = await fitTlc(model, { x, fs }, { k: 4, maxSamples: 300 }, { threads: 1, progress: false });
+  const p = await TlcPipeline.open(model, tlc, { threads: 1 });
+  try {
+    const whole = await p.explainBatch(x, fs);
+    let i = 0;
+    for await (const r of p.explain(tensorSource(x, fs, ids), 5)) {
+      assert.equal(r.item.id, ids[i]);
+      assert.deepEqual(r.outputs['probs'], whole.outputs[i]!['probs']);
+      r.explanation.groups.forEach((g, gi) => assert.deepEqual(g.sequence.labels, whole.explanations[i]!.groups[gi]!.sequence.labels));
+      i++;
+    }
+    assert.equal(i, ids.length);
+  } finally {
+    await p.release();
+  }
+});

@@ -20,7 +20,7 @@ import { meanStd } from '../../train/metrics.js';
 import { DataError, FormatError, IoError, ModelError, OptionError } from '../../util/errors.js';
 import { Progress } from '../../util/progress.js';
 import type { NdArray } from '../../util/npy.js';
-import { ActivationReader, modelHash } from './extract.js';
+import { ActivationReader, modelHash, type ActivationBatch } from './extract.js';
 import { TlcPrototypes, type GroupPrototypes } from './prototypes.js';
 import { fitTlcWith, collectSamples, groupClusterer, resolveTlcOptions, FittedTlc, type TlcExplanation, type TlcOptions } from './fit.js';
 import { datasetSource, type EcgSource, type SourceItem } from './source.js';
@@ -69,22 +69,38 @@ export class TlcPipeline {
   /** Explains one batch x [B, leads, T] at `fs`. */
   async explainBatch(x: NdArray, fs: number): Promise<{ outputs: Record<string, Float32Array>[]; explanations: TlcExplanation[] }> {
     this.checkInput(x.shape[1]!, x.shape[2]!, fs);
-    const got = await this.reader.run(x);
+    return this.assign(await this.reader.run(x), x.shape[2]!, fs);
+  }
+
+  private assign(got: ActivationBatch, nSamples: number, fs: number): { outputs: Record<string, Float32Array>[]; explanations: TlcExplanation[] } {
     const outputs = Array.from({ length: got.count }, (_, i) => Object.fromEntries(Object.entries(got.outputs).map(([name, t]) => {
       const per = t.data.length / got.count;
       return [name, t.data.slice(i * per, (i + 1) * per)];
     })));
-    const explanations = Array.from({ length: got.count }, (_, i) => this.tlc.explainMaps(got.maps.map((m) => m[i]!), x.shape[2]!, fs));
+    const explanations = Array.from({ length: got.count }, (_, i) => this.tlc.explainMaps(got.maps.map((m) => m[i]!), nSamples, fs));
     return { outputs, explanations };
   }
 
-  /** Explains every ECG of a source, one batch at a time (bounded memory). */
+  /**
+   * Explains every ECG of a source, one batch at a time (bounded memory: two
+   * batches). The next batch's onnxruntime run is started before the current
+   * batch's clusters are assigned, so the model (native threads) and the
+   * assignment (JavaScript) overlap.
+   */
   async *explain(source: EcgSource, batchSize = 32): AsyncGenerator<ExplainedEcg> {
     this.checkInput(source.leads, source.samples, source.fs);
+    let pending: { items: SourceItem[]; run: Promise<ActivationBatch> } | undefined;
+    const finish = function* (this: TlcPipeline, got: ActivationBatch, items: SourceItem[]): Generator<ExplainedEcg> {
+      const r = this.assign(got, source.samples, source.fs);
+      for (let i = 0; i < items.length; i++) yield { item: items[i]!, outputs: r.outputs[i]!, explanation: r.explanations[i]! };
+    };
     for await (const b of source.batches(batchSize)) {
-      const r = await this.explainBatch(b.x, source.fs);
-      for (let i = 0; i < b.items.length; i++) yield { item: b.items[i]!, outputs: r.outputs[i]!, explanation: r.explanations[i]! };
+      const run = this.reader.run(b.x);
+      run.catch(() => undefined); // awaited below, in order
+      if (pending) yield* finish.call(this, await pending.run, pending.items);
+      pending = { items: b.items, run };
     }
+    if (pending) yield* finish.call(this, await pending.run, pending.items);
   }
 
   async release(): Promise<void> {

@@ -11,11 +11,11 @@
  */
 import type { Ecg, WaveInterval } from '../data/ecg.js';
 import { DataError } from '../util/errors.js';
-import { tracePoints } from './decimate.js';
+import { pixelColumn, tracePoints } from './decimate.js';
 import { chartGeometry, type ChartGeometry, type PaperOptions, type RowGeometry, type SegmentGeometry, LEGEND_LINE_MM, SMALL_FONT_MM } from './layout.js';
 import type { AttributionOverlay, ClusterBands, EcgOverlays, EntropyTrace, WaveOverlay } from './overlays.js';
 import { categoricalColor, colorMap, OKABE_ITO, WAVE_COLORS, type ColorMap } from './palettes.js';
-import { el, esc, num, pointsAttr } from './svg.js';
+import { el, esc, num, pointsAttr, polylinePath, rectPath } from './svg.js';
 
 export interface EcgChartOptions extends PaperOptions {
   /** Overlays to draw; each only when present. */
@@ -197,8 +197,9 @@ function axes(ctx: Ctx): string {
   }
   const mvPerPx = 1 / (g.gain * g.pxPerMm);
   for (const row of g.rows) {
-    const hi = Math.floor((row.baseline - row.top) * mvPerPx + 1e-9);
-    const lo = Math.ceil(-(row.bottom - row.baseline) * mvPerPx - 1e-9);
+    // Ticks strictly inside the row: one on its edge would read as the next row's.
+    const hi = Math.ceil((row.baseline - row.top) * mvPerPx - 1e-6) - 1;
+    const lo = 1 - Math.ceil((row.bottom - row.baseline) * mvPerPx - 1e-6);
     for (let v = lo; v <= hi; v++) {
       const y = row.baseline - v / mvPerPx;
       ticks.push(`M${num(g.paper.x - mm(1.5))} ${num(y)}H${num(g.paper.x)}`);
@@ -287,7 +288,7 @@ function attributionBins(ctx: Ctx, p: PreparedAttribution, s: SegmentGeometry): 
   const vals = p.overlay.values.subarray(lead * n, (lead + 1) * n);
   const dx = (g.speed * g.pxPerMm) / ctx.ecg.fs;
   const bins: { xa: number; xb: number; level: number }[] = [];
-  const col = (i: number): number => (dx < 1 ? Math.floor(g.xOfSample(i)) : i);
+  const col = (i: number): number => (dx < 1 ? pixelColumn(g.xOfSample(i)) : i);
   let i = s.n0;
   while (i < s.n1) {
     const c = col(i);
@@ -304,22 +305,29 @@ function attributionBins(ctx: Ctx, p: PreparedAttribution, s: SegmentGeometry): 
 }
 
 function attributionBackground(ctx: Ctx, p: PreparedAttribution): string {
-  const out: string[] = [];
+  // One path per colour level: far fewer bytes than a rect per run.
+  const byLevel = new Map<number, string[]>();
   for (const row of ctx.g.rows) {
     for (const s of row.segments) {
       if (s.leadIndex < 0) continue;
       for (const b of attributionBins(ctx, p, s)) {
         if (b.level === 0) continue;
-        out.push(el('rect', { x: b.xa, y: row.top, width: b.xb - b.xa, height: row.bottom - row.top, fill: colorOfLevel(p, b.level), 'fill-opacity': num(0.85 * Math.abs(b.level)) }));
+        if (!byLevel.has(b.level)) byLevel.set(b.level, []);
+        byLevel.get(b.level)!.push(rectPath(b.xa, row.top, b.xb - b.xa, row.bottom - row.top));
       }
     }
   }
-  return el('g', { class: 'attribution attribution-background', 'data-method': p.overlay.method }, out.join(''));
+  const paths = [...byLevel.entries()].sort((a, b) => a[0] - b[0]).map(([level, d]) =>
+    el('path', { 'data-level': String(level), d: d.join(''), fill: colorOfLevel(p, level), 'fill-opacity': num(0.85 * Math.abs(level)) }));
+  return el('g', { class: 'attribution attribution-background', 'data-method': p.overlay.method }, paths.join(''));
 }
+
+/** Highlighter pieces weaker than this fraction of the scale are not drawn (they would be invisible). */
+const MIN_HIGHLIGHT = 1 / 8;
 
 /** A wide coloured stroke under the black trace, coloured by the attribution at each point. */
 function attributionHighlight(ctx: Ctx, p: PreparedAttribution): string {
-  const out: string[] = [];
+  const byLevel = new Map<number, string[]>();
   for (const row of ctx.g.rows) {
     for (const s of row.segments) {
       const bins = attributionBins(ctx, p, s);
@@ -327,7 +335,9 @@ function attributionHighlight(ctx: Ctx, p: PreparedAttribution): string {
       for (const run of segmentRuns(ctx, row, s)) {
         let bi = 0, cur: number[] = [], curLevel = NaN;
         const flush = (): void => {
-          if (cur.length >= 4 && curLevel !== 0) out.push(el('polyline', { points: pointsAttr(cur), stroke: colorOfLevel(p, curLevel), 'stroke-opacity': num(0.3 + 0.6 * Math.abs(curLevel)) }));
+          if (cur.length < 4 || !(Math.abs(curLevel) >= MIN_HIGHLIGHT)) return;
+          if (!byLevel.has(curLevel)) byLevel.set(curLevel, []);
+          byLevel.get(curLevel)!.push(polylinePath(cur));
         };
         for (let k = 0; k < run.length; k += 2) {
           const x = run[k]!;
@@ -346,7 +356,9 @@ function attributionHighlight(ctx: Ctx, p: PreparedAttribution): string {
       }
     }
   }
-  return el('g', { class: 'attribution attribution-trace', 'data-method': p.overlay.method, fill: 'none', 'stroke-width': num(ctx.traceWidth * 4), 'stroke-linejoin': 'round', 'stroke-linecap': 'round' }, out.join(''));
+  const paths = [...byLevel.entries()].sort((a, b) => a[0] - b[0]).map(([level, d]) =>
+    el('path', { 'data-level': String(level), d: d.join(''), stroke: colorOfLevel(p, level), 'stroke-opacity': num(Math.abs(level)) }));
+  return el('g', { class: 'attribution attribution-trace', 'data-method': p.overlay.method, fill: 'none', 'stroke-width': num(ctx.traceWidth * 4), 'stroke-linejoin': 'round', 'stroke-linecap': 'round' }, paths.join(''));
 }
 
 /** Runs of equal cluster id over samples [n0, n1): [id, first, last+1]. */
@@ -381,16 +393,18 @@ function clusterStrip(ctx: Ctx, b: ClusterBands, index: number): string {
 }
 
 function clustersBehind(ctx: Ctx, b: ClusterBands): string {
-  const out: string[] = [];
+  const byId = new Map<number, string[]>();
   for (const row of ctx.g.rows) {
     for (const s of row.segments) {
       for (const [id, a, e] of clusterRuns(b.labels, s.n0, s.n1)) {
         if (id < 0) continue;
-        out.push(el('rect', { class: 'cluster', 'data-cluster': id, x: ctx.g.xOfSample(a), y: row.top, width: ctx.g.xOfSample(e) - ctx.g.xOfSample(a), height: row.bottom - row.top, fill: categoricalColor(id) }));
+        if (!byId.has(id)) byId.set(id, []);
+        byId.get(id)!.push(rectPath(ctx.g.xOfSample(a), row.top, ctx.g.xOfSample(e) - ctx.g.xOfSample(a), row.bottom - row.top));
       }
     }
   }
-  return el('g', { class: 'cluster-band cluster-behind', 'data-block': b.block, 'data-k': b.k, 'fill-opacity': 0.2 }, out.join(''));
+  const paths = [...byId.entries()].sort((x, y) => x[0] - y[0]).map(([id, d]) => el('path', { class: 'cluster', 'data-cluster': id, d: d.join(''), fill: categoricalColor(id) }));
+  return el('g', { class: 'cluster-band cluster-behind', 'data-block': b.block, 'data-k': b.k, 'fill-opacity': 0.2 }, paths.join(''));
 }
 
 const ENTROPY_COLORS = [OKABE_ITO.blue, OKABE_ITO.vermillion, OKABE_ITO.reddishPurple, OKABE_ITO.black];

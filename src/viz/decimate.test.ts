@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { tracePoints } from './decimate.js';
+import { pixelColumn, tracePoints } from './decimate.js';
 
 const y = (v: number): number => 100 - 40 * v;
 
@@ -34,7 +34,7 @@ test('dense samples keep exactly the min and max of each pixel column, in time o
         // Group samples by pixel column; expected points: min and max (one if the same sample).
         const byCol = new Map<number, number[]>();
         vals.forEach((v, i) => {
-          const c = Math.floor(x0 + i * dx);
+          const c = pixelColumn(x0 + i * dx);
           if (!byCol.has(c)) byCol.set(c, []);
           byCol.get(c)!.push(i);
         });

@@ -5,6 +5,15 @@
  * column (in time order) draws the same picture with at most 2 points per column.
  */
 
+/**
+ * Pixel column of x (px), for columns `col` px wide. The tolerance puts a
+ * sample that lands on a column edge up to float rounding (x = 123.9999999)
+ * in the column it belongs to, however x was computed.
+ */
+export function pixelColumn(x: number, col = 1): number {
+  return Math.floor(x / col + 1e-6);
+}
+
 export interface TraceGeometry {
   /** x (px) of sample index 0 of `values`. */
   x0: number;
@@ -61,7 +70,7 @@ export function tracePoints(values: ArrayLike<number>, start: number, end: numbe
       curCol = NaN;
       continue;
     }
-    const c = Math.floor((g.x0 + i * g.dx) / col);
+    const c = pixelColumn(g.x0 + i * g.dx, col);
     if (c !== curCol) {
       flush();
       curCol = c;

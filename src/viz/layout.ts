@@ -212,7 +212,7 @@ export function chartGeometry(ecg: Ecg, opts: PaperOptions = {}, panels: PanelRe
   }
   let entropyPanel: PanelGeometry | undefined;
   if (panels.entropy) {
-    y += mm(PANEL_GAP_MM);
+    y += mm(PANEL_GAP_MM + 3); // room for the panel's title
     entropyPanel = { top: y, bottom: y + mm(ENTROPY_PANEL_MM) };
     y += mm(ENTROPY_PANEL_MM + PANEL_GAP_MM + 2);
   }

@@ -1,0 +1,221 @@
+/**
+ * The local web app: node:http, bound to 127.0.0.1 by default. It serves its
+ * own page, script and the vega / vega-lite bundles installed with the
+ * package (fixed routes, nothing read from a client-given path), and a JSON
+ * API over an AppSession (see API in the module's README section):
+ *   GET  /api/info                         classes, task, methods, TLC, model input
+ *   GET  /api/records                      every record: labels, scores, predicted classes, fold
+ *   GET  /api/record?id=ID                 one record's model input (leads-major mV) and summary
+ *   GET  /api/chart?id=ID&method=M&...     the ECG chart SVG with overlays and the arrays under it
+ *   GET  /api/cohort                       Vega-Lite specs (ROC, confusion) of the records' predictions
+ *   POST /api/upload                       {name, hea, dat (base64)}: a WFDB record pair -> its summary
+ * Errors are JSON { error } with 400 (bad request or file), 404, 413 (too large) or 500.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Ecg } from '../../data/ecg.js';
+import { EcgxError, IoError, OptionError } from '../../util/errors.js';
+import { renderEcgSvg } from '../chart.js';
+import { ECG_LAYOUTS, type EcgLayout } from '../layout.js';
+import type { EcgOverlays } from '../overlays.js';
+import { confusionMatrix, confusionSpec } from '../cohort/confusion.js';
+import { rocCurves, rocSpec } from '../cohort/roc.js';
+import { withCohortConfig } from '../cohort/vega.js';
+import { AppSession, MAX_UPLOAD_BYTES, type AppSource } from './session.js';
+import { APP_CSS, APP_HTML, APP_JS } from './client.js';
+
+export interface AppOptions extends AppSource {
+  /** Default 0: an ephemeral port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+}
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  session: AppSession;
+  close(): Promise<void>;
+}
+
+class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function vendorFile(pkg: 'vega' | 'vega-lite'): string {
+  // import.meta.resolve gives the package's ESM entry in its build/ folder, next to the browser bundle.
+  const entry = fileURLToPath(import.meta.resolve(pkg));
+  return join(dirname(entry), pkg === 'vega' ? 'vega.min.js' : 'vega-lite.min.js');
+}
+
+const round = (v: number, d = 4): number => Math.round(v * 10 ** d) / 10 ** d;
+
+function num(q: URLSearchParams, key: string, min: number, max: number): number | undefined {
+  const raw = q.get(key);
+  if (raw === null || raw === '') return undefined;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) throw new HttpError(400, `${key}: expected a number in [${min}, ${max}], got '${raw}'`);
+  return v;
+}
+
+/**
+ * Paper for a chart `width` px wide showing `duration` s: the fastest of 25,
+ * 50, 100, 200, 400 mm/s that still leaves >= 3 px per mm (zooming in reads
+ * like a faster paper speed, as on an ECG machine), then the px per mm that fills the width.
+ */
+function paperFor(width: number, duration: number, layout: EcgLayout): { speed: number; pxPerMm: number; rowHeightMm?: number } {
+  const marginMm = 45;
+  let speed = 25;
+  while (speed < 400 && width / (duration * speed * 2 + marginMm) >= 3) speed *= 2;
+  const pxPerMm = Math.min(8, Math.max(2, width / (duration * speed + marginMm)));
+  return { speed, pxPerMm, ...(layout === '12x1' ? { rowHeightMm: 20 } : {}) };
+}
+
+async function chart(s: AppSession, q: URLSearchParams): Promise<unknown> {
+  const id = q.get('id') ?? '';
+  const entry = s.entry(id);
+  const ecg: Ecg = await entry.load();
+  const method = q.get('method') ?? 'none';
+  const target = q.get('target') ?? 'predicted';
+  const show = new Set((q.get('overlays') ?? 'attribution,clusters,entropy').split(',').filter(Boolean));
+  const layoutRaw = q.get('layout') ?? '12x1';
+  if (!(ECG_LAYOUTS as readonly string[]).includes(layoutRaw)) throw new HttpError(400, `layout: expected one of ${ECG_LAYOUTS.join(', ')}, got '${layoutRaw}'`);
+  const layout = layoutRaw as EcgLayout;
+  const total = ecg.nSamples / ecg.fs;
+  const start = num(q, 'start', 0, total) ?? 0;
+  const duration = Math.min(num(q, 'duration', 0.05, 3600) ?? total, total - start);
+  const width = num(q, 'width', 200, 4000) ?? 900;
+  const overlays: EcgOverlays = {};
+  let attribution: { method: string; target: string; leads: number; values: number[] } | null = null;
+  if (method !== 'none') {
+    const a = await s.attribution(id, method, target);
+    attribution = { method, target: a.target, leads: a.leads, values: Array.from(a.values, (v) => Number(v.toPrecision(4))) };
+    if (show.has('attribution')) overlays.attribution = { method, values: a.values, leads: a.leads, style: 'background' };
+  }
+  const t = await s.tlcOf(id);
+  const tlc = t ? { groups: t.groups.map((g) => ({ name: g.name, k: g.k, labels: Array.from(g.sequence.labels), entropy: Array.from(g.sequence.entropy, (v) => round(v, 3)) })) } : null;
+  if (t && show.has('clusters')) overlays.clusters = t.groups.map((g) => ({ block: g.name, labels: Int32Array.from(g.sequence.labels), k: g.k }));
+  if (t && show.has('entropy')) overlays.entropy = t.groups.map((g) => ({ block: g.name, values: Float32Array.from(g.sequence.entropy) }));
+  const lead = q.get('lead') ?? undefined;
+  const svg = renderEcgSvg(ecg, { layout, ...(lead ? { lead } : {}), start, duration, ...paperFor(width, duration, layout), overlays, title: `${id}${method !== 'none' ? ` · ${method}` : ''}` });
+  return { id, method, svg, attribution, tlc, start, duration };
+}
+
+function cohort(s: AppSession): unknown {
+  if (s.task === 'regression') return { specs: [] };
+  const recs = [...s.records.values()].map((e) => e.summary).filter((r) => !r.uploaded);
+  const k = s.classes.length;
+  const scores = new Float32Array(recs.length * k), targets = new Float32Array(recs.length * k);
+  recs.forEach((r, i) => s.classes.forEach((c, j) => {
+    scores[i * k + j] = r.scores[c] ?? NaN;
+    targets[i * k + j] = r.labels.includes(c) ? 1 : 0;
+  }));
+  return {
+    specs: [
+      withCohortConfig(rocSpec(rocCurves(s.classes, scores, targets), 'ROC curves (records listed)')),
+      withCohortConfig(confusionSpec(confusionMatrix(s.task as 'multiclass' | 'multilabel', s.classes, scores, targets), 'Confusion (records listed)')),
+    ],
+  };
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) throw new HttpError(413, `upload larger than ${limit >> 20} MiB`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new HttpError(413, `upload larger than ${limit >> 20} MiB`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function upload(s: AppSession, req: IncomingMessage): Promise<unknown> {
+  // base64 is 4/3 of the bytes; JSON adds a little.
+  const body = await readBody(req, Math.ceil(MAX_UPLOAD_BYTES * 1.4));
+  let o: { name?: unknown; hea?: unknown; dat?: unknown };
+  try {
+    o = JSON.parse(body.toString('utf8')) as typeof o;
+  } catch {
+    throw new HttpError(400, 'upload: expected JSON {name, hea, dat}');
+  }
+  if (typeof o.hea !== 'string' || typeof o.dat !== 'string') throw new HttpError(400, 'upload: expected the .hea text and the .dat bytes (base64)');
+  const name = typeof o.name === 'string' ? o.name.replace(/[^\w.-]/g, '_').slice(0, 60) : 'record';
+  return s.upload(o.hea, Buffer.from(o.dat, 'base64'), name);
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, {
+    'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff',
+    'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'",
+  });
+  res.end(body);
+}
+
+/** Starts the app; resolves once it listens. Throws an IoError when the port is taken. */
+export async function startApp(opts: AppOptions): Promise<RunningApp> {
+  const session = await AppSession.open(opts);
+  const vendor = { vega: readFileSync(vendorFile('vega')), vegaLite: readFileSync(vendorFile('vega-lite')) };
+  const info = {
+    description: session.description, task: session.task, classes: session.classes, methods: session.methods(),
+    fs: session.fs, leads: session.spec.leads ?? null, samples: session.spec.length ?? null,
+    tlc: session.tlc ? { k: session.tlc.k, groups: session.tlc.groupNames } : null, maxUploadBytes: MAX_UPLOAD_BYTES,
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const json = (v: unknown): void => send(res, 200, 'application/json; charset=utf-8', JSON.stringify(v));
+    try {
+      if (req.method === 'POST' && url.pathname === '/api/upload') return json(await upload(session, req));
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${req.method} not allowed`);
+      switch (url.pathname) {
+        case '/': return send(res, 200, 'text/html; charset=utf-8', APP_HTML);
+        case '/app.js': return send(res, 200, 'text/javascript; charset=utf-8', APP_JS);
+        case '/app.css': return send(res, 200, 'text/css; charset=utf-8', APP_CSS);
+        case '/vendor/vega.min.js': return send(res, 200, 'text/javascript; charset=utf-8', vendor.vega);
+        case '/vendor/vega-lite.min.js': return send(res, 200, 'text/javascript; charset=utf-8', vendor.vegaLite);
+        case '/api/info': return json(info);
+        case '/api/records': return json([...session.records.values()].map((e) => e.summary));
+        case '/api/record': {
+          const e = session.entry(url.searchParams.get('id') ?? '');
+          const ecg = await e.load();
+          return json({ ...e.summary, fs: ecg.fs, leads: ecg.leads, nSamples: ecg.nSamples, signal: Array.from(ecg.signal, (v) => round(v)) });
+        }
+        case '/api/chart': return json(await chart(session, url.searchParams));
+        case '/api/cohort': return json(cohort(session));
+        default: throw new HttpError(404, `not found: ${url.pathname}`);
+      }
+    } catch (e) {
+      const status = e instanceof HttpError ? e.status : e instanceof EcgxError ? (/^no record/.test(e.message.replace(/^[^:]*: /, '')) ? 404 : 400) : 500;
+      if (status === 500) process.stderr.write(`ecgx serve: ${req.method} ${url.pathname}: ${e instanceof Error ? e.stack : String(e)}\n`);
+      if (!res.headersSent) send(res, status, 'application/json; charset=utf-8', JSON.stringify({ error: e instanceof Error ? e.message : String(e) }));
+      else res.destroy();
+    }
+  };
+  const server: Server = createServer((req, res) => void handle(req, res));
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      void session.close();
+      reject(e.code === 'EADDRINUSE' ? new OptionError('--port', `port ${opts.port} on ${host} is in use (pick another with --port, or 0 for any free port)`)
+        : e.code === 'EADDRNOTAVAIL' ? new OptionError('--host', `cannot bind ${host} (not an address of this machine)`)
+          : new IoError(`${host}:${opts.port ?? 0}`, e.message));
+    });
+    server.listen(opts.port ?? 0, host, () => resolvePromise());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port ?? 0;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}/`, port, session,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await session.close();
+    },
+  };
+}

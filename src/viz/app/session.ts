@@ -1,0 +1,296 @@
+/**
+ * What the web app serves: the records of a run (each with its test fold's
+ * checkpoint and prediction) or of a dataset with one model, preprocessed as
+ * the model expects; explanations computed on demand through the explainer
+ * registry and cached; TLC overlays from a fitted TLC on the records of the
+ * model it was fitted on; and records uploaded as a WFDB .hea + .dat pair.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDataset } from '../../data/datasets/registry.js';
+import type { EcgDataset } from '../../data/datasets/types.js';
+import { makeEcg, type Ecg } from '../../data/ecg.js';
+import { preprocess, type PreprocessSpec } from '../../data/preprocess/index.js';
+import { readRecord } from '../../data/wfdb/index.js';
+import { loadModel, type ModelProto } from '../../engine/onnx/proto.js';
+import { createExplainer, explainerNames } from '../../explain/registry.js';
+import '../../explain/methods.js';
+import type { Explainer } from '../../explain/protocol.js';
+import { FittedTlc, type TlcExplanation } from '../../explain/tlc/fit.js';
+import { modelHash } from '../../explain/tlc/extract.js';
+import { openRun, TlcPipeline } from '../../explain/tlc/pipeline.js';
+import { openPredictor } from '../../train/predict.js';
+import { DataError, EcgxError, FormatError, OptionError } from '../../util/errors.js';
+import { pooledPredictions } from '../report/collect.js';
+
+export interface AppSource {
+  /** A run folder written by ecgx train (records of every test fold, each with its fold's checkpoint). */
+  run?: string;
+  /** Or one model and a dataset folder. */
+  model?: string;
+  data?: string;
+  /** A fitted TLC (its overlays on the records of the model it was fitted on). */
+  tlc?: string;
+  threads?: number;
+  /** With --model/--data: predict at most this many records at start-up (default 2000). */
+  maxRecords?: number;
+}
+
+export interface RecordSummary {
+  id: string;
+  /** Test fold (runs) or null. */
+  fold: number | null;
+  /** True labels among the model's classes (or the regression target as text). */
+  labels: string[];
+  /** Score per class. */
+  scores: Record<string, number>;
+  /** Classes over 0.5 (multi-label), the argmax (multi-class), or [] for regression. */
+  predicted: string[];
+  uploaded?: boolean;
+}
+
+interface Entry {
+  summary: RecordSummary;
+  modelKey: string;
+  /** Preprocessed input, loaded on first use. */
+  load: () => Promise<Ecg>;
+}
+
+/** Upload limits: one record pair, a few MB (a 10 s 12-lead 500 Hz record in format 16 is 120 kB). */
+export const MAX_UPLOAD_BYTES = 16 << 20;
+
+export class AppSession {
+  readonly records = new Map<string, Entry>();
+  private readonly models = new Map<string, ModelProto>();
+  private readonly explainers = new Map<string, Promise<Explainer>>();
+  private readonly cache = new Map<string, Promise<{ values: Float32Array; leads: number; target: string }>>();
+  private readonly tlcCache = new Map<string, Promise<TlcExplanation | null>>();
+  private pipeline: Promise<TlcPipeline> | undefined;
+  private uploads = 0;
+  private readonly uploadDir = mkdtempSync(join(tmpdir(), 'ecgx-serve-'));
+
+  private constructor(
+    readonly task: string,
+    readonly classes: string[],
+    readonly spec: PreprocessSpec,
+    readonly tlc: FittedTlc | null,
+    /** Model key the TLC belongs to. */
+    readonly tlcModel: string | null,
+    readonly description: string,
+    private readonly threads: number | undefined,
+  ) {}
+
+  get fs(): number {
+    return this.spec.fs!;
+  }
+
+  static async open(src: AppSource): Promise<AppSession> {
+    if (src.run !== undefined && (src.model !== undefined || src.data !== undefined)) throw new OptionError('--run', 'give either --run RUNDIR or --model M.onnx with --data DIR, not both');
+    if (src.run === undefined && (src.model === undefined || src.data === undefined)) throw new OptionError('--run', 'expected --run RUNDIR, or --model M.onnx with --data DIR');
+    const tlc = src.tlc !== undefined ? FittedTlc.load(src.tlc) : null;
+    if (src.run !== undefined) return AppSession.openRun(src.run, tlc, src.threads);
+    return AppSession.openModel(src.model!, src.data!, tlc, src.threads, src.maxRecords ?? 2000);
+  }
+
+  private static async openRun(runDir: string, tlc: FittedTlc | null, threads: number | undefined): Promise<AppSession> {
+    const { dir, plan } = await openRun(runDir);
+    const { task, spec, dataset } = plan;
+    const p = pooledPredictions(dir, task.classes, task.task);
+    const modelPath = (f: number): string => join(dir, `fold-${f}`, 'model.onnx');
+    let tlcModel: string | null = null;
+    const s0 = new AppSession(task.task, task.classes, spec, tlc, null, `run ${dir}`, threads);
+    if (tlc) {
+      const f = [...new Set(p.folds)].find((fold) => modelHash(s0.model(modelPath(fold))) === tlc.model.sha256);
+      if (f === undefined) throw new DataError(`the TLC was not fitted on any checkpoint of ${dir} (no fold-K/model.onnx has its hash)`);
+      tlcModel = modelPath(f);
+    }
+    const s = new AppSession(task.task, task.classes, spec, tlc, tlcModel, `run ${dir}`, threads);
+    const k = task.classes.length;
+    p.ids.forEach((id, i) => {
+      const scores = Object.fromEntries(task.classes.map((c, j) => [c, p.scores[i * k + j]!]));
+      const labels = task.task === 'regression' ? [String(p.targets[i * k])] : task.classes.filter((_, j) => p.targets[i * k + j]! > 0.5);
+      s.records.set(id, { summary: { id, fold: p.folds[i]!, labels, scores, predicted: s.predictedOf(scores) }, modelKey: modelPath(p.folds[i]!), load: () => s.loadFrom(dataset, id) });
+    });
+    return s;
+  }
+
+  private static async openModel(modelPath: string, dataDir: string, tlc: FittedTlc | null, threads: number | undefined, maxRecords: number): Promise<AppSession> {
+    const predictor = await openPredictor(modelPath, threads !== undefined ? { threads } : {});
+    const dataset = await openDataset(dataDir);
+    const s = new AppSession(predictor.task, predictor.classes, predictor.spec, tlc, null, `model ${modelPath} on ${dataDir}`, threads);
+    if (tlc) {
+      tlc.checkModel(s.model(modelPath), modelPath);
+      (s as { tlcModel: string | null }).tlcModel = modelPath;
+    }
+    try {
+      const infos = dataset.records().slice(0, maxRecords);
+      for (let i = 0; i < infos.length; i += 32) {
+        const ecgs: Ecg[] = [];
+        for (const r of infos.slice(i, i + 32)) ecgs.push(await dataset.load(r.id));
+        const preds = await predictor.predict(ecgs);
+        preds.forEach((pr, j) => {
+          const id = infos[i + j]!.id;
+          const truth = ecgs[j]!.meta.labels ?? [];
+          s.records.set(id, {
+            summary: { id, fold: infos[i + j]!.fold ?? null, labels: predictor.classes.filter((c) => truth.includes(c)), scores: pr.values, predicted: s.predictedOf(pr.values) },
+            modelKey: modelPath, load: () => s.loadFrom(dataset, id),
+          });
+        });
+      }
+    } finally {
+      await predictor.release();
+    }
+    return s;
+  }
+
+  private predictedOf(scores: Record<string, number>): string[] {
+    if (this.task === 'regression') return [];
+    const e = Object.entries(scores);
+    if (this.task === 'multiclass') return e.length ? [e.reduce((a, b) => (b[1] > a[1] ? b : a))[0]] : [];
+    return e.filter(([, v]) => v >= 0.5).map(([c]) => c);
+  }
+
+  private async loadFrom(dataset: EcgDataset, id: string): Promise<Ecg> {
+    return this.prepare(await dataset.load(id), id);
+  }
+
+  /** The model input of an ECG (preprocessed as in training) as an Ecg. */
+  private prepare(raw: Ecg, id: string): Ecg {
+    let signal: Float32Array;
+    try {
+      signal = preprocess(raw, this.spec).signal;
+    } catch (e) {
+      if (e instanceof EcgxError) throw new DataError(`record ${id}: ${e.message}`);
+      throw e;
+    }
+    const leads = this.spec.leads ?? raw.leads;
+    return makeEcg({ signal, fs: this.fs, leads, meta: { ...raw.meta, recordId: id } });
+  }
+
+  model(path: string): ModelProto {
+    let m = this.models.get(path);
+    if (!m) {
+      m = loadModel(path);
+      this.models.set(path, m);
+    }
+    return m;
+  }
+
+  /** Methods the app offers: every registered explainer but 'tlc' (TLC is drawn as its own overlays). */
+  methods(): string[] {
+    return explainerNames().filter((n) => n !== 'tlc');
+  }
+
+  entry(id: string): Entry {
+    const e = this.records.get(id);
+    if (!e) throw new OptionError('record', `no record '${id}'`);
+    return e;
+  }
+
+  private explainer(method: string, modelKey: string): Promise<Explainer> {
+    const key = `${method}\u0000${modelKey}`;
+    let p = this.explainers.get(key);
+    if (!p) {
+      p = createExplainer(method, this.model(modelKey), this.threads !== undefined ? { threads: this.threads } : {});
+      this.explainers.set(key, p);
+      p.catch(() => this.explainers.delete(key));
+    }
+    return p;
+  }
+
+  /** The attribution of `method` for `target` (a class name, or 'predicted') on record `id`; cached. */
+  attribution(id: string, method: string, target: string): Promise<{ values: Float32Array; leads: number; target: string }> {
+    if (!this.methods().includes(method)) throw new OptionError('method', `unknown method '${method}' (expected one of ${this.methods().join(', ')})`);
+    if (target !== 'predicted' && !this.classes.includes(target)) throw new OptionError('target', `unknown target '${target}' (expected predicted or one of ${this.classes.join(', ')})`);
+    const key = `${id}\u0000${method}\u0000${target}`;
+    let p = this.cache.get(key);
+    if (!p) {
+      const e = this.entry(id);
+      p = (async () => {
+        const ecg = await e.load();
+        const ex = await this.explainer(method, e.modelKey);
+        const t = this.task === 'regression' ? 'regression' : target;
+        const a = await ex.explain({ x: { data: ecg.signal, shape: [1, ecg.leads.length, ecg.nSamples] }, fs: ecg.fs, leads: [...ecg.leads] }, { target: t, seed: 0 });
+        return { values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]!, target: a.target.name?.[0] ?? String(a.target.index[0]) };
+      })();
+      this.cache.set(key, p);
+      p.catch(() => this.cache.delete(key));
+    }
+    return p;
+  }
+
+  /** TLC of record `id`, or null when there is no TLC or the record is scored by another model. */
+  tlcOf(id: string): Promise<TlcExplanation | null> {
+    const e = this.entry(id);
+    if (!this.tlc || e.modelKey !== this.tlcModel) return Promise.resolve(null);
+    let p = this.tlcCache.get(id);
+    if (!p) {
+      p = (async () => {
+        this.pipeline ??= TlcPipeline.open(this.model(this.tlcModel!), this.tlc!, this.threads !== undefined ? { threads: this.threads } : {});
+        const pipe = await this.pipeline;
+        const ecg = await e.load();
+        const r = await pipe.explainBatch({ data: ecg.signal, shape: [1, ecg.leads.length, ecg.nSamples] }, ecg.fs);
+        return r.explanations[0]!;
+      })();
+      this.tlcCache.set(id, p);
+      p.catch(() => this.tlcCache.delete(id));
+    }
+    return p;
+  }
+
+  /**
+   * Adds an uploaded WFDB record (.hea text and .dat bytes). It is read with
+   * the ordinary reader from a private temporary folder, under a fixed file
+   * name (nothing from the client names a path), preprocessed and predicted
+   * by the first model. Returns its summary.
+   */
+  async upload(hea: string, dat: Uint8Array, name: string): Promise<RecordSummary> {
+    if (Buffer.byteLength(hea) + dat.length > MAX_UPLOAD_BYTES) throw new DataError(`upload: ${name} is larger than ${MAX_UPLOAD_BYTES >> 20} MiB`);
+    const first = hea.split(/\r?\n/).find((l) => l.trim() !== '' && !l.startsWith('#'));
+    if (!first) throw new FormatError(`${name}.hea`, 'empty header (expected a WFDB record line)', { line: 1 });
+    const base = first.trim().split(/\s+/)[0]!;
+    const n = ++this.uploads;
+    const dir = join(this.uploadDir, String(n));
+    const rec = `r${n}`;
+    // The header names its record and signal files; rewrite both to the fixed name so the reader finds the uploaded bytes.
+    const fixed = hea.split(/\r?\n/).map((l, i) => {
+      if (l.trim() === '' || l.startsWith('#')) return l;
+      const parts = l.trim().split(/\s+/);
+      if (l === first) parts[0] = rec;
+      else if (i > 0 && parts[0]!.includes('.')) parts[0] = `${rec}.dat`;
+      return parts.join(' ');
+    }).join('\n');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${rec}.hea`), fixed);
+    writeFileSync(join(dir, `${rec}.dat`), dat);
+    let raw: Ecg;
+    try {
+      raw = readRecord(join(dir, rec)).ecg;
+    } catch (e) {
+      if (e instanceof EcgxError) throw new FormatError(`${name}.hea`, e.message.replaceAll(join(dir, rec), base));
+      throw e;
+    }
+    const id = `upload-${n}-${base.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}`;
+    const ecg = this.prepare(raw, id);
+    const modelKey = this.tlcModel ?? this.records.values().next().value?.modelKey;
+    if (!modelKey) throw new DataError('no model to score the upload with');
+    const predictor = await openPredictor(this.model(modelKey), this.threads !== undefined ? { threads: this.threads } : {});
+    let scores: Record<string, number>;
+    try {
+      scores = (await predictor.predict([raw]))[0]!.values;
+    } finally {
+      await predictor.release();
+    }
+    const truth = raw.meta.labels ?? [];
+    const summary: RecordSummary = { id, fold: null, labels: this.classes.filter((c) => truth.includes(c)), scores, predicted: this.predictedOf(scores), uploaded: true };
+    this.records.set(id, { summary, modelKey, load: async () => ecg });
+    return summary;
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.explainers.values()) await (await p.catch(() => undefined))?.release?.();
+    if (this.pipeline) await (await this.pipeline.catch(() => undefined))?.release();
+    rmSync(this.uploadDir, { recursive: true, force: true });
+  }
+}

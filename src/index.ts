@@ -23,3 +23,4 @@ export * from './explain/tlc/index.js';
 export * from './explain/index.js';
 export * from './explain/tlc-explainer.js';
 export * from './pretrain/index.js';
+export * from './viz/index.js';

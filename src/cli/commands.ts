@@ -20,3 +20,5 @@ COMMANDS['report'] = () => import('./report.js');
 COMMANDS['pretrain'] = () => import('./pretrain.js');
 COMMANDS['embed'] = () => import('./embed.js');
 COMMANDS['probe'] = () => import('./probe.js');
+COMMANDS['serve'] = () => import('./serve.js');
+COMMANDS['plot'] = () => import('./plot.js');

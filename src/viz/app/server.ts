@@ -149,10 +149,11 @@ async function upload(s: AppSession, req: IncomingMessage): Promise<unknown> {
   return s.upload(o.hea, Buffer.from(o.dat, 'base64'), name);
 }
 
+// Vega compiles its expressions with new Function, hence 'unsafe-eval'; everything else comes from this server only.
 function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
   res.writeHead(status, {
     'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self'",
+    'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; script-src 'self' 'unsafe-eval'",
   });
   res.end(body);
 }

@@ -14,6 +14,8 @@ function ecgx(...args: string[]): { code: number | null; stdout: string; stderr:
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Where screenshots go: ECGX_SCREENSHOTS (to look at them), else the test's temporary folder. */
+const shots = (root: string): string => process.env['ECGX_SCREENSHOTS'] ?? root;
 const count = (s: string, re: RegExp): number => (s.match(re) ?? []).length;
 /** The text of each top-level <figure class="X"> ... </figure>. */
 const figures = (html: string, cls: string): string[] => html.split(`<figure class="${cls}"`).slice(1).map((s) => s.slice(0, s.indexOf('</figure>')));
@@ -91,7 +93,7 @@ test('the report in headless Chromium: no request, no console error, overlay swi
     const boxes = await s.page.locator('figure.cohort > svg').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => r.width * r.height));
     assert.equal(boxes.length, 8);
     assert.ok(boxes.every((a) => a > 10_000), String(boxes));
-    writeFileSync(join(root, 'report.png'), await s.page.screenshot({ fullPage: true }));
+    writeFileSync(join(shots(root), 'report.png'), await s.page.screenshot({ fullPage: true }));
     assert.deepEqual(s.errors, []);
   } finally {
     await s.close();

@@ -6,6 +6,7 @@ import { OptionError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { formatProbe, probeEncoder, type ProbeOptions } from '../pretrain/probe.js';
 import { versions } from '../train/run.js';
+import { fineTuneEncoder } from '../pretrain/finetune.js';
 
 const usage = `Usage: ecgx probe --encoder ENC.onnx --data DIR --task TASK [options]
 
@@ -28,6 +29,9 @@ Options:
   --seed S             seed of folds and subsamples (default 1)
   --max-records N      first N records of each dataset
   --threads N          onnxruntime threads
+  --finetune EPOCHS    also fine-tune the whole network (trunk from the encoder, new head) and the same
+                       architecture from random initialisation, EPOCHS epochs each, on one stratified
+                       split (fold 1 of 5 tests), for each --fraction
   --out FILE.json      also write the result (with versions) as JSON
 `;
 
@@ -38,7 +42,7 @@ const command: Command = {
     const { values } = parseCommandArgs('probe', argv, {
       encoder: { type: 'string' }, data: { type: 'string' }, task: { type: 'string' }, test: { type: 'string' }, fraction: { type: 'string' },
       folds: { type: 'string' }, repeats: { type: 'string' }, alpha: { type: 'string' }, seed: { type: 'string' }, 'max-records': { type: 'string' },
-      threads: { type: 'string' }, out: { type: 'string' },
+      threads: { type: 'string' }, out: { type: 'string' }, finetune: { type: 'string' },
     });
     const encoder = resolve(required('--encoder', values.encoder));
     if (!existsSync(encoder)) throw new OptionError('--encoder', `${encoder} does not exist`);
@@ -55,7 +59,12 @@ const command: Command = {
     set('seed', numberOption('--seed', values.seed, { integer: true, min: 0 }));
     set('maxRecords', numberOption('--max-records', values['max-records'], { integer: true, min: 1 }));
     set('threads', numberOption('--threads', values.threads, { integer: true, min: 1 }));
+    const ftEpochs = numberOption('--finetune', values.finetune, { integer: true, min: 1 });
     const result = await probeEncoder(encoder, data, o);
+    if (ftEpochs !== undefined) {
+      const { test: _t, folds: _f, repeats: _r, alpha: _a, ...common } = o;
+      result.rows.push(...(await fineTuneEncoder(encoder, data, { ...common, epochs: ftEpochs, log: (l) => process.stderr.write(l + '\n') })));
+    }
     process.stdout.write(formatProbe(result) + '\n');
     if (values.out !== undefined) writeFileAtomic(resolve(values.out), JSON.stringify({ encoder, data: resolve(data), options: o, versions: versions(), ...result }, null, 2));
     return 0;

@@ -150,3 +150,23 @@ test('a tiny masked run lowers the reconstruction loss; embed and probe work end
   await assert.rejects(pretrainRun({ ...cfg, data: [join(root, 'missing')] }, join(root, 'run-x'), { log: () => {} }), EcgxError);
   assert.ok(!existsSync(join(root, 'run-x')));
 });
+
+test('fine-tuning starts from the encoder\'s trunk (every trunk tensor copied, head fresh) and runs end to end', async () => {
+  const { initFromEncoder, fineTuneEncoder } = await import('./finetune.js');
+  const { buildModel } = await import('../models/index.js');
+  const { initializerValues } = await import('../train/trainer.js');
+  const encPath = join(root, 'run-m', 'encoder.onnx');
+  const enc = loadModel(encPath);
+  const clf = buildModel(TINY, { leads: 12, samples: 300, task: 'multilabel', outputs: 5, seed: 99 });
+  const { model, copied } = initFromEncoder(clf, enc);
+  const e = initializerValues(enc), m = initializerValues(model), c = initializerValues(clf);
+  const trunk = [...c.keys()].filter((k) => !k.startsWith('head.'));
+  assert.ok(trunk.length > 10);
+  for (const k of trunk) if (e.has(k)) assert.deepEqual(m.get(k)!.data, e.get(k)!.data, k);
+  assert.equal(copied, trunk.filter((k) => e.has(k)).length);
+  assert.ok(trunk.every((k) => e.has(k) || k.endsWith('.ratio')), 'every trunk parameter and statistic comes from the encoder');
+  assert.deepEqual(m.get('head.linear.weight')!.data, c.get('head.linear.weight')!.data);
+  const rows = await fineTuneEncoder(encPath, join(root, 'a'), { task: 'superclass', epochs: 1, fractions: [1], threads: 1, batchSize: 16 });
+  assert.deepEqual(rows.map((r) => r.evaluation), ['fine-tune', 'fine-tune (random init)']);
+  for (const r of rows) assert.ok(r.auroc >= 0 && r.auroc <= 1 && r.nTrain > 0);
+});

@@ -250,9 +250,9 @@ export async function probeEncoder(encoder: string | ModelProto, dataDir: string
 
 /** A plain-text table of probe rows. */
 export function formatProbe(r: ProbeResult): string {
-  const lines = [`task ${r.task} (${r.classes.join(', ')}), ${r.records} records`, 'evaluation          fraction  n_train  n_test  macro AUROC'];
+  const lines = [`task ${r.task} (${r.classes.join(', ')}), ${r.records} records`, 'evaluation                fraction  n_train  n_test  macro AUROC'];
   for (const row of r.rows) {
-    lines.push(`${row.evaluation.padEnd(18)}  ${row.fraction.toFixed(2).padStart(8)}  ${row.nTrain.toFixed(0).padStart(7)}  ${String(row.nTest).padStart(6)}  ${row.auroc.toFixed(3)} ± ${row.aurocSd.toFixed(3)}`);
+    lines.push(`${row.evaluation.padEnd(24)}  ${row.fraction.toFixed(2).padStart(8)}  ${row.nTrain.toFixed(0).padStart(7)}  ${String(row.nTest).padStart(6)}  ${row.auroc.toFixed(3)} ± ${row.aurocSd.toFixed(3)}`);
   }
   return lines.join('\n');
 }

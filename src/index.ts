@@ -24,3 +24,6 @@ export * from './explain/index.js';
 export * from './explain/tlc-explainer.js';
 export * from './pretrain/index.js';
 export * from './viz/index.js';
+export * from './viz/cohort/index.js';
+export * from './viz/report/index.js';
+export * from './viz/app/index.js';

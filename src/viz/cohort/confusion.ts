@@ -56,7 +56,7 @@ export function confusionSpec(cells: readonly ConfusionCell[], title = 'Confusio
   if (!multi) return { title, data: { values: cells.map((c) => ({ ...c })) }, ...inner } as TopLevelSpec;
   return {
     title: `${title}, threshold 0.5 per class`, data: { values: cells.map((c) => ({ ...c })) },
-    facet: { field: 'panel', type: 'nominal', title: null, sort: null }, columns: 4,
+    facet: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(cells.map((c) => c.panel))] }, columns: 4,
     spec: inner, resolve: { scale: { color: 'independent' } },
   } as TopLevelSpec;
 }

@@ -192,3 +192,34 @@ test('TlcPipeline.explain over a source (overlapped runs) equals explainBatch on
     await p.release();
   }
 });
+
+test('surrogate, regression: age a function of the proportions gives R² to the CNN near 1 and the forest MAE beside the CNN', () => {
+  const rng = new Rng(5);
+  const make = (n: number): { x: { data: Float64Array; n: number; d: number }; cnn: Float64Array; truth: Float64Array } => {
+    const d = 6, x = new Float64Array(n * d), cnn = new Float64Array(n), truth = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) x[i * d + j] = rng.uniform();
+      cnn[i] = 20 + 60 * x[i * d]!; // the "CNN" reads cluster 0's proportion
+      truth[i] = cnn[i]! + rng.normal(0, 5);
+    }
+    return { x: { data: x, n, d }, cnn, truth };
+  };
+  const r = surrogateFold('regression', ['age'], 1, make(500), make(200), { nTrees: 30, seed: 1 });
+  assert.ok(r.r2ToCnn! > 0.95, `R² ${r.r2ToCnn}`);
+  assert.ok(Math.abs(r.forest['mae']! - r.cnn['mae']!) < 1.5, `forest MAE ${r.forest['mae']} vs CNN ${r.cnn['mae']}`);
+});
+
+test('fitTlc with a diagonal GMM and PCA: JSON round trip gives the same assignments', async () => {
+  const { model, x, fs } = await setup();
+  const tlc = await fitTlc(model, { x, fs }, { k: 3, method: 'gmm', pca: 4, maxSamples: 300, seed: 2 }, { threads: 1, progress: false });
+  const back = FittedTlc.fromJSON(JSON.parse(JSON.stringify(tlc)));
+  const r = await ActivationReader.open(model, { threads: 1 });
+  try {
+    const got = await r.run(x);
+    const a = tlc.explainMaps(got.maps.map((m) => m[0]!), x.shape[2]!, fs), b = back.explainMaps(got.maps.map((m) => m[0]!), x.shape[2]!, fs);
+    a.groups.forEach((g, i) => assert.deepEqual(g.sequence.blockGamma.data, b.groups[i]!.sequence.blockGamma.data));
+    assert.equal(tlc.clusterers[0]!.pca!.nComponents, 4);
+  } finally {
+    await r.release();
+  }
+});

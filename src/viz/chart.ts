@@ -106,11 +106,12 @@ function checkOverlays(ecg: Ecg, ov: EcgOverlays): void {
 // ---------------------------------------------------------------- paper
 
 function header(ctx: Ctx, title: string): string {
-  const { g, mm } = ctx;
+  const { g, mm, ecg } = ctx;
   const end = g.start + g.duration;
   const info = `${num(g.speed)} mm/s   ${num(g.gain)} mm/mV   ${num(g.fs)} Hz   ${num(g.start)}–${num(end)} s`;
+  const who = [ecg.meta.sex, ecg.meta.age !== undefined ? `${ecg.meta.age} y` : undefined].filter((x) => x !== undefined).join(', ');
   return el('g', { class: 'header', fill: CHART_COLORS.text }, [
-    el('text', { x: g.paper.x, y: mm(7), 'font-size': mm(4), 'font-weight': 'bold' }, esc(title)),
+    el('text', { x: g.paper.x, y: mm(7), 'font-size': mm(4) }, el('tspan', { 'font-weight': 'bold' }, esc(title)) + (who ? esc(`   ${who}`) : '')),
     el('text', { x: g.paper.x + g.paper.width, y: mm(7), 'font-size': mm(3), 'text-anchor': 'end' }, esc(info)),
   ].join(''));
 }
@@ -424,7 +425,8 @@ function entropyPanel(ctx: Ctx, traces: EntropyTrace[]): string {
   const rules = [0, 0.5, 1].map((v) => `M${num(xa)} ${num(y(v))}H${num(xb)}`).join('');
   parts.push(el('path', { d: rules, stroke: '#bbbbbb', 'stroke-width': 0.5, fill: 'none' }));
   for (const v of [0, 0.5, 1]) parts.push(el('text', { x: xa - mm(1), y: y(v) + fontSize * 0.35, 'text-anchor': 'end', 'font-size': fontSize, fill: CHART_COLORS.axis }, String(v)));
-  parts.push(el('text', { x: xa, y: panel.top - mm(1), 'font-size': fontSize, fill: CHART_COLORS.text }, 'entropy'));
+  const title = traces.length === 1 ? `entropy (${traces[0]!.block})` : 'entropy';
+  parts.push(el('text', { x: xa, y: panel.top - mm(1), 'font-size': fontSize, fill: CHART_COLORS.text }, esc(title)));
   const [n0, n1] = windowSamples(ctx);
   traces.forEach((t, i) => {
     const runs = tracePoints(t.values, n0, n1, { x0: g.xOfSample(0), dx: (g.speed * g.pxPerMm) / ctx.ecg.fs, y, exact: ctx.exact });

@@ -467,5 +467,14 @@ export function formatTlcEvaluation(ev: TlcEvaluation): string {
       lines.push(`- ${w.name}: ${cl.join(', ')}; entropy boundary ${f2(w.entropyBoundary, 3)} vs inside ${f2(w.entropyInside, 3)}`);
     }
   }
+  const cp = ev.folds[0]?.classProportions ?? {};
+  if (Object.keys(cp).length > 0) {
+    const names = ev.groups.flatMap((g) => Array.from({ length: ev.options.k }, (_, c) => `${g}:c${c}`));
+    lines.push('', `Fold ${ev.folds[0]!.surrogate.fold}: clusters most enriched per class (mean proportion in test ECGs with the label minus without):`, '');
+    for (const [cls, v] of Object.entries(cp)) {
+      const diff = v.positive.map((p, i) => [names[i]!, p - v.negative[i]!] as const).sort((a, b) => b[1] - a[1]).slice(0, 3);
+      lines.push(`- ${cls} (${v.nPositive} ECGs): ${diff.map(([n, d]) => `${n} ${d >= 0 ? '+' : ''}${(100 * d).toFixed(1)} pt`).join(', ')}`);
+    }
+  }
   return lines.join('\n') + '\n';
 }

@@ -185,6 +185,7 @@ export async function pretrainRun(cfgIn: PretrainConfig, outDir: string, opts: P
     history: [],
     complete: false,
   };
+  if (!opts.resume) writeFileAtomic(join(partial, 'pretrain.json'), JSON.stringify(record, null, 2)); // resumable from here on
   const { model, loss } = pretrainModel(cfg, L, T, data.spec.fs!, data.spec.leads!);
   const trainer = await Trainer.create(model, { loss, optimizer: { weightDecay: cfg.weightDecay ?? 1e-4 }, ...(cfg.clip !== undefined ? { clipNorm: cfg.clip } : { clipNorm: 5 }), ...(cfg.threads !== undefined ? { threads: cfg.threads } : {}) });
   let progress: FoldProgress = { epoch: 0, badEpochs: 0, history: [], stopped: false };
@@ -199,12 +200,10 @@ export async function pretrainRun(cfgIn: PretrainConfig, outDir: string, opts: P
   const schedule = { kind: 'cosine' as const, lr: cfg.lr ?? 1e-3, totalSteps: stepsPerEpoch * cfg.epochs, warmupSteps: Math.min(stepsPerEpoch, Math.floor((stepsPerEpoch * cfg.epochs) / 2)) };
   log(`pretrain ${cfg.method} (${cfg.batches} batches${cfg.method === 'contrastive' ? (partners ? `, patient pairs: ${partners.multiVisitPatients} patients with >1 ECG` : ', augmented-view pairs') : ''}): ${data.records.length} records, cohorts ${Object.entries(data.cohorts).map(([k, v]) => `${k}=${v}`).join(' ')}, ${stepsPerEpoch} steps/epoch`);
   let ranThisCall = 0;
+  const epochs = (): PretrainEpoch[] => progress.history.map(({ val: _v, ...e }) => e);
   try {
     while (progress.epoch < cfg.epochs) {
-      if (opts.stopAfterEpochs !== undefined && ranThisCall >= opts.stopAfterEpochs) {
-        writeFileAtomic(join(partial, 'pretrain.json'), JSON.stringify({ ...record, history: progress.history }, null, 2));
-        return { ...record, history: progress.history as unknown as PretrainEpoch[] };
-      }
+      if (opts.stopAfterEpochs !== undefined && ranThisCall >= opts.stopAfterEpochs) return { ...record, history: epochs() };
       const epoch = progress.epoch + 1;
       const rng = new Rng(subSeed(seed, epoch, 1));
       const augRng = new Rng(subSeed(seed, epoch, 2));
@@ -227,7 +226,7 @@ export async function pretrainRun(cfgIn: PretrainConfig, outDir: string, opts: P
       progress.history.push({ epoch, loss: lossSum / steps, lr, seconds, ecgPerSecond: seen / seconds, val: {} });
       progress.epoch = epoch;
       saveFoldState(partial, progress, trainer.state());
-      writeFileAtomic(join(partial, 'pretrain.json'), JSON.stringify({ ...record, history: progress.history.map(({ val: _v, ...e }) => e) }, null, 2));
+      writeFileAtomic(join(partial, 'pretrain.json'), JSON.stringify({ ...record, history: epochs() }, null, 2));
       ranThisCall++;
       log(`pretrain epoch ${epoch}/${cfg.epochs} loss ${(lossSum / steps).toFixed(4)} lr ${lr.toExponential(2)} ${(seen / seconds).toFixed(1)} ECG/s ${formatSeconds(seconds)}`);
     }
@@ -237,7 +236,7 @@ export async function pretrainRun(cfgIn: PretrainConfig, outDir: string, opts: P
   } finally {
     await trainer.release();
   }
-  const done: PretrainRecordFile = { ...record, history: progress.history.map(({ val: _v, ...e }) => e), complete: true };
+  const done: PretrainRecordFile = { ...record, history: epochs(), complete: true };
   writeFileAtomic(join(partial, 'pretrain.json'), JSON.stringify(done, null, 2));
   rmSync(out, { recursive: true, force: true });
   renameSync(partial, out);

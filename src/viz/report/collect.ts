@@ -8,7 +8,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsv } from '../../data/datasets/csv.js';
-import { makeEcg, type Ecg } from '../../data/ecg.js';
+import { makeEcg, type Ecg, type WaveAnnotations } from '../../data/ecg.js';
 import { loadModel, type ModelProto } from '../../engine/onnx/proto.js';
 import { createExplainer } from '../../explain/registry.js';
 import '../../explain/methods.js';
@@ -247,7 +247,13 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
     try {
       const per = source.leads * source.samples;
       const signals = new Map<string, Float32Array>();
-      for await (const b of source.batches(32)) b.items.forEach((it, i) => signals.set(it.id, b.x.data.slice(i * per, (i + 1) * per)));
+      const waves = new Map<string, WaveAnnotations>();
+      for await (const b of source.batches(32)) {
+        b.items.forEach((it, i) => {
+          signals.set(it.id, b.x.data.slice(i * per, (i + 1) * per));
+          if (it.waves && Object.keys(it.waves).length) waves.set(it.id, it.waves);
+        });
+      }
       for (const p of picks) {
         const id = predictions.ids[p.row]!;
         const signal = signals.get(id)!;
@@ -258,7 +264,10 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
         gallery.push({
           class: p.class, id, fold, truth, ecg,
           scores: Object.fromEntries(classes.map((c, j) => [c, predictions.scores[p.row * k + j]!])),
-          overlays: overlaysOf(explained.get(id), cohort?.clusterNames ?? {}, { method, values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]! }),
+          overlays: {
+            ...overlaysOf(explained.get(id), cohort?.clusterNames ?? {}, { method, values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]! }),
+            ...(waves.has(id) ? { waves: { source: 'annotations', waves: waves.get(id)! } } : {}),
+          },
         });
       }
     } finally {

@@ -107,11 +107,12 @@ function gallerySection(c: ReportContent): string {
       const paper = long ? { layout: '3x4+II' as const, width: 1100 } : { layout: '12x1' as const, pxPerMm: 4, rowHeightMm: 15 };
       const svg = renderEcgSvg(g.ecg, { ...paper, overlays: g.overlays, title: g.id });
       const scores = Object.entries(g.scores).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
-      return `<figure class="ecg" data-record="${esc(g.id)}" data-class="${esc(cls)}">${svg}<figcaption>Record ${esc(g.id)}: true ${esc(g.truth)}; CNN scores ${esc(scores)}. Background: ${esc(c.method)} attribution for ${esc(cls)}${g.overlays.clusters ? '; bands: TLC clusters per block; bottom panel: TLC entropy' : ''}.</figcaption></figure>`;
+      return `<figure class="ecg" data-record="${esc(g.id)}" data-class="${esc(cls)}">${svg}<figcaption>Record ${esc(g.id)}: true ${esc(g.truth)}; CNN scores ${esc(scores)}. Background: ${esc(c.method)} attribution for ${esc(cls)}${g.overlays.clusters ? '; bands: TLC clusters per block; bottom panel: TLC entropy' : ''}${g.overlays.waves ? '; shaded: P/QRS/T from the annotations' : ''}.</figcaption></figure>`;
     });
     return `<h3>${esc(cls)}</h3><div class="cards">${cards.join('')}</div>`;
   });
-  const toggles = ['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `<label><input type="checkbox" data-toggle="${k}" checked> ${k.replace('-', ' ')}</label>`).join(' ');
+  // Wave spans start hidden: over the attribution and the clusters they crowd the trace.
+  const toggles = ['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `<label><input type="checkbox" data-toggle="${k}"${k === 'waves' ? '' : ' checked'}> ${k.replace('-', ' ')}</label>`).join(' ');
   return `<section id="gallery"><h2>Example ECGs per class</h2><p>Test ECGs of fold ${c.gallery[0]?.fold ?? '?'} with the label and the highest CNN score for it, as the model sees them (after preprocessing).</p><p class="toggles">Show: ${toggles}</p>${parts.join('') || '<p>No example ECGs.</p>'}</section>`;
 }
 
@@ -147,7 +148,7 @@ export async function renderReportHtml(c: ReportContent, o: { title?: string } =
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${esc(title)}</title><style>${CSS}</style></head>
-<body><header><h1>${esc(title)}</h1><p>Run ${esc(c.evaluation.dir)} · ${esc(c.run.task.task)} · ${c.evaluation.folds.length} fold(s) · ecgx ${esc(c.run.versions['ecgx'] ?? '')}</p></header>
+<body class="hide-waves"><header><h1>${esc(title)}</h1><p>Run ${esc(c.evaluation.dir)} · ${esc(c.run.task.task)} · ${c.evaluation.folds.length} fold(s) · ecgx ${esc(c.run.versions['ecgx'] ?? '')}</p></header>
 <nav>${nav}</nav><main>${sections.join('\n')}</main>
 <script>${JS}</script></body></html>
 `;

@@ -89,6 +89,11 @@ test('the report in headless Chromium: no request, no console error, overlay swi
     assert.equal(await visible(), 0);
     await s.page.locator('input[data-toggle="attribution"]').check();
     assert.equal(await visible(), 4);
+    // Wave spans (synthetic ground truth) start hidden and come with their switch.
+    const waves = (): Promise<number> => s.page.locator('figure.ecg svg g.waves').evaluateAll((els) => els.filter((e) => (globalThis as unknown as { getComputedStyle(e: unknown): { display: string } }).getComputedStyle(e).display !== 'none').length);
+    assert.equal(await waves(), 0);
+    await s.page.locator('input[data-toggle="waves"]').check();
+    assert.equal(await waves(), 4);
     // Every cohort view laid out with a non-empty box.
     const boxes = await s.page.locator('figure.cohort > svg').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => r.width * r.height));
     assert.equal(boxes.length, 8);

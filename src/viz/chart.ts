@@ -331,6 +331,7 @@ function attributionHighlight(ctx: Ctx, p: PreparedAttribution): string {
   const byLevel = new Map<number, string[]>();
   for (const row of ctx.g.rows) {
     for (const s of row.segments) {
+      if (s.leadIndex < 0) continue;
       const bins = attributionBins(ctx, p, s);
       if (bins.length === 0) continue;
       for (const run of segmentRuns(ctx, row, s)) {

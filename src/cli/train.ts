@@ -24,7 +24,7 @@ Task:
   --loss L            bce (multi-label, default), ce (multi-class: one label per record), mse|l1 (age)
   --balance           bce: per-class pos_weight = negatives / positives in the training part
 Model and optimisation:
-  --model SPEC        e.g. resnet1d, 'resnet1d-small:filters=16,32,32,64;kernel=9' (see 'ecgx model build --help')
+  --model SPEC        e.g. resnet1d, 'resnet1d-small:filters=16,32,32,64;kernel=9' (keys: filters, downsample, kernel, dropout, head)
   --epochs N          epochs per fold
   --batch-size B      default 64
   --lr LR             peak learning rate (default 1e-3)

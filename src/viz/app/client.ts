@@ -6,6 +6,7 @@
  * reads hover values from the arrays sent with each chart, and renders the
  * cohort views' Vega-Lite specs with the vega bundles served by the app.
  */
+import { LOCATE_JS } from './locate.js';
 
 export const APP_HTML = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -73,6 +74,7 @@ fieldset{border:1px solid #ccc;padding:2px 8px;margin:0}legend{font-size:11px;co
 `;
 
 export const APP_JS = String.raw`'use strict';
+` + LOCATE_JS + String.raw`
 (function () {
   var $ = function (id) { return document.getElementById(id); };
   var state = { info: null, records: [], current: null, record: null, start: 0, duration: null, charts: [] };
@@ -164,22 +166,7 @@ export const APP_JS = String.raw`'use strict';
   }
 
   // Where the pointer is on the chart: the segment (lead drawn over a time window) under it and the sample.
-  function locate(ev, svg) {
-    var pt = svg.createSVGPoint(); pt.x = ev.clientX; pt.y = ev.clientY;
-    var p = pt.matrixTransform(svg.getScreenCTM().inverse());
-    var fs = +svg.dataset.fs, dx = (+svg.dataset.speed) * (+svg.dataset.pxPerMm) / fs;
-    var best = null, bestDy = Infinity;
-    svg.querySelectorAll('g.segment').forEach(function (g) {
-      var line = g.querySelector('polyline'); if (!line) return;
-      var first = line.getAttribute('points').split(' ')[0].split(',');
-      var n0 = +g.dataset.n0, n1 = +g.dataset.n1, x0 = +first[0];
-      var n = Math.round(n0 + (p.x - x0) / dx);
-      if (n < n0 || n >= n1) return;
-      var dy = Math.abs(p.y - (+g.dataset.baseline));
-      if (dy < bestDy) { bestDy = dy; best = { lead: g.dataset.lead, n: n }; }
-    });
-    return best;
-  }
+  var locate = ecgxLocate;
   function timeAt(ev, svg) { var l = locate(ev, svg); return l ? l.n / state.record.fs : state.start + state.duration / 2; }
 
   function hover(ev, svg, c) {

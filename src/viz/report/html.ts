@@ -10,6 +10,7 @@ import { confusionMatrix, confusionSpec } from '../cohort/confusion.js';
 import { clusterProportionsSpec, clusterPrototypesSpec, entropyByClassSpec, surrogateFidelitySpec, type FidelityRow } from '../cohort/tlc-views.js';
 import { renderVegaSvg, type TopLevelSpec } from '../cohort/vega.js';
 import { esc } from '../svg.js';
+import { LOCATE_JS } from '../app/locate.js';
 import type { ReportContent, TlcCohort } from './collect.js';
 
 const fmt = (v: number | undefined, d = 4): string => (v === undefined || !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(d));
@@ -128,11 +129,35 @@ table.num td:not(:first-child){text-align:right;font-variant-numeric:tabular-num
 figure{margin:8px 0;background:#fff;border:1px solid #ddd;padding:8px}figure svg{max-width:100%;height:auto;display:block}
 figcaption{font-size:12px;color:#444;margin-top:4px;max-width:1100px}
 .toggles label{margin-right:12px;font-size:13px}
+#tooltip{position:fixed;pointer-events:none;background:rgba(20,20,20,.88);color:#fff;padding:5px 8px;border-radius:3px;font-size:12px;line-height:1.35;white-space:nowrap}figure.ecg svg{cursor:crosshair}
 ${['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `body.hide-${k} svg .${k}`).join(',')}{display:none}
 `;
 
-// Overlay switches: a class on <body> hides one kind of overlay in every chart.
-const JS = `document.querySelectorAll('input[data-toggle]').forEach(function(box){box.addEventListener('change',function(){document.body.classList.toggle('hide-'+box.dataset.toggle,!box.checked);});});`;
+// Overlay switches (a class on <body> hides one kind of overlay in every chart), and a hover read-out of
+// time, lead and TLC cluster per block from the chart's own attributes (the report holds no raw samples).
+const JS = LOCATE_JS + String.raw`
+document.querySelectorAll('input[data-toggle]').forEach(function (box) {
+  box.addEventListener('change', function () { document.body.classList.toggle('hide-' + box.dataset.toggle, !box.checked); });
+});
+var tip = document.getElementById('tooltip');
+document.querySelectorAll('figure.ecg > svg').forEach(function (svg) {
+  svg.addEventListener('mouseleave', function () { tip.hidden = true; });
+  svg.addEventListener('mousemove', function (ev) {
+    var l = ecgxLocate(ev, svg);
+    if (!l) { tip.hidden = true; return; }
+    var rows = ['<b>t = ' + (l.n / l.fs).toFixed(3) + ' s</b>', 'lead ' + l.lead];
+    svg.querySelectorAll('g.cluster-band').forEach(function (band) {
+      band.querySelectorAll('rect.cluster').forEach(function (r) {
+        if (+r.dataset.from <= l.n && l.n < +r.dataset.to) rows.push(band.dataset.block + ': cluster c' + r.dataset.cluster);
+      });
+    });
+    tip.innerHTML = rows.join('<br>');
+    tip.dataset.sample = String(l.n);
+    tip.hidden = false;
+    tip.style.left = (ev.clientX + 14) + 'px'; tip.style.top = (ev.clientY + 14) + 'px';
+  });
+});
+`;
 
 /** The report's HTML text. */
 export async function renderReportHtml(c: ReportContent, o: { title?: string } = {}): Promise<string> {
@@ -150,6 +175,7 @@ export async function renderReportHtml(c: ReportContent, o: { title?: string } =
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body class="hide-waves"><header><h1>${esc(title)}</h1><p>Run ${esc(c.evaluation.dir)} · ${esc(c.run.task.task)} · ${c.evaluation.folds.length} fold(s) · ecgx ${esc(c.run.versions['ecgx'] ?? '')}</p></header>
 <nav>${nav}</nav><main>${sections.join('\n')}</main>
+<div id="tooltip" hidden></div>
 <script>${JS}</script></body></html>
 `;
 }

@@ -94,6 +94,19 @@ test('the report in headless Chromium: no request, no console error, overlay swi
     assert.equal(await waves(), 0);
     await s.page.locator('input[data-toggle="waves"]').check();
     assert.equal(await waves(), 4);
+    // Hover over lead II of the first chart: time, lead and the cluster of each block at that sample.
+    const first = s.page.locator('figure.ecg > svg').first();
+    const box = (await first.locator('g.segment[data-lead="II"] polyline').first().boundingBox())!;
+    await s.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await s.page.waitForSelector('#tooltip:not([hidden])');
+    const tip = (await s.page.textContent('#tooltip'))!;
+    const n = Number(await s.page.getAttribute('#tooltip', 'data-sample'));
+    assert.ok(Math.abs(n - 128) <= 3, `sample ${n}`);
+    assert.ok(tip.startsWith(`t = ${(n / 100).toFixed(3)} slead II`), tip);
+    for (const block of ['block1', 'block2']) {
+      const c = await first.locator(`g.cluster-band[data-block="${block}"] rect.cluster`).evaluateAll((rs, n) => rs.find((r) => +r.getAttribute('data-from')! <= n && n < +r.getAttribute('data-to')!)?.getAttribute('data-cluster'), n);
+      assert.ok(tip.includes(`${block}: cluster c${c}`), tip);
+    }
     // Every cohort view laid out with a non-empty box.
     const boxes = await s.page.locator('figure.cohort > svg').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => r.width * r.height));
     assert.equal(boxes.length, 8);

@@ -91,7 +91,7 @@ const augRate = N_AUG / ((performance.now() - t0) / 1000);
 rows.push(['two augmented views (host)', augRate, `${(augRate / conRate).toFixed(1)}x the NT-Xent step`]);
 
 const F = 64, N = 1500;
-const emb = { data: signals(2, 6).subarray(0, N * F), shape: [N, F] };
+const emb = { data: Float32Array.from({ length: N * F }, (_, i) => Math.sin(i * 0.37) + ((i * 7919) % 13) / 13), shape: [N, F] };
 const lab = { data: Float32Array.from({ length: N * 5 }, (_, i) => (i % 4 === 0 ? 1 : 0)), shape: [N, 5] };
 t0 = performance.now();
 fitRidge(emb, lab, 1);

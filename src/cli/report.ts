@@ -14,7 +14,8 @@ request, opens offline) about a run written by 'ecgx train':
     wave-alignment tables of the fold whose checkpoint the TLC was fitted on,
     cluster proportions and entropy by class, cluster prototypes, fidelity;
   - a gallery of test ECGs per class with the attribution of --method for
-    that class, TLC cluster bands and the entropy trace.
+    that class, TLC cluster bands and the entropy trace;
+  - the first example's lead II with several methods stacked, then TLC.
 
 Options:
   --run RUNDIR           the run folder
@@ -22,6 +23,8 @@ Options:
   --out FILE             the HTML file (written atomically)
   --method M             attribution method of the gallery (default gradcam)
   --examples N           example ECGs per class (default 2)
+  --compare a,b,c        methods compared on the first example, lead II (default
+                         gradcam,saliency,integrated-gradients; 'none' for no comparison)
   --waves W              annotations (default) | delineate: waves for the TLC alignment
   --threads N            onnxruntime threads
 `;
@@ -32,18 +35,20 @@ const command: Command = {
   async run(argv) {
     const { values } = parseCommandArgs('report', argv, {
       run: { type: 'string' }, tlc: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
-      examples: { type: 'string' }, waves: { type: 'string' }, threads: { type: 'string' },
+      examples: { type: 'string' }, compare: { type: 'string' }, waves: { type: 'string' }, threads: { type: 'string' },
     });
     const run = required('--run', values.run);
     const out = resolve(required('--out', values.out));
     const method = values.method ?? 'gradcam';
     explainerFactory(method, '--method');
+    const compare = values.compare === undefined ? undefined : values.compare === 'none' ? [] : values.compare.split(',').map((m) => m.trim()).filter(Boolean);
+    for (const m of compare ?? []) explainerFactory(m, '--compare');
     const examples = numberOption('--examples', values.examples, { integer: true, min: 0 });
     const waves = choiceOption('--waves', values.waves, ['annotations', 'delineate'] as const);
     const threads = numberOption('--threads', values.threads, { integer: true, min: 1 });
     const bytes = await writeReport(run, out, {
       method, ...(values.tlc !== undefined ? { tlc: values.tlc } : {}), ...(examples !== undefined ? { examplesPerClass: examples } : {}),
-      ...(waves ? { waves } : {}), ...(threads !== undefined ? { threads } : {}),
+      ...(waves ? { waves } : {}), ...(compare ? { compare } : {}), ...(threads !== undefined ? { threads } : {}),
     });
     process.stderr.write(`report (${(bytes / 1024).toFixed(0)} KiB) -> ${out}\n`);
     return 0;

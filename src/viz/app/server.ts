@@ -24,6 +24,7 @@ import { confusionMatrix, confusionSpec } from '../cohort/confusion.js';
 import { rocCurves, rocSpec } from '../cohort/roc.js';
 import { withCohortConfig } from '../cohort/vega.js';
 import { AppSession, MAX_UPLOAD_BYTES, type AppSource } from './session.js';
+import { paperFor } from './paper.js';
 import { APP_CSS, APP_HTML, APP_JS } from './client.js';
 
 export interface AppOptions extends AppSource {
@@ -60,19 +61,6 @@ function num(q: URLSearchParams, key: string, min: number, max: number): number 
   const v = Number(raw);
   if (!Number.isFinite(v) || v < min || v > max) throw new HttpError(400, `${key}: expected a number in [${min}, ${max}], got '${raw}'`);
   return v;
-}
-
-/**
- * Paper for a chart `width` px wide showing `duration` s: the fastest of 25,
- * 50, 100, 200, 400 mm/s that still leaves >= 3 px per mm (zooming in reads
- * like a faster paper speed, as on an ECG machine), then the px per mm that fills the width.
- */
-function paperFor(width: number, duration: number, layout: EcgLayout): { speed: number; pxPerMm: number; rowHeightMm?: number } {
-  const marginMm = 45;
-  let speed = 25;
-  while (speed < 400 && width / (duration * speed * 2 + marginMm) >= 3) speed *= 2;
-  const pxPerMm = Math.min(8, Math.max(2, width / (duration * speed + marginMm)));
-  return { speed, pxPerMm, ...(layout === '12x1' ? { rowHeightMm: 20 } : {}) };
 }
 
 async function chart(s: AppSession, q: URLSearchParams): Promise<unknown> {

@@ -29,6 +29,8 @@ export interface ReportOptions {
   examplesPerClass?: number;
   /** Attribution method drawn in the gallery (default 'gradcam'). */
   method?: string;
+  /** Methods compared on the first gallery ECG (default gradcam, saliency, integrated-gradients; [] for none). */
+  compare?: string[];
   /** Wave source of the TLC alignment (default 'annotations'). */
   waves?: WaveSource;
   threads?: number;
@@ -71,6 +73,15 @@ export interface TlcCohort {
   prototypeLead: string;
 }
 
+/** One ECG explained by several methods for the same target, to be drawn stacked. */
+export interface MethodComparison {
+  id: string;
+  target: string;
+  ecg: Ecg;
+  /** One overlay set per method, in order; TLC (clusters and entropy) last when there is a TLC. */
+  panels: { method: string; overlays: EcgOverlays }[];
+}
+
 export interface ReportContent {
   run: RunRecord;
   evaluation: RunEvaluation;
@@ -78,6 +89,7 @@ export interface ReportContent {
   method: string;
   tlc: TlcCohort | null;
   gallery: GalleryItem[];
+  comparison: MethodComparison | null;
 }
 
 function foldDirs(dir: string): number[] {
@@ -274,5 +286,25 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
       await explainer.release?.();
     }
   }
-  return { run, evaluation, predictions, method, tlc: cohort, gallery };
+  // Method comparison on the first gallery ECG: each method alone, same target, same colour scale per method.
+  let comparison: MethodComparison | null = null;
+  const compare = opts.compare ?? ['gradcam', 'saliency', 'integrated-gradients'];
+  const g0 = gallery[0];
+  if (g0 && compare.length) {
+    const target = task.task === 'regression' ? 'regression' : g0.class;
+    const panels: MethodComparison['panels'] = [];
+    for (const m of compare) {
+      const ex = await createExplainer(m, model, threads);
+      try {
+        const a = await ex.explain({ x: { data: g0.ecg.signal, shape: [1, g0.ecg.leads.length, g0.ecg.nSamples] }, fs: g0.ecg.fs, leads: [...g0.ecg.leads] }, { target, seed: 0 });
+        panels.push({ method: m, overlays: { attribution: { method: m, values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]!, style: 'background' } } });
+      } finally {
+        await ex.release?.();
+      }
+    }
+    const e = explained.get(g0.id);
+    if (e) panels.push({ method: 'tlc', overlays: overlaysOf(e, cohort?.clusterNames ?? {}, undefined) });
+    comparison = { id: g0.id, target: g0.class, ecg: g0.ecg, panels };
+  }
+  return { run, evaluation, predictions, method, tlc: cohort, gallery, comparison };
 }

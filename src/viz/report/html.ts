@@ -11,6 +11,7 @@ import { clusterProportionsSpec, clusterPrototypesSpec, entropyByClassSpec, surr
 import { renderVegaSvg, type TopLevelSpec } from '../cohort/vega.js';
 import { esc } from '../svg.js';
 import { LOCATE_JS } from '../app/locate.js';
+import { paperFor } from '../app/paper.js';
 import type { ReportContent, TlcCohort } from './collect.js';
 
 const fmt = (v: number | undefined, d = 4): string => (v === undefined || !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(d));
@@ -117,6 +118,14 @@ function gallerySection(c: ReportContent): string {
   return `<section id="gallery"><h2>Example ECGs per class</h2><p>Test ECGs of fold ${c.gallery[0]?.fold ?? '?'} with the label and the highest CNN score for it, as the model sees them (after preprocessing).</p><p class="toggles">Show: ${toggles}</p>${parts.join('') || '<p>No example ECGs.</p>'}</section>`;
 }
 
+function comparisonSection(c: ReportContent): string {
+  const cmp = c.comparison;
+  if (!cmp) return '';
+  const lead = cmp.ecg.leads.includes('II') ? 'II' : cmp.ecg.leads[0]!;
+  const charts = cmp.panels.map((p) => `<figure class="compare" data-method="${esc(p.method)}">${renderEcgSvg(cmp.ecg, { layout: '1x1', lead, overlays: p.overlays, ...paperFor(1000, cmp.ecg.nSamples / cmp.ecg.fs, '1x1'), title: p.method === 'tlc' ? 'TLC' : `${p.method} → ${cmp.target}` })}</figure>`);
+  return `<section id="compare"><h2>Methods compared</h2><p>Record ${esc(cmp.id)}, lead ${esc(lead)}: each attribution method for ${esc(cmp.target)} (its own colour scale), then TLC, which does not depend on the class.</p>${charts.join('')}</section>`;
+}
+
 const CSS = `
 body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;margin:0;color:#111;background:#fafafa}
 header{background:#1f3b57;color:#fff;padding:14px 24px}header h1{margin:0;font-size:22px}header p{margin:4px 0 0;font-size:13px;opacity:.85}
@@ -129,7 +138,7 @@ table.num td:not(:first-child){text-align:right;font-variant-numeric:tabular-num
 figure{margin:8px 0;background:#fff;border:1px solid #ddd;padding:8px}figure svg{max-width:100%;height:auto;display:block}
 figcaption{font-size:12px;color:#444;margin-top:4px;max-width:1100px}
 .toggles label{margin-right:12px;font-size:13px}
-#tooltip{position:fixed;pointer-events:none;background:rgba(20,20,20,.88);color:#fff;padding:5px 8px;border-radius:3px;font-size:12px;line-height:1.35;white-space:nowrap}figure.ecg svg{cursor:crosshair}
+#tooltip{position:fixed;pointer-events:none;background:rgba(20,20,20,.88);color:#fff;padding:5px 8px;border-radius:3px;font-size:12px;line-height:1.35;white-space:nowrap}figure.ecg svg{cursor:crosshair}figure.compare{max-width:1000px}
 ${['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `body.hide-${k} svg .${k}`).join(',')}{display:none}
 `;
 
@@ -140,7 +149,7 @@ document.querySelectorAll('input[data-toggle]').forEach(function (box) {
   box.addEventListener('change', function () { document.body.classList.toggle('hide-' + box.dataset.toggle, !box.checked); });
 });
 var tip = document.getElementById('tooltip');
-document.querySelectorAll('figure.ecg > svg').forEach(function (svg) {
+document.querySelectorAll('figure.ecg > svg, figure.compare > svg').forEach(function (svg) {
   svg.addEventListener('mouseleave', function () { tip.hidden = true; });
   svg.addEventListener('mousemove', function (ev) {
     var l = ecgxLocate(ev, svg);
@@ -167,7 +176,9 @@ export async function renderReportHtml(c: ReportContent, o: { title?: string } =
   if (pv) sections.push(`<section id="predictions"><h2>Predictions</h2><div class="views">${pv}</div></section>`);
   if (c.tlc) sections.push(await tlcSection(c.tlc));
   sections.push(gallerySection(c));
-  const nav = [['summary', 'Model and data'], ['metrics', 'Metrics'], ...(pv ? [['predictions', 'Predictions']] : []), ...(c.tlc ? [['tlc', 'TLC']] : []), ['gallery', 'Examples']]
+  const cmp = comparisonSection(c);
+  if (cmp) sections.push(cmp);
+  const nav = [['summary', 'Model and data'], ['metrics', 'Metrics'], ...(pv ? [['predictions', 'Predictions']] : []), ...(c.tlc ? [['tlc', 'TLC']] : []), ['gallery', 'Examples'], ...(c.comparison ? [['compare', 'Methods compared']] : [])]
     .map(([id, label]) => `<a href="#${id}">${label}</a>`).join('');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -39,7 +39,7 @@ test('ecgx report: one self-contained file with every section, the ECG charts an
   assert.equal(count(html, /\s(?:src|href|xlink:href)\s*=\s*["']?\s*(?:https?:)?\/\//gi), 0);
   assert.equal(count(html, /<link\b|@import|url\(\s*["']?(?:https?:)?\/\//gi), 0);
   assert.equal(count(html, /<(?:img|iframe|object|embed)\b/gi), 0);
-  for (const id of ['summary', 'metrics', 'predictions', 'tlc', 'gallery']) assert.ok(html.includes(`<section id="${id}">`), id);
+  for (const id of ['summary', 'metrics', 'predictions', 'tlc', 'gallery', 'compare']) assert.ok(html.includes(`<section id="${id}">`), id);
 
   // Metrics table: mean ± std of each metric as evaluateRun computes it.
   const ev = evaluateRun(run);
@@ -68,6 +68,13 @@ test('ecgx report: one self-contained file with every section, the ECG charts an
     assert.equal(count(e, /<g class="entropy-panel"/g), 1);
     assert.equal(count(e, /<g class="attribution attribution-background" data-method="gradcam"/g), 1);
   }
+  // Methods compared on the first example: lead II alone, each method's map, then TLC (bands, no attribution).
+  const cmp = figures(html, 'compare');
+  assert.deepEqual(cmp.map((f) => /data-method="([^"]+)"/.exec(f)![1]), ['gradcam', 'saliency', 'integrated-gradients', 'tlc']);
+  for (const f of cmp) assert.equal(count(f, /<g class="segment" data-lead="II"/g), 1);
+  cmp.slice(0, 3).forEach((f, i) => assert.equal(count(f, new RegExp(`<g class="attribution[^"]*" data-method="${['gradcam', 'saliency', 'integrated-gradients'][i]}"`, 'g')), 1));
+  assert.equal(count(cmp[3]!, /<g class="cluster-band"/g), 2);
+  assert.equal(count(cmp[3]!, /class="attribution/g), 0);
 });
 
 test('the report in headless Chromium: no request, no console error, overlay switches work', async (t) => {

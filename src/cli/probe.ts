@@ -30,8 +30,9 @@ Options:
   --max-records N      first N records of each dataset
   --threads N          onnxruntime threads
   --finetune EPOCHS    also fine-tune the whole network (trunk from the encoder, new head) and the same
-                       architecture from random initialisation, EPOCHS epochs each, on one stratified
-                       split (fold 1 of 5 tests), for each --fraction
+                       architecture from random initialisation, on one stratified split (fold 1 of 5
+                       tests), for each --fraction, with the optimizer steps of EPOCHS epochs over the
+                       full training part (smaller fractions get more passes)
   --out FILE.json      also write the result (with versions) as JSON
 `;
 

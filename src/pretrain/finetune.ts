@@ -7,8 +7,9 @@
  *
  * Protocol (label efficiency): one stratified split by patient (fold 1 of 5
  * is the test set), the training part subsampled to each fraction (seeded),
- * a fixed number of epochs with BCE and a cosine schedule, the last epoch's
- * model scored by macro AUROC on the whole test set.
+ * BCE with a cosine schedule for the optimizer steps of a fixed number of
+ * epochs over the full training part (so a 10% subset is passed over 10x
+ * as often), the last model scored by macro AUROC on the whole test set.
  */
 import { openDataset } from '../data/datasets/registry.js';
 import { stratifiedFolds } from '../data/datasets/folds.js';
@@ -86,11 +87,13 @@ export async function fineTuneEncoder(encoderPath: string, dataDir: string, o: F
       if (pretrained) model = initFromEncoder(model, encoder).model;
       model = withModelMeta(model, { task: 'multilabel', classNames: task.classes });
       const trainer = await Trainer.create(model, { loss: { kind: 'bce' }, optimizer: { weightDecay: 0.01 }, clipNorm: 5, ...(o.threads !== undefined ? { threads: o.threads } : {}) });
-      const steps = Math.max(1, Math.floor(train.length / batchSize)) * epochs;
-      const schedule = { kind: 'cosine' as const, lr: o.lr ?? 1e-3, totalSteps: steps };
+      // Every fraction gets the optimizer steps of `epochs` epochs over the full training part (more passes over fewer records).
+      const perEpoch = Math.max(1, Math.floor(train.length / batchSize));
+      const passes = Math.ceil((epochs * Math.max(1, Math.floor(trainAll.length / batchSize))) / perEpoch);
+      const schedule = { kind: 'cosine' as const, lr: o.lr ?? 1e-3, totalSteps: perEpoch * passes };
       let step = 0;
       try {
-        for (let epoch = 1; epoch <= epochs; epoch++) {
+        for (let epoch = 1; epoch <= passes; epoch++) {
           const rng = new Rng(seed * 31 + epoch), dropRng = new Rng(seed * 37 + epoch);
           const items = train.map((e) => ({ id: e.id, target: e.target }));
           for await (const b of batches(source, items, { batchSize, rng, dropLast: train.length > batchSize })) {
@@ -99,7 +102,7 @@ export async function fineTuneEncoder(encoderPath: string, dataDir: string, o: F
         }
         const m = await evaluateModel(trainer.inferenceModel(), source, test, task, o.threads);
         const auroc = m.metrics['auroc'] ?? NaN;
-        log(`${name} fraction ${fraction}: ${train.length} train, ${test.length} test, macro AUROC ${auroc.toFixed(4)}`);
+        log(`${name} fraction ${fraction}: ${train.length} train (${passes} passes), ${test.length} test, macro AUROC ${auroc.toFixed(4)}`);
         rows.push({ evaluation: name, fraction, nTrain: train.length, nTest: test.length, auroc, aurocSd: 0, perClass: {} });
       } finally {
         await trainer.release();

@@ -5,3 +5,4 @@ import './input-x-gradient.js';
 import './smoothgrad.js';
 import './integrated-gradients.js';
 import './occlusion.js';
+import './tlc-explainer.js';

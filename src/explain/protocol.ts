@@ -64,6 +64,16 @@ export interface ExplainerFactory {
   summary: string;
   /** `model` is a ModelProto or an `.onnx` path; `opts` are fixed for the explainer's life (layer, graphs...). */
   create(model: ModelProto | string, opts?: Record<string, unknown>): Promise<Explainer>;
-  /** Options the shared conformance test creates the method with (small settings, for speed); default none. */
-  conformance?: Record<string, unknown>;
+  /**
+   * Options the shared conformance test creates the method with (small settings, for speed); default none.
+   * A function receives the test's ECGs, for methods that must be fitted on data first (TLC).
+   */
+  conformance?: Record<string, unknown> | ((data: { x: NdArray; fs: number }) => Record<string, unknown>);
+  /**
+   * True for methods whose values do not depend on the target (TLC explains what the
+   * model's blocks represent, whatever the output). They still resolve and check the
+   * target; the conformance test then asserts equal values across targets instead of
+   * different ones.
+   */
+  classAgnostic?: boolean;
 }

@@ -116,6 +116,8 @@ export const TLC_EXPLAINER: ExplainerFactory = {
   name: 'tlc',
   summary: 'time-localized clusters: entropy of the cluster assignment per timestamp (class-agnostic; clusters in meta); needs tlc=TLC.json',
   create: (model, opts = {}) => TlcExplainer.create(model, opts),
+  classAgnostic: true,
+  conformance: ({ x, fs }) => ({ fit: { x, fs, options: { k: 3, seed: 0, maxSamples: 2000 } } }),
 };
 
 registerExplainer(TLC_EXPLAINER);

@@ -12,10 +12,10 @@
 import type { Ecg, WaveInterval } from '../data/ecg.js';
 import { DataError } from '../util/errors.js';
 import { pixelColumn, tracePoints } from './decimate.js';
-import { chartGeometry, type ChartGeometry, type PaperOptions, type RowGeometry, type SegmentGeometry, LEGEND_LINE_MM, SMALL_FONT_MM } from './layout.js';
+import { chartGeometry, type ChartGeometry, type PaperOptions, type RowGeometry, type SegmentGeometry, HEADER_MM, LEGEND_LINE_MM, SMALL_FONT_MM } from './layout.js';
 import type { AttributionOverlay, ClusterBands, EcgOverlays, EntropyTrace, WaveOverlay } from './overlays.js';
 import { categoricalColor, colorMap, OKABE_ITO, WAVE_COLORS, type ColorMap } from './palettes.js';
-import { el, esc, num, pointsAttr, polylinePath, rectPath } from './svg.js';
+import { el, esc, fitText, formatSignificant, num, pointsAttr, polylinePath, rectPath, textWidth } from './svg.js';
 
 export interface EcgChartOptions extends PaperOptions {
   /** Overlays to draw; each only when present. */
@@ -54,17 +54,25 @@ export function renderEcgSvg(ecg: Ecg, opts: EcgChartOptions = {}): string {
   const strips = placement === 'strip' ? (ov.clusters ?? []) : [];
   const legend = legendEntries(ov);
   const labelChars = Math.max(0, ...strips.map((b) => b.block.length), ov.entropy?.length ? 7 : 0);
-  const g = chartGeometry(ecg, opts, { clusterBands: strips.length, entropy: (ov.entropy?.length ?? 0) > 0, legendLines: legend.length, labelChars });
+  const panels = { clusterBands: strips.length, entropy: (ov.entropy?.length ?? 0) > 0, legendLines: 0, labelChars };
+  const attr = ov.attribution ? prepareAttribution(ecg, ov.attribution) : undefined;
+  // Text is laid out in mm, which do not depend on the resolution: a first
+  // geometry gives the paper's extent, the text's line count sizes the final one.
+  const base = chartGeometry(ecg, opts, panels);
+  const span = { left: base.paper.x / base.pxPerMm, width: base.paper.widthMm };
+  const head = headerLayout(ecg, base, opts.title ?? ecg.meta.recordId, span);
+  const legendRows = legendLayout(legend, attr, span);
+  const rowCount = legendRows.length ? legendRows[legendRows.length - 1]!.row + 1 : 0;
+  const g = chartGeometry(ecg, opts, { ...panels, legendLines: rowCount, headerMm: head.heightMm });
   const mm = (v: number): number => v * g.pxPerMm;
   const ctx: Ctx = { ecg, g, mm, traceWidth: Math.max(1, mm(0.3)), exact: opts.exact ?? false };
 
   const parts: string[] = [];
   parts.push(el('rect', { class: 'background', x: 0, y: 0, width: g.width, height: g.height, fill: CHART_COLORS.background }));
-  parts.push(header(ctx, opts.title ?? ecg.meta.recordId));
+  parts.push(header(ctx, head));
   parts.push(grid(ctx));
   if (ov.clusters?.length && placement === 'behind') parts.push(clustersBehind(ctx, ov.clusters[0]!));
   if (ov.waves) parts.push(waveSpans(ctx, ov.waves));
-  const attr = ov.attribution ? prepareAttribution(ecg, ov.attribution) : undefined;
   if (attr && attr.style === 'background') parts.push(attributionBackground(ctx, attr));
   if (attr && attr.style === 'trace') parts.push(attributionHighlight(ctx, attr));
   parts.push(calibration(ctx));
@@ -73,7 +81,7 @@ export function renderEcgSvg(ecg: Ecg, opts: EcgChartOptions = {}): string {
   parts.push(axes(ctx));
   strips.forEach((b, i) => parts.push(clusterStrip(ctx, b, i)));
   if (ov.entropy?.length) parts.push(entropyPanel(ctx, ov.entropy));
-  if (legend.length) parts.push(renderLegend(ctx, legend, attr));
+  if (legendRows.length) parts.push(renderLegend(ctx, legendRows, attr));
 
   const rootAttrs = {
     xmlns: 'http://www.w3.org/2000/svg',
@@ -105,14 +113,64 @@ function checkOverlays(ecg: Ecg, ov: EcgOverlays): void {
 
 // ---------------------------------------------------------------- paper
 
-function header(ctx: Ctx, title: string): string {
-  const { g, mm, ecg } = ctx;
+/** Font sizes of the header, mm. */
+const TITLE_FONT_MM = 4;
+const INFO_FONT_MM = 3;
+/** Smallest size the paper settings shrink to on a very narrow chart, mm. */
+const MIN_INFO_FONT_MM = 2;
+/** Room kept between texts on one line, mm. */
+const TEXT_GAP_MM = 3;
+/**
+ * Text widths are estimated with DejaVu Sans metrics; a browser may set the
+ * chart in a fallback font a few percent wider, so layout keeps this margin.
+ */
+const WIDTH_MARGIN = 1.05;
+
+/** The horizontal extent text may use (the paper's), mm. */
+interface TextSpan {
+  left: number;
+  width: number;
+}
+
+interface HeaderLayout {
+  title: string;
+  /** '   sex, age' after the title, or '' when unknown or when the title leaves no room (they then lead the second line). */
+  who: string;
+  info: string;
+  infoFontMm: number;
+  /** Baseline of the paper settings: beside the title (7 mm) or on a second line. */
+  infoBaselineMm: number;
+  heightMm: number;
+}
+
+function est(text: string, fontMm: number, bold = false): number {
+  return textWidth(text, fontMm, bold) * WIDTH_MARGIN;
+}
+
+/** Title left, paper settings right; on a chart too narrow for both on one line, the settings go on a second line. */
+function headerLayout(ecg: Ecg, g: ChartGeometry, titleText: string, span: TextSpan): HeaderLayout {
   const end = g.start + g.duration;
   const info = `${num(g.speed)} mm/s   ${num(g.gain)} mm/mV   ${num(g.fs)} Hz   ${num(g.start)}–${num(end)} s`;
-  const who = [ecg.meta.sex, ecg.meta.age !== undefined ? `${ecg.meta.age} y` : undefined].filter((x) => x !== undefined).join(', ');
-  return el('g', { class: 'header', fill: CHART_COLORS.text }, [
-    el('text', { x: g.paper.x, y: mm(7), 'font-size': mm(4) }, el('tspan', { 'font-weight': 'bold' }, esc(title)) + (who ? esc(`   ${who}`) : '')),
-    el('text', { x: g.paper.x + g.paper.width, y: mm(7), 'font-size': mm(3), 'text-anchor': 'end' }, esc(info)),
+  const whoText = [ecg.meta.sex, ecg.meta.age !== undefined ? `${ecg.meta.age} y` : undefined].filter((x) => x !== undefined).join(', ');
+  const title = fitText(titleText, TITLE_FONT_MM, span.width / WIDTH_MARGIN, true);
+  const titleW = est(title, TITLE_FONT_MM, true);
+  const who = whoText && titleW + est(`   ${whoText}`, TITLE_FONT_MM) <= span.width ? `   ${whoText}` : '';
+  const lineW = titleW + est(who, TITLE_FONT_MM);
+  if (lineW + TEXT_GAP_MM + est(info, INFO_FONT_MM) <= span.width) {
+    return { title, who, info, infoFontMm: INFO_FONT_MM, infoBaselineMm: 7, heightMm: HEADER_MM };
+  }
+  // Two lines; sex and age that did not fit beside the title lead the second.
+  const second = whoText && !who ? `${whoText}   ${info}` : info;
+  const infoFontMm = Math.max(MIN_INFO_FONT_MM, Math.min(INFO_FONT_MM, (INFO_FONT_MM * span.width) / est(second, INFO_FONT_MM)));
+  return { title, who, info: fitText(second, infoFontMm, span.width / WIDTH_MARGIN), infoFontMm, infoBaselineMm: 7 + 1.5 * infoFontMm, heightMm: HEADER_MM + 1.5 * infoFontMm };
+}
+
+function header(ctx: Ctx, h: HeaderLayout): string {
+  const { g, mm } = ctx;
+  // xml:space keeps the runs of spaces that separate the fields (and that the widths were estimated with).
+  return el('g', { class: 'header', fill: CHART_COLORS.text, 'xml:space': 'preserve', style: 'white-space:pre' }, [
+    el('text', { class: 'title', x: g.paper.x, y: mm(7), 'font-size': mm(TITLE_FONT_MM) }, el('tspan', { 'font-weight': 'bold' }, esc(h.title)) + (h.who ? esc(h.who) : '')),
+    el('text', { class: 'header-info', x: g.paper.x + g.paper.width, y: mm(h.infoBaselineMm), 'font-size': mm(h.infoFontMm), 'text-anchor': 'end' }, esc(h.info)),
   ].join(''));
 }
 
@@ -455,42 +513,116 @@ function legendEntries(ov: EcgOverlays): LegendLine[] {
   return lines;
 }
 
-function renderLegend(ctx: Ctx, lines: LegendLine[], attr: PreparedAttribution | undefined): string {
-  const { g, mm } = ctx;
-  const fontSize = mm(SMALL_FONT_MM * 1.1);
-  const charW = fontSize * 0.6;
-  const out: string[] = [];
-  lines.forEach((line, li) => {
-    const yMid = g.legendTop + mm(LEGEND_LINE_MM * li + LEGEND_LINE_MM / 2);
-    let x = g.paper.x;
-    out.push(el('text', { x, y: yMid + fontSize * 0.35, 'font-weight': 'bold' }, esc(line.title)));
-    x += line.title.length * charW + mm(3);
-    if ('colorbar' in line && attr) {
-      const w = mm(40), h = mm(3);
-      const id = 'attribution-colorbar';
-      const steps = 16;
-      const lo = attr.signed ? -1 : 0;
-      const stops = Array.from({ length: steps + 1 }, (_, k) => {
-        const level = lo + ((1 - lo) * k) / steps;
-        return el('stop', { offset: num(k / steps), 'stop-color': colorOfLevel(attr, level) });
-      }).join('');
-      out.push(el('defs', {}, el('linearGradient', { id, x1: 0, y1: 0, x2: 1, y2: 0 }, stops)));
-      out.push(el('rect', { class: 'colorbar', x, y: yMid - h / 2, width: w, height: h, fill: `url(#${id})`, stroke: CHART_COLORS.axis, 'stroke-width': 0.5 }));
-      const fmt = (v: number): string => Number(v.toPrecision(3)).toString();
-      out.push(el('text', { x, y: yMid + h / 2 + fontSize, 'text-anchor': 'middle', 'font-size': fontSize * 0.8 }, esc(attr.signed ? fmt(-attr.scale) : '0')));
-      if (attr.signed) out.push(el('text', { x: x + w / 2, y: yMid + h / 2 + fontSize, 'text-anchor': 'middle', 'font-size': fontSize * 0.8 }, '0'));
-      out.push(el('text', { x: x + w, y: yMid + h / 2 + fontSize, 'text-anchor': 'middle', 'font-size': fontSize * 0.8 }, esc(fmt(attr.scale))));
-    } else if ('items' in line) {
-      for (const it of line.items) {
-        const s = mm(3);
-        out.push(it.swatch === 'box'
-          ? el('rect', { class: 'legend-swatch', x, y: yMid - s / 2, width: s, height: s, fill: it.color, stroke: CHART_COLORS.axis, 'stroke-width': 0.5 })
-          : el('path', { class: 'legend-swatch', d: `M${num(x)} ${num(yMid)}h${num(s)}`, stroke: it.color, 'stroke-width': Math.max(1, mm(0.5)) }));
-        x += s + mm(1);
-        out.push(el('text', { x, y: yMid + fontSize * 0.35 }, esc(it.label)));
-        x += it.label.length * charW + mm(3);
+/** Legend font, mm; the colour bar's value labels are 0.8 of it. */
+const LEGEND_FONT_MM = SMALL_FONT_MM * 1.1;
+const SWATCH_MM = 3;
+const COLORBAR_MM = 40;
+const COLORBAR_MIN_MM = 20;
+
+/** One placed piece of the legend: x in mm from the chart's left edge, on a legend row. */
+type LegendPiece =
+  | { kind: 'title'; row: number; x: number; text: string }
+  | { kind: 'item'; row: number; x: number; item: LegendItem }
+  | { kind: 'colorbar'; row: number; x: number; width: number };
+
+/**
+ * Places the legend's pieces on rows within the paper's extent: a line whose
+ * items do not fit continues on the next row, indented; labels too long for
+ * a whole row are cut with an ellipsis.
+ */
+function legendLayout(lines: LegendLine[], attr: PreparedAttribution | undefined, span: TextSpan): LegendPiece[] {
+  const pieces: LegendPiece[] = [];
+  const right = span.left + span.width;
+  const indent = span.left + TEXT_GAP_MM;
+  let row = -1;
+  for (const line of lines) {
+    row++;
+    const title = fitText(line.title, LEGEND_FONT_MM, span.width / WIDTH_MARGIN, true);
+    pieces.push({ kind: 'title', row, x: span.left, text: title });
+    let x = span.left + est(title, LEGEND_FONT_MM, true) + TEXT_GAP_MM;
+    if ('colorbar' in line) {
+      if (!attr) continue;
+      const labels = colorbarLabels(attr);
+      const labelFont = LEGEND_FONT_MM * 0.8;
+      // The end labels sit inside the bar's ends and the 0 at its middle: they must not meet.
+      const minW = Math.max(COLORBAR_MIN_MM, 2 * Math.max(...labels.map((l) => est(l.text, labelFont))) + 2 * TEXT_GAP_MM);
+      if (right - x < minW) {
+        row++;
+        x = indent;
       }
+      pieces.push({ kind: 'colorbar', row, x, width: Math.min(Math.max(COLORBAR_MM, minW), right - x) });
+      continue;
     }
-  });
+    const room = right - indent - SWATCH_MM - 1;
+    const items = line.items.map((item) => ({ ...item, label: fitText(item.label, LEGEND_FONT_MM, room / WIDTH_MARGIN) }));
+    const widths = items.map((item) => SWATCH_MM + 1 + est(item.label, LEGEND_FONT_MM));
+    // Continuation rows line up under the first item when the widest item fits there.
+    const rowStart = right - x >= Math.max(0, ...widths) ? x : indent;
+    items.forEach((item, i) => {
+      const w = widths[i]!;
+      if (x + w > right && x > rowStart) {
+        row++;
+        x = rowStart;
+      }
+      pieces.push({ kind: 'item', row, x, item });
+      x += w + TEXT_GAP_MM;
+    });
+  }
+  return pieces;
+}
+
+/** The colour bar's value labels, at fractions of its width; 2 significant digits so that tiny scales keep their value. */
+function colorbarLabels(attr: PreparedAttribution): { at: number; text: string }[] {
+  return attr.signed
+    ? [{ at: 0, text: formatSignificant(-attr.scale) }, { at: 0.5, text: '0' }, { at: 1, text: formatSignificant(attr.scale) }]
+    : [{ at: 0, text: '0' }, { at: 1, text: formatSignificant(attr.scale) }];
+}
+
+/**
+ * The colour bar: one step per quantised level, in the colour and opacity the
+ * overlay draws that level with, so the legend reads exactly like the chart
+ * (and, having no gradient id, it cannot pick up another chart's gradient
+ * when several charts share an HTML page).
+ */
+function colorbar(ctx: Ctx, attr: PreparedAttribution, x: number, yMid: number, w: number, fontSize: number): string {
+  const { mm } = ctx;
+  const h = mm(3);
+  const lo = attr.signed ? -LEVELS : 0;
+  const steps = LEVELS - lo + 1;
+  const stepW = w / steps;
+  const out: string[] = [];
+  for (let k = lo; k <= LEVELS; k++) {
+    const level = k / LEVELS;
+    const opacity = attr.style === 'trace' ? (Math.abs(level) >= MIN_HIGHLIGHT ? Math.abs(level) : 0) : 0.85 * Math.abs(level);
+    out.push(el('rect', { class: 'colorbar-step', 'data-level': String(level), x: x + (k - lo) * stepW, y: yMid - h / 2, width: stepW, height: h, fill: colorOfLevel(attr, level), 'fill-opacity': num(opacity) }));
+  }
+  out.push(el('rect', { x, y: yMid - h / 2, width: w, height: h, fill: 'none', stroke: CHART_COLORS.axis, 'stroke-width': 0.5 }));
+  for (const l of colorbarLabels(attr)) {
+    const anchor = l.at === 0 ? 'start' : l.at === 1 ? 'end' : 'middle';
+    out.push(el('text', { class: 'colorbar-label', x: x + l.at * w, y: yMid + h / 2 + fontSize, 'text-anchor': anchor, 'font-size': fontSize * 0.8 }, esc(l.text)));
+  }
+  return el('g', { class: 'colorbar', 'data-colormap': attr.map.name, 'data-signed': String(attr.signed), 'shape-rendering': 'crispEdges' }, out.join(''));
+}
+
+function renderLegend(ctx: Ctx, pieces: LegendPiece[], attr: PreparedAttribution | undefined): string {
+  const { g, mm } = ctx;
+  const fontSize = mm(LEGEND_FONT_MM);
+  const out: string[] = [];
+  for (const p of pieces) {
+    const yMid = g.legendTop + mm(LEGEND_LINE_MM * p.row + LEGEND_LINE_MM / 2);
+    const x = mm(p.x);
+    if (p.kind === 'title') {
+      out.push(el('text', { x, y: yMid + fontSize * 0.35, 'font-weight': 'bold' }, esc(p.text)));
+    } else if (p.kind === 'colorbar') {
+      if (attr) out.push(colorbar(ctx, attr, x, yMid, mm(p.width), fontSize));
+    } else {
+      const it = p.item;
+      const s = mm(SWATCH_MM);
+      out.push(it.swatch === 'box'
+        ? el('rect', { class: 'legend-swatch', x, y: yMid - s / 2, width: s, height: s, fill: it.color, stroke: CHART_COLORS.axis, 'stroke-width': 0.5 })
+        : el('path', { class: 'legend-swatch', d: `M${num(x)} ${num(yMid)}h${num(s)}`, stroke: it.color, 'stroke-width': Math.max(1, mm(0.5)) }));
+      out.push(el('text', { x: x + s + mm(1), y: yMid + fontSize * 0.35 }, esc(it.label)));
+    }
+  }
   return el('g', { class: 'legend', 'font-size': fontSize, fill: CHART_COLORS.text }, out.join(''));
 }

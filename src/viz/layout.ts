@@ -106,6 +106,8 @@ export interface PanelRequest {
   legendLines: number;
   /** Longest panel label, characters (sets the left margin). */
   labelChars: number;
+  /** Height of the header above the paper, mm (default HEADER_MM; the renderer asks for more when the title and the paper settings take two lines). */
+  headerMm?: number;
 }
 
 export const HEADER_MM = 12;
@@ -185,7 +187,9 @@ export function chartGeometry(ecg: Ecg, opts: PaperOptions = {}, panels: PanelRe
   }
 
   const paperX = mm(leftMm);
-  const paperY = mm(HEADER_MM);
+  const headerMm = panels.headerMm ?? HEADER_MM;
+  if (!Number.isFinite(headerMm) || headerMm < 0) throw new OptionError('headerMm', `expected mm >= 0, got ${headerMm}`);
+  const paperY = mm(headerMm);
   const paperHeightMm = nRows * rowHeightMm;
   const x0 = paperX + mm(calibrationZoneMm);
   const xOfTime = (t: number): number => x0 + (t - start) * speed * pxPerMm;

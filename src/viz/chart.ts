@@ -556,8 +556,14 @@ function legendLayout(lines: LegendLine[], attr: PreparedAttribution | undefined
     const room = right - indent - SWATCH_MM - 1;
     const items = line.items.map((item) => ({ ...item, label: fitText(item.label, LEGEND_FONT_MM, room / WIDTH_MARGIN) }));
     const widths = items.map((item) => SWATCH_MM + 1 + est(item.label, LEGEND_FONT_MM));
-    // Continuation rows line up under the first item when the widest item fits there.
-    const rowStart = right - x >= Math.max(0, ...widths) ? x : indent;
+    // Continuation rows line up under the first item; after a title that
+    // leaves too little room (for the widest item, or under half the width),
+    // the items start on their own rows instead, one stacked column reading badly.
+    const rowStart = right - x >= Math.max(span.width * 0.45, ...widths) ? x : indent;
+    if (rowStart === indent && items.length) {
+      row++;
+      x = indent;
+    }
     items.forEach((item, i) => {
       const w = widths[i]!;
       if (x + w > right && x > rowStart) {

@@ -146,3 +146,26 @@ test('code15: bad input is a one-line typed error naming the file and the field'
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('code15: wave ground truth is written beside the parts, shifted by the centring pad, and read back', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'ecgx-c15w-')), 'code15');
+  try {
+    const withWaves = exam(7, 4000, ['SB']);
+    withWaves.waves = {
+      II: [{ wave: 'P', onset: 100, peak: 120, offset: 140 }, { wave: 'QRS', onset: 200, peak: 220, offset: 250 }],
+      '*': [{ wave: 'T', onset: 400, peak: 480, offset: 560 }],
+    };
+    await writeCode15(dir, [withWaves, exam(8, 4096, [])]);
+    const ds = await openCode15(dir);
+    const pad = (CODE15_SAMPLES - 4000) / 2;
+    const [a, b] = [await ds.load('1007'), await ds.load('1008')];
+    assert.deepEqual(a.waves?.['II'], [{ wave: 'P', onset: 100 + pad, peak: 120 + pad, offset: 140 + pad }, { wave: 'QRS', onset: 200 + pad, peak: 220 + pad, offset: 250 + pad }]);
+    assert.deepEqual(a.waves?.['*'], [{ wave: 'T', onset: 400 + pad, peak: 480 + pad, offset: 560 + pad }]);
+    assert.equal(b.waves, undefined);
+    const streamed: Ecg[] = [];
+    for await (const e of ds.iterate()) streamed.push(e);
+    assert.deepEqual(streamed[0]!.waves, a.waves);
+  } finally {
+    rmSync(join(dir, '..'), { recursive: true, force: true });
+  }
+});

@@ -1,12 +1,29 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError, FormatError, IoError } from '../../util/errors.js';
 import { writeDirAtomic, writeFileAtomic } from '../../util/atomic-write.js';
-import { makeEcg, type Ecg, type EcgMeta } from '../ecg.js';
+import { makeEcg, type Ecg, type EcgMeta, type WaveAnnotations } from '../ecg.js';
 import { STANDARD_LEADS, standardLeadIndex } from '../leads.js';
 import { formatCsv, readCsv, requireColumns } from './csv.js';
 import { F32RowBlock, openH5Read, openH5Write, readIntegers, readRowsF32, requireDataset, type H5Dataset, type H5File } from './h5.js';
 import type { EcgDataset, OpenDatasetOptions, RecordInfo } from './types.js';
+import { readWaveFiles, writeWaveFiles } from './waves.js';
+
+/**
+ * Folder of wave ground truth beside the HDF5 parts (`waves/<exam_id>.i` ...), in
+ * the same LUDB-style annotation files as the PTB-XL layout. The real CODE-15%
+ * has none; ecgx's writer adds it when ECGs carry waves (synthetic databases),
+ * with sample indices in the padded 4096-sample trace.
+ */
+export const CODE15_WAVES_DIR = 'waves';
+
+function shiftWaves(waves: WaveAnnotations, by: number): WaveAnnotations {
+  const out: WaveAnnotations = {};
+  for (const [key, list] of Object.entries(waves)) {
+    out[key] = list.map((w) => ({ ...w, onset: w.onset + by, offset: w.offset + by, ...(w.peak !== undefined ? { peak: w.peak + by } : {}) }));
+  }
+  return out;
+}
 
 /**
  * CODE-15% (Ribeiro et al., Zenodo 4916206): `exams.csv` plus
@@ -152,12 +169,16 @@ class Code15Dataset implements EcgDataset {
   /** The one HDF5 part kept open for `load`, so that loading exams of one part does not reopen it. */
   private open: { part: number; file: H5File; tracings: H5Dataset; block: F32RowBlock | undefined } | undefined;
 
+  private readonly wavesDir: string | undefined;
+
   constructor(
     readonly root: string,
     private readonly parts: Part[],
     private readonly exams: Exam[],
   ) {
     this.byId = new Map(exams.map((e) => [e.info.id, e]));
+    const waves = join(root, CODE15_WAVES_DIR);
+    this.wavesDir = existsSync(waves) ? waves : undefined;
   }
 
   records(): RecordInfo[] {
@@ -196,7 +217,10 @@ class Code15Dataset implements EcgDataset {
       const o = l * n;
       for (let t = 0, src = offset + l; t < n; t++, src += 12) signal[o + t] = block[src]!;
     }
-    return makeEcg({ signal, fs: CODE15_FS, leads: STANDARD_LEADS, meta: structuredClone(exam.info.meta) });
+    const ecg = makeEcg({ signal, fs: CODE15_FS, leads: STANDARD_LEADS, meta: structuredClone(exam.info.meta) });
+    const waves = this.wavesDir === undefined ? undefined : readWaveFiles(join(this.wavesDir, exam.info.id), ecg.leads);
+    if (waves) ecg.waves = waves;
+    return ecg;
   }
 
   async load(id: string): Promise<Ecg> {
@@ -247,7 +271,9 @@ const WRITE_BLOCK = 64;
  * zero-padded on both sides as in CODE-15%. exam_id is `meta.recordId` when it
  * is a positive integer, else the exam's 1-based position in the stream.
  * Labels: `meta.labels` entries among 1dAVb, RBBB, LBBB, SB, ST, AF and
- * normal_ecg become True in their columns. The folder is built under a
+ * normal_ecg become True in their columns. `ecg.waves` (if any) go to
+ * `waves/<exam_id>.*` annotation files, shifted by the padding, and are read
+ * back into `ecg.waves`. The folder is built under a
  * temporary name and renamed into place when complete.
  */
 export async function writeCode15(dir: string, records: Iterable<Ecg> | AsyncIterable<Ecg>, opts: WriteCode15Options = {}): Promise<{ n: number }> {
@@ -314,6 +340,10 @@ export async function writeCode15(dir: string, records: Iterable<Ecg> | AsyncIte
             const v = src[t]!;
             buf[o] = v === v ? v : 0; // NaN (missing) -> 0, as CODE-15% has no missing-value marker
           }
+        }
+        if (ecg.waves) {
+          mkdirSync(join(tmp, CODE15_WAVES_DIR), { recursive: true });
+          writeWaveFiles(join(tmp, CODE15_WAVES_DIR, String(examId)), shiftWaves(ecg.waves, pad));
         }
         bufIds.push(BigInt(examId));
         inPart++;

@@ -150,25 +150,26 @@ function est(text: string, fontMm: number, bold = false): number {
 /** Title left, paper settings right; on a chart too narrow for both on one line, the settings go on a second line. */
 function headerLayout(ecg: Ecg, g: ChartGeometry, titleText: string, span: TextSpan): HeaderLayout {
   const end = g.start + g.duration;
-  const info = `${num(g.speed)} mm/s   ${num(g.gain)} mm/mV   ${num(g.fs)} Hz   ${num(g.start)}–${num(end)} s`;
+  // Fields are set apart by three no-break spaces: SVG collapses runs of plain spaces.
+  const sep = '\u00a0\u00a0\u00a0';
+  const info = [`${num(g.speed)} mm/s`, `${num(g.gain)} mm/mV`, `${num(g.fs)} Hz`, `${num(g.start)}–${num(end)} s`].join(sep);
   const whoText = [ecg.meta.sex, ecg.meta.age !== undefined ? `${ecg.meta.age} y` : undefined].filter((x) => x !== undefined).join(', ');
   const title = fitText(titleText, TITLE_FONT_MM, span.width / WIDTH_MARGIN, true);
   const titleW = est(title, TITLE_FONT_MM, true);
-  const who = whoText && titleW + est(`   ${whoText}`, TITLE_FONT_MM) <= span.width ? `   ${whoText}` : '';
+  const who = whoText && titleW + est(sep + whoText, TITLE_FONT_MM) <= span.width ? sep + whoText : '';
   const lineW = titleW + est(who, TITLE_FONT_MM);
   if (lineW + TEXT_GAP_MM + est(info, INFO_FONT_MM) <= span.width) {
     return { title, who, info, infoFontMm: INFO_FONT_MM, infoBaselineMm: 7, heightMm: HEADER_MM };
   }
   // Two lines; sex and age that did not fit beside the title lead the second.
-  const second = whoText && !who ? `${whoText}   ${info}` : info;
+  const second = whoText && !who ? whoText + sep + info : info;
   const infoFontMm = Math.max(MIN_INFO_FONT_MM, Math.min(INFO_FONT_MM, (INFO_FONT_MM * span.width) / est(second, INFO_FONT_MM)));
   return { title, who, info: fitText(second, infoFontMm, span.width / WIDTH_MARGIN), infoFontMm, infoBaselineMm: 7 + 1.5 * infoFontMm, heightMm: HEADER_MM + 1.5 * infoFontMm };
 }
 
 function header(ctx: Ctx, h: HeaderLayout): string {
   const { g, mm } = ctx;
-  // xml:space keeps the runs of spaces that separate the fields (and that the widths were estimated with).
-  return el('g', { class: 'header', fill: CHART_COLORS.text, 'xml:space': 'preserve', style: 'white-space:pre' }, [
+  return el('g', { class: 'header', fill: CHART_COLORS.text }, [
     el('text', { class: 'title', x: g.paper.x, y: mm(7), 'font-size': mm(TITLE_FONT_MM) }, el('tspan', { 'font-weight': 'bold' }, esc(h.title)) + (h.who ? esc(h.who) : '')),
     el('text', { class: 'header-info', x: g.paper.x + g.paper.width, y: mm(h.infoBaselineMm), 'font-size': mm(h.infoFontMm), 'text-anchor': 'end' }, esc(h.info)),
   ].join(''));

@@ -62,7 +62,7 @@ const DEJAVU_BOLD_ASCII = [
   500, 675, 716, 593, 716, 678, 435, 716, 712, 343, 343, 665, 343, 1042, 712, 687, 716, 716, 493, 595, 478, 712, 652, 924, 645, 652, 582, 712, 365, 712, 838,
 ];
 /** A few non-ASCII characters that chart labels use (same in both weights); anything else counts as a full em. */
-const DEJAVU_OTHER: Record<string, number> = { '–': 500, '—': 1000, '→': 838, '·': 318, '…': 1000, '×': 838, '±': 838, '≥': 838, '≤': 838 };
+const DEJAVU_OTHER: Record<string, number> = { '\u00a0': 318, '–': 500, '—': 1000, '→': 838, '·': 318, '…': 1000, '×': 838, '±': 838, '≥': 838, '≤': 838 };
 
 /** Estimated advance width of `text` set in DejaVu Sans at `fontSize` (same unit as the result). */
 export function textWidth(text: string, fontSize: number, bold = false): number {

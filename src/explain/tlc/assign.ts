@@ -4,8 +4,9 @@
  * resolution and at input resolution (see activations.ts for the alignment).
  */
 import { OptionError } from '../../util/errors.js';
-import { adjustedRandIndex, contingency, normalizedMutualInfo } from './agreement.js';
-import { upsampleRows, upsamplingWeights, type Upsampling } from './activations.js';
+import { adjustedRandIndex, contingencyFixed, normalizedMutualInfo } from './agreement.js';
+import { upsampleRows, upsamplingWeights, type FeatureMap, type Upsampling } from './activations.js';
+import type { FittedBlockClusterer } from './block-clusterer.js';
 import { checkNumber, type Points } from './points.js';
 import { argmaxRows, normalizedEntropy, type SoftClusterer } from './soft.js';
 
@@ -45,11 +46,21 @@ export interface AssignOptions {
 
 /** rows: the block's timestamp vectors [blockLength, d], already scaled/projected like the fitting data. */
 export function assignSequence(clusterer: SoftClusterer, rows: Points, opts: AssignOptions): ClusterSequence {
-  checkNumber('fs', opts.fs, 0);
-  const mode = opts.upsampling ?? 'nearest';
   const blockGamma = clusterer.soft(rows);
-  const blockLabels = argmaxRows(blockGamma);
-  const blockEntropy = normalizedEntropy(blockGamma);
+  return sequenceAtInput(clusterer.k, blockGamma, argmaxRows(blockGamma), normalizedEntropy(blockGamma), opts);
+}
+
+/** A block's raw activations [channels, length] through its fitted clusterer (FittedBlockClusterer.softMap), to the sequence. */
+export function assignMap(clusterer: FittedBlockClusterer, map: FeatureMap, opts: AssignOptions): ClusterSequence {
+  const { gamma, labels, entropy } = clusterer.softMap(map);
+  return sequenceAtInput(clusterer.k, gamma, labels, entropy, opts);
+}
+
+/** Block-resolution gamma, labels and entropy mapped to input time. */
+function sequenceAtInput(k: number, blockGamma: Points, blockLabels: Int32Array, blockEntropy: Float64Array, opts: AssignOptions): ClusterSequence {
+  checkNumber('fs', opts.fs, 0);
+  const rows = blockGamma;
+  const mode = opts.upsampling ?? 'nearest';
   let labels: Int32Array, entropy: Float64Array;
   if (mode === 'nearest') {
     const { lo } = upsamplingWeights(opts.nSamples, rows.n, 'nearest');
@@ -64,7 +75,7 @@ export function assignSequence(clusterer: SoftClusterer, rows: Points, opts: Ass
     labels = argmaxRows(g);
     entropy = normalizedEntropy(g);
   }
-  return { k: clusterer.k, fs: opts.fs, nSamples: opts.nSamples, blockLength: rows.n, blockLabels, blockGamma, blockEntropy, labels, entropy };
+  return { k, fs: opts.fs, nSamples: opts.nSamples, blockLength: rows.n, blockLabels, blockGamma, blockEntropy, labels, entropy };
 }
 
 /** A run of one cluster. Samples are input samples; `end` is exclusive. */
@@ -127,12 +138,19 @@ export function blockAgreement(sequences: readonly ArrayLike<number>[]): BlockAg
   const nmi = Array.from({ length: m }, () => new Array<number>(m).fill(1));
   for (let a = 0; a < m; a++) {
     for (let b = a + 1; b < m; b++) {
-      const t = contingency(sequences[a]!, sequences[b]!);
+      const t = contingencyFixed(sequences[a]!, sequences[b]!, maxLabel(sequences[a]!) + 1, maxLabel(sequences[b]!) + 1);
       ari[a]![b] = ari[b]![a] = adjustedRandIndex(t);
       nmi[a]![b] = nmi[b]![a] = normalizedMutualInfo(t);
     }
   }
   return { ari, nmi };
+}
+
+/** Largest label (cluster ids are small integers >= 0; empty rows of a fixed table change neither ARI nor NMI). */
+function maxLabel(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) if (a[i]! > m) m = a[i]!;
+  return m;
 }
 
 /**

@@ -9,6 +9,8 @@ import { FittedGmm, GaussianMixture, type GmmOptions, type GmmState } from './gm
 import { FittedKMeans, KMeans, type KMeansOptions, type KMeansState } from './kmeans.js';
 import { FittedPca, Pca, type PcaOptions, type PcaState } from './pca.js';
 import { JsonReader, type Points } from './points.js';
+import { timestampRows, type FeatureMap } from './activations.js';
+import { argmaxRows, normalizedEntropy } from './soft.js';
 import { FittedScaler, StandardScaler, type ScalerState } from './scaler.js';
 import type { SoftClusterer } from './soft.js';
 
@@ -86,6 +88,80 @@ export class FittedBlockClusterer implements SoftClusterer {
 
   predict(x: Points): Int32Array {
     return this.clusterer.predict(this.transform(x));
+  }
+
+  /**
+   * gamma [length, k], its argmax and normalised entropy for one block's raw
+   * activations [channels, length] (channel-major, as the model wrote them).
+   * For standardised k-means without PCA (the default), one pass over the map
+   * in its own layout: no transposed or standardised copy. The distances are
+   * |z|^2 - 2 z.mu + |mu|^2 with z = (x - mean) / scale, and the entropy
+   * comes from the logits, H = log S - sum_k gamma_k (l_k - max l), one log
+   * per timestamp. Other clusterers take soft(timestampRows(map)).
+   */
+  softMap(map: FeatureMap): { gamma: Points; labels: Int32Array; entropy: Float64Array } {
+    if (map.channels !== this.d) throw new OptionError('activations', `expected ${this.d} channels (as fitted), got ${map.channels}`);
+    const km = this.clusterer;
+    if (!(km instanceof FittedKMeans) || this.pca) {
+      const gamma = this.soft(timestampRows(map));
+      return { gamma, labels: argmaxRows(gamma), entropy: normalizedEntropy(gamma) };
+    }
+    const { channels: C, length: T, data } = map;
+    const k = km.k, mu = km.centers, norms = km.norms();
+    const dots = new Float64Array(T * k), zz = new Float64Array(T), z = new Float64Array(T);
+    const mean = this.scaler?.mean, scale = this.scaler?.scale;
+    for (let c = 0; c < C; c++) {
+      const row = c * T;
+      if (mean && scale) {
+        const m = mean[c]!, s = scale[c]!;
+        for (let t = 0; t < T; t++) z[t] = (data[row + t]! - m) / s;
+      } else {
+        for (let t = 0; t < T; t++) z[t] = data[row + t]!;
+      }
+      for (let t = 0; t < T; t++) zz[t]! += z[t]! * z[t]!;
+      let j = 0;
+      for (; j + 4 <= k; j += 4) {
+        const w0 = mu[j * C + c]!, w1 = mu[(j + 1) * C + c]!, w2 = mu[(j + 2) * C + c]!, w3 = mu[(j + 3) * C + c]!;
+        for (let t = 0, o = j; t < T; t++, o += k) {
+          const v = z[t]!;
+          dots[o]! += v * w0;
+          dots[o + 1]! += v * w1;
+          dots[o + 2]! += v * w2;
+          dots[o + 3]! += v * w3;
+        }
+      }
+      for (; j < k; j++) {
+        const w = mu[j * C + c]!;
+        for (let t = 0, o = j; t < T; t++, o += k) dots[o]! += z[t]! * w;
+      }
+    }
+    // dots becomes gamma in place.
+    const labels = new Int32Array(T), entropy = new Float64Array(T);
+    const tau = km.temperature, logK = Math.log(k);
+    for (let t = 0; t < T; t++) {
+      const o = t * k;
+      let best = 0, top = -Infinity;
+      for (let j = 0; j < k; j++) {
+        const l = -Math.max(0, zz[t]! - 2 * dots[o + j]! + norms[j]!) / tau;
+        dots[o + j] = l;
+        if (l > top) {
+          top = l;
+          best = j;
+        }
+      }
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += Math.exp(dots[o + j]! - top);
+      let h = Math.log(sum);
+      for (let j = 0; j < k; j++) {
+        const shifted = dots[o + j]! - top;
+        const g = Math.exp(shifted) / sum;
+        h -= g * shifted;
+        dots[o + j] = g;
+      }
+      labels[t] = best;
+      entropy[t] = Math.min(1, Math.max(0, h / logK));
+    }
+    return { gamma: { data: dots, n: T, d: k }, labels, entropy };
   }
 
   toJSON(): BlockClustererState {

@@ -22,8 +22,8 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { FormatError, IoError, ModelError, OptionError } from '../../util/errors.js';
 import { Progress } from '../../util/progress.js';
 import { Rng } from '../../util/rng.js';
-import { concatenatedRows, sampleIndices, timestampRows, upsamplingWeights, type FeatureMap, type Upsampling } from './activations.js';
-import { assignSequence, blockAgreement, clusterProportions, clusterSegments, type BlockAgreement, type ClusterSegment, type ClusterSequence } from './assign.js';
+import { concatenatedRows, sampleIndices, upsamplingWeights, type FeatureMap, type Upsampling } from './activations.js';
+import { assignMap, assignSequence, blockAgreement, clusterProportions, clusterSegments, type BlockAgreement, type ClusterSegment, type ClusterSequence } from './assign.js';
 import { BlockClusterer, FittedBlockClusterer, type BlockClustererState } from './block-clusterer.js';
 import { ActivationReader, modelHash } from './extract.js';
 import { checkInt, type Points } from './points.js';
@@ -169,16 +169,16 @@ export class FittedTlc {
     const upsampling = this.options.upsampling;
     const groups: TlcGroupResult[] = [];
     const names = this.groupNames;
-    const one = (name: string, c: FittedBlockClusterer, rows: Points): void => {
-      const sequence = assignSequence(c, rows, { nSamples, fs, upsampling });
+    const one = (name: string, c: FittedBlockClusterer, rows: Points | FeatureMap): void => {
+      const sequence = 'channels' in rows ? assignMap(c, rows, { nSamples, fs, upsampling }) : assignSequence(c, rows, { nSamples, fs, upsampling });
       groups.push({
-        name, k: c.k, resolution: nSamples / rows.n, sequence,
+        name, k: c.k, resolution: nSamples / sequence.blockLength, sequence,
         segments: clusterSegments(sequence.labels, fs, sequence.entropy),
         proportions: clusterProportions(sequence.labels, c.k),
       });
     };
     if (this.options.concat) one(names[0]!, this.clusterers[0]!, concatenatedRows(maps, nSamples, upsampling));
-    else maps.forEach((m, i) => one(names[i]!, this.clusterers[i]!, timestampRows(m)));
+    else maps.forEach((m, i) => one(names[i]!, this.clusterers[i]!, m));
     const agreement = groups.length > 1 ? blockAgreement(groups.map((g) => g.sequence.labels)) : null;
     return { fs, nSamples, groups, agreement };
   }

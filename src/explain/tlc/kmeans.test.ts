@@ -93,3 +93,34 @@ test('bad options and data are OptionErrors', () => {
   assert.throws(() => new KMeans({ k: 1 }).fit(pointsFromRows([[1], [NaN]])), /point 1 coordinate 0 is NaN/);
   assert.throws(() => FittedKMeans.fromJSON({ kind: 'tlc-kmeans', k: 2, d: 2, centers: [1, 2, 3], temperature: 1, inertia: 1, sizes: [1, 1], nIter: 1 }), /centers/);
 });
+
+test('mini-batch seeds on a held-out-scored subsample of 3 x batchSize points and keeps the quality of full k-means', () => {
+  // 6,000 points in 8 blobs, batches of 100: each init sees 300 points (a twentieth of the data).
+  const centers = randomCenters(8, 4, 20, 21);
+  const { points, labels } = gaussianBlobs(centers, 1, 750, 6);
+  const full = new KMeans({ k: 8, seed: 0, algorithm: 'lloyd' }).fit(points);
+  assert.equal(adjustedRandIndex(contingency(full.predict(points), labels)), 1);
+  for (let seed = 0; seed < 6; seed++) {
+    for (const nInit of [1, 3]) {
+      const mb = new KMeans({ k: 8, seed, algorithm: 'minibatch', batchSize: 100, nInit }).fit(points);
+      assert.equal(adjustedRandIndex(contingency(mb.predict(points), labels)), 1, `seed ${seed}, nInit ${nInit}`);
+      assert.ok(mb.inertia <= full.inertia * 1.01, `seed ${seed}: minibatch ${mb.inertia} vs lloyd ${full.inertia}`);
+      // Inertia and sizes come from one final pass over all points.
+      assert.ok(Math.abs(mb.inertia - mb.score(points)) <= 1e-9 * mb.inertia);
+      assert.deepEqual(Array.from(mb.sizes), Array.from({ length: 8 }, (_, c) => mb.predict(points).filter((l) => l === c).length));
+    }
+  }
+});
+
+test('distances by |x|^2 - 2x.c + |c|^2 match the direct sum (k not a multiple of 4)', () => {
+  const { points } = gaussianBlobs(randomCenters(7, 9, 5, 2), 1, 20, 3);
+  const km = new KMeans({ k: 7, seed: 1 }).fit(points);
+  const d2 = km.sqDistances(points);
+  for (let i = 0; i < points.n; i++) {
+    for (let c = 0; c < 7; c++) {
+      let s = 0;
+      for (let j = 0; j < 9; j++) s += (points.data[i * 9 + j]! - km.centers[c * 9 + j]!) ** 2;
+      assert.ok(Math.abs(d2.data[i * 7 + c]! - s) <= 1e-9 * Math.max(1, s), `point ${i} centre ${c}: ${d2.data[i * 7 + c]} vs ${s}`);
+    }
+  }
+});

@@ -7,12 +7,20 @@
  * - algorithm 'lloyd': full batch iterations until the squared shift of the
  *   centres is at most tol * (mean coordinate variance of the data), or maxIter.
  *   An empty cluster takes the point farthest from its centre.
- * - algorithm 'minibatch' (Sculley 2010, "Web-scale k-means clustering"): the
- *   init runs on a sample of 3 * batchSize points; then each step draws a batch
+ * - algorithm 'minibatch' (Sculley 2010, "Web-scale k-means clustering"): as
+ *   in scikit-learn's MiniBatchKMeans, each of the nInit inits runs on its own
+ *   seeded sample of 3 * batchSize points and is scored on one held-out sample
+ *   of that size; only the best init is iterated. Each step draws a batch
  *   (with replacement), and moves each point's nearest centre towards it with
  *   rate 1 / (points seen by that centre). Stops after maxIter passes over the
  *   data, or when the smoothed batch inertia has not improved for 10 steps.
- * - nInit restarts; the fit with the lowest inertia on all points wins.
+ *   The smoothing window is half an epoch (scikit-learn) but at most 100 steps:
+ *   the noise being averaged is the batch's, not the data set's, and a window
+ *   of half of 1e6 points kept a converged fit running for thousands of steps.
+ * - lloyd: nInit full restarts; the lowest inertia on all points wins.
+ * - Distances use |x|^2 - 2 x.c + |c|^2 with the centres' norms computed once
+ *   per update, four centres per pass over a point (one read of x for four
+ *   dot products). One final pass over all points gives inertia and sizes.
  *
  * Soft assignments: gamma_k(x) = softmax_k(-|x - mu_k|^2 / tau). Unless set,
  * the temperature is fitted as tau = inertia / n, the mean squared distance of
@@ -29,7 +37,7 @@ import { softmaxRowsInPlace, type SoftClusterer } from './soft.js';
 export interface KMeansOptions {
   k: number;
   init?: 'k-means++' | 'random';
-  /** Restarts (default 4); the lowest inertia wins. */
+  /** Restarts (default 4): full runs for Lloyd, inits scored on a held-out sample for mini-batch. */
   nInit?: number;
   /** Lloyd iterations, or passes over the data for mini-batch (default 300 / 100). */
   maxIter?: number;
@@ -82,16 +90,20 @@ export class KMeans {
     if (x.n < k) throw new OptionError('k', `expected at most as many clusters as points (${x.n}), got ${k}`);
     checkPoints(x, 'points');
     const rng = new Rng(this.options.seed);
-    const tolAbs = this.options.tol * meanVariance(x);
-    let best: { centers: Float64Array; inertia: number; nIter: number } | undefined;
-    for (let r = 0; r < this.options.nInit; r++) {
-      const run = rng.fork();
-      const fit = this.options.algorithm === 'lloyd' ? this.lloyd(x, run, tolAbs) : this.minibatch(x, run);
-      if (!best || fit.inertia < best.inertia) best = fit;
+    let centers: Float64Array, nIter: number;
+    if (this.options.algorithm === 'lloyd') {
+      const tolAbs = this.options.tol * meanVariance(x);
+      let best: { centers: Float64Array; inertia: number; nIter: number } | undefined;
+      for (let r = 0; r < this.options.nInit; r++) {
+        const fit = this.lloyd(x, rng.fork(), tolAbs);
+        if (!best || fit.inertia < best.inertia) best = fit;
+      }
+      ({ centers, nIter } = best!);
+    } else {
+      ({ centers, nIter } = this.minibatch(x, rng));
     }
-    const { centers, inertia, nIter } = best!;
     const labels = new Int32Array(x.n);
-    assign(x, centers, k, labels, new Float64Array(x.n));
+    const inertia = assign(x, centers, k, labels, null);
     const sizes = new Float64Array(k);
     for (const l of labels) sizes[l]! += 1;
     const temperature = this.options.temperature ?? Math.max(inertia / x.n, 1e-12);
@@ -117,7 +129,8 @@ export class KMeans {
       for (let i = 0; i < n; i++) {
         const c = labels[i]!;
         counts[c]! += 1;
-        for (let j = 0; j < d; j++) sums[c * d + j]! += x.data[i * d + j]!;
+        const o = i * d, oc = c * d;
+        for (let j = 0; j < d; j++) sums[oc + j]! += x.data[o + j]!;
       }
       fillEmptyClusters(x, labels, sums, counts, dist, k);
       let shift = 0;
@@ -131,46 +144,58 @@ export class KMeans {
       }
       if (shift <= tolAbs) break;
     }
-    const inertia = assign(x, centers, k, labels, dist);
+    const inertia = assign(x, centers, k, labels, null);
     return { centers, inertia, nIter };
   }
 
-  private minibatch(x: Points, rng: Rng): { centers: Float64Array; inertia: number; nIter: number } {
+  private minibatch(x: Points, rng: Rng): { centers: Float64Array; nIter: number } {
     const { k, maxIter } = this.options;
     const { n, d } = x;
     const b = Math.min(this.options.batchSize, n);
     const initSize = Math.min(n, Math.max(k, 3 * b));
-    const initIdx = Int32Array.from({ length: initSize }, () => rng.int(n));
-    const initPoints = initSize === n ? x : selectRows(x, initIdx);
-    const centers = this.init(initPoints, rng);
-    const seen = new Float64Array(k);
+    const sample = (): Points => (initSize === n ? x : selectRows(x, Int32Array.from({ length: initSize }, () => rng.int(n))));
+    const validation = sample();
+    let centers: Float64Array | undefined, bestScore = Infinity;
+    for (let r = 0; r < this.options.nInit; r++) {
+      const c = this.init(sample(), rng);
+      const score = assign(validation, c, k, null, null);
+      if (score < bestScore) {
+        bestScore = score;
+        centers = c;
+      }
+    }
+    const mu = centers!;
+    const norms = rowNorms(mu, k, d);
+    const seen = new Float64Array(k), dots = new Float64Array(k);
     const batch = new Int32Array(b), blabels = new Int32Array(b);
     const steps = Math.ceil((maxIter * n) / b);
     let ewa = Infinity, bestEwa = Infinity, noImprove = 0, nIter = 0;
-    const alpha = Math.min(1, (2 * b) / (n + 1));
+    const alpha = Math.min(1, Math.max((2 * b) / (n + 1), 2 / 101));
     for (let s = 0; s < steps; s++) {
       nIter = s + 1;
       let batchInertia = 0;
       for (let r = 0; r < b; r++) {
         const i = rng.int(n);
         batch[r] = i;
+        const xx = dotsToCenters(x.data, i * d, d, mu, k, dots);
         let bestC = 0, bestD = Infinity;
         for (let c = 0; c < k; c++) {
-          const dd = sqDist(x.data, i, centers, c, d);
+          const dd = norms[c]! - 2 * dots[c]!;
           if (dd < bestD) {
             bestD = dd;
             bestC = c;
           }
         }
         blabels[r] = bestC;
-        batchInertia += bestD;
+        batchInertia += Math.max(0, xx + bestD);
       }
       for (let r = 0; r < b; r++) {
-        const i = batch[r]!, c = blabels[r]!;
+        const o = batch[r]! * d, c = blabels[r]!, oc = c * d;
         seen[c]! += 1;
         const lr = 1 / seen[c]!;
-        for (let j = 0; j < d; j++) centers[c * d + j]! += lr * (x.data[i * d + j]! - centers[c * d + j]!);
+        for (let j = 0; j < d; j++) mu[oc + j]! += lr * (x.data[o + j]! - mu[oc + j]!);
       }
+      rowNorms(mu, k, d, norms);
       // Early stopping on the smoothed inertia per point, as scikit-learn does.
       const perPoint = batchInertia / b;
       ewa = ewa === Infinity ? perPoint : ewa * (1 - alpha) + perPoint * alpha;
@@ -179,8 +204,7 @@ export class KMeans {
         noImprove = 0;
       } else if (++noImprove >= 10) break;
     }
-    const inertia = assign(x, centers, k, new Int32Array(n), new Float64Array(n));
-    return { centers, inertia, nIter };
+    return { centers: mu, nIter };
   }
 }
 
@@ -199,22 +223,33 @@ export class FittedKMeans implements SoftClusterer {
   predict(x: Points): Int32Array {
     this.check(x);
     const labels = new Int32Array(x.n);
-    assign(x, this.centers, this.k, labels, new Float64Array(x.n));
+    assign(x, this.centers, this.k, labels, null);
     return labels;
   }
 
   /** Squared distances to every centre, [n, k]. */
   sqDistances(x: Points): Points {
     this.check(x);
-    const out = new Float64Array(x.n * this.k);
-    for (let i = 0; i < x.n; i++) for (let c = 0; c < this.k; c++) out[i * this.k + c] = sqDist(x.data, i, this.centers, c, this.d);
-    return { data: out, n: x.n, d: this.k };
+    const { k, d } = this;
+    const out = new Float64Array(x.n * k), dots = new Float64Array(k);
+    const norms = this.norms();
+    for (let i = 0; i < x.n; i++) {
+      const xx = dotsToCenters(x.data, i * d, d, this.centers, k, dots);
+      for (let c = 0; c < k; c++) out[i * k + c] = Math.max(0, xx - 2 * dots[c]! + norms[c]!);
+    }
+    return { data: out, n: x.n, d: k };
   }
 
   /** Sum of squared distances to the nearest centre. */
   score(x: Points): number {
     this.check(x);
-    return assign(x, this.centers, this.k, new Int32Array(x.n), new Float64Array(x.n));
+    return assign(x, this.centers, this.k, null, null);
+  }
+
+  private centerNorms: Float64Array | undefined;
+  /** Squared norms of the centres (computed once). */
+  norms(): Float64Array {
+    return (this.centerNorms ??= rowNorms(this.centers, this.k, this.d));
   }
 
   /** gamma = softmax(-d^2 / tau), [n, k]. */
@@ -250,22 +285,72 @@ export class FittedKMeans implements SoftClusterer {
   }
 }
 
-/** Nearest centre of every point (labels, squared distance); returns the inertia. */
-function assign(x: Points, centers: Float64Array, k: number, labels: Int32Array, dist: Float64Array): number {
+/**
+ * Dot products of point x[o .. o + d) with the k centres (row-major [k, d])
+ * into `out`; returns |x|^2. Four centres share each read of x.
+ */
+export function dotsToCenters(x: Float32Array | Float64Array, o: number, d: number, centers: Float64Array, k: number, out: Float64Array): number {
+  let xx = 0, c = 0;
+  for (; c + 4 <= k; c += 4) {
+    const b0 = c * d, b1 = b0 + d, b2 = b1 + d, b3 = b2 + d;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q = 0;
+    for (let j = 0; j < d; j++) {
+      const v = x[o + j]!;
+      q += v * v;
+      s0 += v * centers[b0 + j]!;
+      s1 += v * centers[b1 + j]!;
+      s2 += v * centers[b2 + j]!;
+      s3 += v * centers[b3 + j]!;
+    }
+    xx = q;
+    out[c] = s0;
+    out[c + 1] = s1;
+    out[c + 2] = s2;
+    out[c + 3] = s3;
+  }
+  for (; c < k; c++) {
+    const b0 = c * d;
+    let s0 = 0, q = 0;
+    for (let j = 0; j < d; j++) {
+      const v = x[o + j]!;
+      q += v * v;
+      s0 += v * centers[b0 + j]!;
+    }
+    xx = q;
+    out[c] = s0;
+  }
+  return xx;
+}
+
+/** Squared norms of the k rows of `m` [k, d] (into `out` when given). */
+export function rowNorms(m: Float64Array, k: number, d: number, out: Float64Array = new Float64Array(k)): Float64Array {
+  for (let c = 0; c < k; c++) {
+    let s = 0;
+    for (let j = 0; j < d; j++) s += m[c * d + j]! * m[c * d + j]!;
+    out[c] = s;
+  }
+  return out;
+}
+
+/** Nearest centre of every point (labels, squared distance, when given); returns the inertia. */
+function assign(x: Points, centers: Float64Array, k: number, labels: Int32Array | null, dist: Float64Array | null): number {
   const { n, d } = x;
+  const norms = rowNorms(centers, k, d), dots = new Float64Array(k);
   let inertia = 0;
   for (let i = 0; i < n; i++) {
+    const xx = dotsToCenters(x.data, i * d, d, centers, k, dots);
     let bestC = 0, bestD = Infinity;
     for (let c = 0; c < k; c++) {
-      const dd = sqDist(x.data, i, centers, c, d);
+      const dd = norms[c]! - 2 * dots[c]!;
       if (dd < bestD) {
         bestD = dd;
         bestC = c;
       }
     }
-    labels[i] = bestC;
-    dist[i] = bestD;
-    inertia += bestD;
+    const dd = Math.max(0, xx + bestD);
+    if (labels) labels[i] = bestC;
+    if (dist) dist[i] = dd;
+    inertia += dd;
   }
   return inertia;
 }

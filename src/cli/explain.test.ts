@@ -8,6 +8,8 @@ import { CLI } from '../../test/data-paths.js';
 import { tinyPtbxl } from '../train/testing.js';
 import { resnet1d } from '../models/resnet1d.js';
 import { saveModel } from '../engine/onnx/proto.js';
+import { GraphBuilder } from '../engine/onnx/builder.js';
+import { Rng } from '../util/rng.js';
 import { PREPROCESS_META_KEY } from '../train/run.js';
 import { openDataset } from '../data/datasets/registry.js';
 import { preprocess, type PreprocessSpec } from '../data/preprocess/index.js';
@@ -86,4 +88,90 @@ test('ecgx explain: bad flags, unknown method, layer or target are one-line erro
     assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
     assert.ok(!existsSync(out), `no output folder for ${args.join(' ')}`);
   }
+});
+
+test('ecgx explain: named method flags fill the same options as the API (ig alias, --baseline FILE, --samples/--sigma, --window/--stride, --seed)', async () => {
+  const rng = new Rng(8);
+  const x = { data: Float32Array.from({ length: 2 * 12 * 300 }, () => rng.normal()), shape: [2, 12, 300] };
+  const xPath = join(root, 'x-flags.npy');
+  writeNpy(xPath, x);
+  const base = { data: Float32Array.from({ length: 12 * 300 }, () => 0.01 * rng.normal()), shape: [12, 300] };
+  const basePath = join(root, 'base.npy');
+  writeNpy(basePath, base);
+  const out = join(root, 'out-flags');
+  const r = cli('explain', '--model', modelPath, '--input', xPath, '--method', 'ig,smoothgrad,occlusion', '--target', 'STTC',
+    '--steps', '4', '--baseline', basePath, '--samples', '3', '--sigma', '0.05', '--window', '50', '--stride', '25', '--seed', '4', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const rec = JSON.parse(r.stdout) as { methods: { method: string; options: Record<string, unknown> }[] };
+  assert.deepEqual(rec.methods.map((m) => m.method), ['integrated-gradients', 'smoothgrad', 'occlusion']);
+  assert.equal(rec.methods[0]!.options['steps'], 4);
+  assert.equal(rec.methods[0]!.options['baseline'], 'array');
+  assert.deepEqual([rec.methods[1]!.options['samples'], rec.methods[1]!.options['sigma']], [3, 0.05]);
+  assert.deepEqual([rec.methods[2]!.options['window'], rec.methods[2]!.options['stride']], [50, 25]);
+  const api: [string, Record<string, unknown>][] = [
+    ['integrated-gradients', { steps: 4, baseline: base }],
+    ['smoothgrad', { samples: 3, sigma: 0.05 }],
+    ['occlusion', { window: 50, stride: 25 }],
+  ];
+  for (const [m, o] of api) {
+    const e = await createExplainer(m, modelPath, o);
+    const a = await e.explain({ x }, { target: 'STTC', seed: 4 });
+    await e.release?.();
+    const got = readNpy(join(out, `${m}.npy`));
+    assert.deepEqual(got.shape, a.values.shape, m);
+    for (let i = 0; i < got.data.length; i++) assert.ok(Math.abs(got.data[i]! - a.values.data[i]!) <= 1e-5 * (1 + Math.abs(a.values.data[i]!)), `${m} value ${i}`);
+  }
+  // The flag and --set are the same option: --set ig.steps=4 --set integrated-gradients.baseline=mean ≡ --steps 4 --baseline mean.
+  const o1 = join(root, 'out-flag-mean');
+  const o2 = join(root, 'out-set-mean');
+  assert.equal(cli('explain', '--model', modelPath, '--input', xPath, '--method', 'ig', '--target', '2', '--steps', '4', '--baseline', 'mean', '--out', o1).code, 0);
+  assert.equal(cli('explain', '--model', modelPath, '--input', xPath, '--method', 'integrated-gradients', '--target', '2', '--set', 'ig.steps=4', '--set', 'integrated-gradients.baseline=mean', '--out', o2).code, 0);
+  assert.deepEqual(readNpy(join(o1, 'integrated-gradients.npy')).data, readNpy(join(o2, 'integrated-gradients.npy')).data);
+});
+
+test('ecgx explain: bad method options are one-line errors naming the flag, exit 2, nothing written', () => {
+  const xPath = join(root, 'x2.npy');
+  writeNpy(xPath, { data: new Float32Array(12 * 300).map((_, i) => Math.cos(i / 5)), shape: [12, 300] });
+  // A model with an auxiliary head: its conv influences 'aux' only, not the explained output 'logits'.
+  const g = new GraphBuilder({ seed: 2, name: 'two-heads' });
+  const inp = g.input('ecg', ['batch', 12, 300]);
+  const main = g.relu(g.conv1d(inp, { outChannels: 3, kernel: 3, pad: 1 }), 'main_relu');
+  const side = g.relu(g.conv1d(inp, { outChannels: 3, kernel: 3, pad: 1 }), 'side_relu');
+  g.output(g.linear(g.flatten(g.globalAvgPool(main)), 2), 'logits');
+  g.output(g.linear(g.flatten(g.globalAvgPool(side)), 1), 'aux');
+  const twoHeads = join(root, 'two-heads.onnx');
+  saveModel(twoHeads, g.build());
+  const cases: [string[], RegExp][] = [
+    [['--method', 'ig', '--steps', '0'], /^ecgx: --steps: expected >= 1, got 0$/],
+    [['--method', 'ig', '--steps=-3'], /^ecgx: --steps: expected >= 1, got -3$/],
+    [['--method', 'occlusion', '--window', '400'], /^ecgx: --window: 400 samples is longer than the signal \(300 samples\)$/],
+    [['--method', 'occlusion', '--set', 'occlusion.window=301'], /--window: 301 samples is longer than the signal/],
+    [['--method', 'ig', '--baseline', 'ones'], /^ecgx: --baseline: expected zero, mean or a FILE\.npy, got 'ones'$/],
+    [['--method', 'ig', '--baseline', join(root, 'nope.npy')], /nope\.npy/],
+    [['--method', 'smoothgrad', '--sigma=-1'], /^ecgx: --sigma: expected >= 0, got -1$/],
+    [['--method', 'saliency,tlc'], /^ecgx: --tlc: required with --method tlc/],
+    [['--method', 'saliency', '--window', '20'], /--window: occlusion is not among --method saliency/],
+    [['--model', twoHeads, '--method', 'gradcam', '--layer', 'side_relu'], /^ecgx: --layer: 'side_relu' has no differentiable path to the output 'logits'/],
+  ];
+  for (const [i, [args, re]] of cases.entries()) {
+    const out = join(root, `bad-opt-${i}`);
+    const r = cli('explain', '--model', modelPath, '--input', xPath, '--out', out, ...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code} ${r.stderr}`);
+    assert.match(r.stderr.trim(), re, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
+    assert.ok(!existsSync(out), `no output folder for ${args.join(' ')}`);
+  }
+  // The same model explained at a layer on the output's path works.
+  const ok = cli('explain', '--model', twoHeads, '--input', xPath, '--method', 'gradcam', '--layer', 'main_relu', '--target', '0', '--out', join(root, 'two-heads-ok'));
+  assert.equal(ok.code, 0, ok.stderr);
+});
+
+test('ecgx explain --help documents the named flags and the aliases; explain evaluate --help its own', () => {
+  const h = cli('explain', '--help');
+  assert.equal(h.code, 0);
+  for (const f of ['--baseline', '--samples', '--sigma', '--window', '--stride', '--tlc', 'ig = integrated-gradients', 'explain evaluate']) assert.ok(h.stdout.includes(f), f);
+  const e = cli('explain', 'evaluate', '--help');
+  assert.equal(e.code, 0);
+  assert.match(e.stdout, /^Usage: ecgx explain evaluate/);
+  assert.ok(e.stdout.includes('--randomization') && e.stdout.includes('--waves'));
 });

@@ -6,6 +6,7 @@
  * output, F(x) - F(occluded), averaged over the windows that cover it. The
  * last window is aligned to the end so every sample is covered.
  */
+import { OptionError } from '../util/errors.js';
 import { registerExplainer } from './registry.js';
 import { ModelExplainer, MODEL_OPTIONS } from './gradients.js';
 
@@ -25,7 +26,9 @@ registerExplainer({
   async create(model, opts = {}) {
     return new ModelExplainer('occlusion', ModelExplainer.open(model, opts), opts, [...MODEL_OPTIONS, 'window', 'stride', 'leads', 'value'], async ({ model, x, target, opts, batchSize }) => {
       const [n, leads, time] = x.shape as [number, number, number];
-      const window = Math.min(opts.int('window', 32, { min: 1 }), time);
+      // The default shrinks to a short signal; a window asked for must fit.
+      const window = opts.int('window', Math.min(32, time), { min: 1 });
+      if (window > time) throw new OptionError('occlusion.window', `${window} samples is longer than the signal (${time} samples)`);
       const stride = opts.int('stride', Math.max(1, Math.floor(window / 2)), { min: 1 });
       const mode = opts.choice('leads', 'each', ['each', 'all'] as const);
       const value = opts.num('value', 0);

@@ -6,7 +6,7 @@
  */
 import { FormatError, OptionError } from '../../util/errors.js';
 import { FittedGmm, GaussianMixture, type GmmOptions, type GmmState } from './gmm.js';
-import { FittedKMeans, KMeans, type KMeansOptions, type KMeansState } from './kmeans.js';
+import { centerDots, FittedKMeans, KMeans, type KMeansOptions, type KMeansState } from './kmeans.js';
 import { FittedPca, Pca, type PcaOptions, type PcaState } from './pca.js';
 import { JsonReader, type Points } from './points.js';
 import { timestampRows, type FeatureMap } from './activations.js';
@@ -93,9 +93,9 @@ export class FittedBlockClusterer implements SoftClusterer {
   /**
    * gamma [length, k], its argmax and normalised entropy for one block's raw
    * activations [channels, length] (channel-major, as the model wrote them).
-   * For standardised k-means without PCA (the default), one pass over the map
-   * in its own layout: no transposed or standardised copy. The distances are
-   * |z|^2 - 2 z.mu + |mu|^2 with z = (x - mean) / scale, and the entropy
+   * For standardised k-means without PCA (the default), the map is
+   * standardised and transposed into a reused buffer in one pass; the logits
+   * are (2 z.mu - |mu|^2) / tau (|z|^2 cancels in the softmax), and the entropy
    * comes from the logits, H = log S - sum_k gamma_k (l_k - max l), one log
    * per timestamp. Other clusterers take soft(timestampRows(map)).
    */
@@ -108,61 +108,48 @@ export class FittedBlockClusterer implements SoftClusterer {
     }
     const { channels: C, length: T, data } = map;
     const k = km.k, mu = km.centers, norms = km.norms();
-    const dots = new Float64Array(T * k), zz = new Float64Array(T), z = new Float64Array(T);
-    const mean = this.scaler?.mean, scale = this.scaler?.scale;
+    // Standardised rows [T, C] in a scratch buffer kept between calls, then
+    // four centres per read of a row (centerDots).
+    if (this.rows.length < T * C) this.rows = new Float64Array(T * C);
+    const z = this.rows, mean = this.scaler?.mean, scale = this.scaler?.scale;
     for (let c = 0; c < C; c++) {
       const row = c * T;
-      if (mean && scale) {
-        const m = mean[c]!, s = scale[c]!;
-        for (let t = 0; t < T; t++) z[t] = (data[row + t]! - m) / s;
-      } else {
-        for (let t = 0; t < T; t++) z[t] = data[row + t]!;
-      }
-      for (let t = 0; t < T; t++) zz[t]! += z[t]! * z[t]!;
-      let j = 0;
-      for (; j + 4 <= k; j += 4) {
-        const w0 = mu[j * C + c]!, w1 = mu[(j + 1) * C + c]!, w2 = mu[(j + 2) * C + c]!, w3 = mu[(j + 3) * C + c]!;
-        for (let t = 0, o = j; t < T; t++, o += k) {
-          const v = z[t]!;
-          dots[o]! += v * w0;
-          dots[o + 1]! += v * w1;
-          dots[o + 2]! += v * w2;
-          dots[o + 3]! += v * w3;
-        }
-      }
-      for (; j < k; j++) {
-        const w = mu[j * C + c]!;
-        for (let t = 0, o = j; t < T; t++, o += k) dots[o]! += z[t]! * w;
-      }
+      const m = mean ? mean[c]! : 0, s = scale ? scale[c]! : 1;
+      for (let t = 0, o = c; t < T; t++, o += C) z[o] = (data[row + t]! - m) / s;
     }
-    // dots becomes gamma in place.
+    const gamma = new Float64Array(T * k), dots = new Float64Array(k);
     const labels = new Int32Array(T), entropy = new Float64Array(T);
     const tau = km.temperature, logK = Math.log(k);
     for (let t = 0; t < T; t++) {
+      centerDots(z, t * C, C, mu, k, dots);
       const o = t * k;
       let best = 0, top = -Infinity;
       for (let j = 0; j < k; j++) {
-        const l = -Math.max(0, zz[t]! - 2 * dots[o + j]! + norms[j]!) / tau;
-        dots[o + j] = l;
+        // -(|z|^2 - 2 z.mu + |mu|^2) / tau without |z|^2, which softmax cancels.
+        const l = (2 * dots[j]! - norms[j]!) / tau;
+        gamma[o + j] = l;
         if (l > top) {
           top = l;
           best = j;
         }
       }
       let sum = 0;
-      for (let j = 0; j < k; j++) sum += Math.exp(dots[o + j]! - top);
+      for (let j = 0; j < k; j++) sum += Math.exp(gamma[o + j]! - top);
       let h = Math.log(sum);
       for (let j = 0; j < k; j++) {
-        const shifted = dots[o + j]! - top;
+        const shifted = gamma[o + j]! - top;
         const g = Math.exp(shifted) / sum;
         h -= g * shifted;
-        dots[o + j] = g;
+        gamma[o + j] = g;
       }
       labels[t] = best;
       entropy[t] = Math.min(1, Math.max(0, h / logK));
     }
-    return { gamma: { data: dots, n: T, d: k }, labels, entropy };
+    return { gamma: { data: gamma, n: T, d: k }, labels, entropy };
   }
+
+  /** Scratch rows of softMap (reused: one ECG's block at a time). */
+  private rows = new Float64Array(0);
 
   toJSON(): BlockClustererState {
     return { kind: 'tlc-block-clusterer', scaler: this.scaler?.toJSON() ?? null, pca: this.pca?.toJSON() ?? null, clusterer: this.clusterer.toJSON() };

@@ -177,7 +177,7 @@ export class KMeans {
       for (let r = 0; r < b; r++) {
         const i = rng.int(n);
         batch[r] = i;
-        const xx = dotsToCenters(x.data, i * d, d, mu, k, dots);
+        centerDots(x.data, i * d, d, mu, k, dots);
         let bestC = 0, bestD = Infinity;
         for (let c = 0; c < k; c++) {
           const dd = norms[c]! - 2 * dots[c]!;
@@ -187,7 +187,7 @@ export class KMeans {
           }
         }
         blabels[r] = bestC;
-        batchInertia += Math.max(0, xx + bestD);
+        batchInertia += Math.max(0, sqNorm(x.data, i * d, d) + bestD);
       }
       for (let r = 0; r < b; r++) {
         const o = batch[r]! * d, c = blabels[r]!, oc = c * d;
@@ -234,7 +234,8 @@ export class FittedKMeans implements SoftClusterer {
     const out = new Float64Array(x.n * k), dots = new Float64Array(k);
     const norms = this.norms();
     for (let i = 0; i < x.n; i++) {
-      const xx = dotsToCenters(x.data, i * d, d, this.centers, k, dots);
+      centerDots(x.data, i * d, d, this.centers, k, dots);
+      const xx = sqNorm(x.data, i * d, d);
       for (let c = 0; c < k; c++) out[i * k + c] = Math.max(0, xx - 2 * dots[c]! + norms[c]!);
     }
     return { data: out, n: x.n, d: k };
@@ -287,22 +288,20 @@ export class FittedKMeans implements SoftClusterer {
 
 /**
  * Dot products of point x[o .. o + d) with the k centres (row-major [k, d])
- * into `out`; returns |x|^2. Four centres share each read of x.
+ * into `out`. Four centres share each read of x.
  */
-export function dotsToCenters(x: Float32Array | Float64Array, o: number, d: number, centers: Float64Array, k: number, out: Float64Array): number {
-  let xx = 0, c = 0;
+export function centerDots(x: Float32Array | Float64Array, o: number, d: number, centers: Float64Array, k: number, out: Float64Array): void {
+  let c = 0;
   for (; c + 4 <= k; c += 4) {
     const b0 = c * d, b1 = b0 + d, b2 = b1 + d, b3 = b2 + d;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q = 0;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (let j = 0; j < d; j++) {
       const v = x[o + j]!;
-      q += v * v;
       s0 += v * centers[b0 + j]!;
       s1 += v * centers[b1 + j]!;
       s2 += v * centers[b2 + j]!;
       s3 += v * centers[b3 + j]!;
     }
-    xx = q;
     out[c] = s0;
     out[c + 1] = s1;
     out[c + 2] = s2;
@@ -310,16 +309,17 @@ export function dotsToCenters(x: Float32Array | Float64Array, o: number, d: numb
   }
   for (; c < k; c++) {
     const b0 = c * d;
-    let s0 = 0, q = 0;
-    for (let j = 0; j < d; j++) {
-      const v = x[o + j]!;
-      q += v * v;
-      s0 += v * centers[b0 + j]!;
-    }
-    xx = q;
+    let s0 = 0;
+    for (let j = 0; j < d; j++) s0 += x[o + j]! * centers[b0 + j]!;
     out[c] = s0;
   }
-  return xx;
+}
+
+/** |x[o .. o + d)|^2. */
+export function sqNorm(x: Float32Array | Float64Array, o: number, d: number): number {
+  let s = 0;
+  for (let j = 0; j < d; j++) s += x[o + j]! * x[o + j]!;
+  return s;
 }
 
 /** Squared norms of the k rows of `m` [k, d] (into `out` when given). */
@@ -338,7 +338,7 @@ function assign(x: Points, centers: Float64Array, k: number, labels: Int32Array 
   const norms = rowNorms(centers, k, d), dots = new Float64Array(k);
   let inertia = 0;
   for (let i = 0; i < n; i++) {
-    const xx = dotsToCenters(x.data, i * d, d, centers, k, dots);
+    centerDots(x.data, i * d, d, centers, k, dots);
     let bestC = 0, bestD = Infinity;
     for (let c = 0; c < k; c++) {
       const dd = norms[c]! - 2 * dots[c]!;
@@ -347,7 +347,7 @@ function assign(x: Points, centers: Float64Array, k: number, labels: Int32Array 
         bestC = c;
       }
     }
-    const dd = Math.max(0, xx + bestD);
+    const dd = Math.max(0, sqNorm(x.data, i * d, d) + bestD);
     if (labels) labels[i] = bestC;
     if (dist) dist[i] = dd;
     inertia += dd;

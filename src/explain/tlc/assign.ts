@@ -56,6 +56,42 @@ export function assignMap(clusterer: FittedBlockClusterer, map: FeatureMap, opts
   return sequenceAtInput(clusterer.k, gamma, labels, entropy, opts);
 }
 
+/**
+ * A block's cluster logits [k, blockLength] (channel-major, as onnxruntime
+ * returns the tensors of FittedTlc.withLogits) to the sequence: gamma =
+ * softmax over k, the argmax, and the entropy from the logits, H = log S -
+ * sum_k gamma_k (l_k - max l) (one log per timestamp).
+ */
+export function assignLogits(logits: FeatureMap, opts: AssignOptions): ClusterSequence {
+  const { channels: k, length: T, data } = logits;
+  const gamma = new Float64Array(T * k), labels = new Int32Array(T), entropy = new Float64Array(T);
+  const logK = Math.log(k);
+  for (let t = 0; t < T; t++) {
+    const o = t * k;
+    let best = 0, top = -Infinity;
+    for (let j = 0, at = t; j < k; j++, at += T) {
+      const l = data[at]!;
+      gamma[o + j] = l;
+      if (l > top) {
+        top = l;
+        best = j;
+      }
+    }
+    let sum = 0;
+    for (let j = 0; j < k; j++) sum += Math.exp(gamma[o + j]! - top);
+    let h = Math.log(sum);
+    for (let j = 0; j < k; j++) {
+      const shifted = gamma[o + j]! - top;
+      const g = Math.exp(shifted) / sum;
+      h -= g * shifted;
+      gamma[o + j] = g;
+    }
+    labels[t] = best;
+    entropy[t] = k > 1 ? Math.min(1, Math.max(0, h / logK)) : 0;
+  }
+  return sequenceAtInput(k, { data: gamma, n: T, d: k }, labels, entropy, opts);
+}
+
 /** Block-resolution gamma, labels and entropy mapped to input time. */
 function sequenceAtInput(k: number, blockGamma: Points, blockLabels: Int32Array, blockEntropy: Float64Array, opts: AssignOptions): ClusterSequence {
   checkNumber('fs', opts.fs, 0);

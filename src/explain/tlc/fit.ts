@@ -14,8 +14,8 @@
  * segments and proportions (explainMaps).
  */
 import { readFileSync } from 'node:fs';
-import type { ModelProto } from '../../engine/onnx/proto.js';
-import { loadModel } from '../../engine/onnx/proto.js';
+import { loadModel, makeFloatTensor, makeNode, type ModelProto, type NodeProto, type TensorProto } from '../../engine/onnx/proto.js';
+import { FittedKMeans } from './kmeans.js';
 import { readModelMeta } from '../../models/meta.js';
 import { versions } from '../../train/run.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -23,7 +23,7 @@ import { FormatError, IoError, ModelError, OptionError } from '../../util/errors
 import { Progress } from '../../util/progress.js';
 import { Rng } from '../../util/rng.js';
 import { concatenatedRows, sampleIndices, upsamplingWeights, type FeatureMap, type Upsampling } from './activations.js';
-import { assignMap, assignSequence, blockAgreement, clusterProportions, clusterSegments, type BlockAgreement, type ClusterSegment, type ClusterSequence } from './assign.js';
+import { assignLogits, assignMap, assignSequence, blockAgreement, clusterProportions, clusterSegments, type BlockAgreement, type ClusterSegment, type ClusterSequence } from './assign.js';
 import { BlockClusterer, FittedBlockClusterer, type BlockClustererState } from './block-clusterer.js';
 import { ActivationReader, modelHash } from './extract.js';
 import { checkInt, type Points } from './points.js';
@@ -166,21 +166,70 @@ export class FittedTlc {
         throw new ModelError(`layer '${this.layers[i]!.name}' has ${m.channels} channels; the TLC was fitted with ${this.layers[i]!.channels} (a different model?)`);
       }
     });
+    const upsampling = this.options.upsampling, names = this.groupNames;
+    if (this.options.concat) {
+      const c = this.clusterers[0]!;
+      return this.explanation([assignSequence(c, concatenatedRows(maps, nSamples, upsampling), { nSamples, fs, upsampling })], nSamples, fs, names);
+    }
+    return this.explanation(maps.map((m, i) => assignMap(this.clusterers[i]!, m, { nSamples, fs, upsampling })), nSamples, fs, names);
+  }
+
+  /**
+   * Cluster sequences of one ECG from the logits tensors that withLogits adds
+   * to the model: per layer, [k, blockLength] (channel-major).
+   */
+  explainLogits(logits: readonly FeatureMap[], nSamples: number, fs: number): TlcExplanation {
+    if (logits.length !== this.clusterers.length) throw new OptionError('logits', `expected ${this.clusterers.length} logit maps, got ${logits.length}`);
     const upsampling = this.options.upsampling;
-    const groups: TlcGroupResult[] = [];
-    const names = this.groupNames;
-    const one = (name: string, c: FittedBlockClusterer, rows: Points | FeatureMap): void => {
-      const sequence = 'channels' in rows ? assignMap(c, rows, { nSamples, fs, upsampling }) : assignSequence(c, rows, { nSamples, fs, upsampling });
-      groups.push({
-        name, k: c.k, resolution: nSamples / sequence.blockLength, sequence,
-        segments: clusterSegments(sequence.labels, fs, sequence.entropy),
-        proportions: clusterProportions(sequence.labels, c.k),
-      });
-    };
-    if (this.options.concat) one(names[0]!, this.clusterers[0]!, concatenatedRows(maps, nSamples, upsampling));
-    else maps.forEach((m, i) => one(names[i]!, this.clusterers[i]!, m));
+    return this.explanation(logits.map((m) => assignLogits(m, { nSamples, fs, upsampling })), nSamples, fs, this.groupNames);
+  }
+
+  private explanation(sequences: ClusterSequence[], nSamples: number, fs: number, names: string[]): TlcExplanation {
+    const groups: TlcGroupResult[] = sequences.map((sequence, i) => ({
+      name: names[i]!, k: sequence.k, resolution: nSamples / sequence.blockLength, sequence,
+      segments: clusterSegments(sequence.labels, fs, sequence.entropy),
+      proportions: clusterProportions(sequence.labels, sequence.k),
+    }));
     const agreement = groups.length > 1 ? blockAgreement(groups.map((g) => g.sequence.labels)) : null;
     return { fs, nSamples, groups, agreement };
+  }
+
+  /**
+   * `model` (the one this TLC was fitted on) with each layer's k-means logits
+   * l_k = (2 z.mu_k - |mu_k|^2) / tau, z = (x - mean) / scale, as an extra
+   * tensor [batch, k, blockLength]: one MatMul and one Add per layer, with the
+   * scaler folded into the weights (W = 2 mu / (scale tau), b = -(2 mu.(mean /
+   * scale) + |mu|^2) / tau). The distances then run natively in the same
+   * onnxruntime run, and k values per timestamp come back instead of the
+   * layer's channels; |z|^2 is left out because softmax and argmax cancel it.
+   * null when a group is not k-means on one layer without PCA (GMM, PCA,
+   * concatenated layers): those take explainMaps on the raw activations.
+   */
+  withLogits(model: ModelProto): { model: ModelProto; tensors: string[] } | null {
+    if (this.options.concat || this.clusterers.some((c) => c.pca || !(c.clusterer instanceof FittedKMeans))) return null;
+    const g = model.graph ?? {};
+    const produced = new Set((g.node ?? []).flatMap((n) => n.output ?? []));
+    if (this.layers.some((l) => !produced.has(l.name))) return null;
+    const nodes: NodeProto[] = [], inits: TensorProto[] = [], tensors: string[] = [];
+    this.layers.forEach((layer, i) => {
+      const c = this.clusterers[i]!, km = c.clusterer as FittedKMeans;
+      const { k, d } = km, tau = km.temperature, norms = km.norms();
+      const w = new Float32Array(k * d), b = new Float32Array(k);
+      for (let j = 0; j < k; j++) {
+        let shift = 0;
+        for (let ch = 0; ch < d; ch++) {
+          const mu = km.centers[j * d + ch]!, s = c.scaler ? c.scaler.scale[ch]! : 1, m = c.scaler ? c.scaler.mean[ch]! : 0;
+          w[j * d + ch] = (2 * mu) / (s * tau);
+          shift += (mu * m) / s;
+        }
+        b[j] = -(2 * shift + norms[j]!) / tau;
+      }
+      const base = `tlc_${i}_${layer.name}`;
+      inits.push(makeFloatTensor(`${base}_w`, [k, d], w), makeFloatTensor(`${base}_b`, [k, 1], b));
+      nodes.push(makeNode('MatMul', [`${base}_w`, layer.name], [`${base}_mm`]), makeNode('Add', [`${base}_mm`, `${base}_b`], [`${base}_logits`]));
+      tensors.push(`${base}_logits`);
+    });
+    return { model: { ...model, graph: { ...g, node: [...(g.node ?? []), ...nodes], initializer: [...(g.initializer ?? []), ...inits] } }, tensors };
   }
 
   toJSON(): FittedTlcState {

@@ -223,3 +223,34 @@ test('fitTlc with a diagonal GMM and PCA: JSON round trip gives the same assignm
     await r.release();
   }
 });
+
+test('k-means logits computed by onnxruntime in the model run (default) agree with the raw-activation path', async () => {
+  const { model, x, fs } = await setup();
+  const tlc = await fitTlc(model, { x, fs }, { k: 5, maxSamples: 300 }, { threads: 1, progress: false });
+  assert.ok(tlc.withLogits(loadModel(model)), 'a k-means TLC without PCA has a logits graph');
+  const fast = await TlcPipeline.open(model, tlc, { threads: 1 });
+  const ref = await TlcPipeline.open(model, tlc, { threads: 1, logits: false });
+  try {
+    const a = await fast.explainBatch(x, fs), b = await ref.explainBatch(x, fs);
+    assert.deepEqual(a.outputs, b.outputs);
+    let same = 0, total = 0;
+    a.explanations.forEach((e, i) => e.groups.forEach((g, gi) => {
+      const r = b.explanations[i]!.groups[gi]!;
+      assert.equal(g.sequence.blockLength, r.sequence.blockLength);
+      for (let t = 0; t < g.sequence.blockLength; t++) {
+        total++;
+        if (g.sequence.blockLabels[t] === r.sequence.blockLabels[t]) same++;
+        // float32 logits in onnxruntime vs float64 distances in JavaScript
+        assert.ok(Math.abs(g.sequence.blockEntropy[t]! - r.sequence.blockEntropy[t]!) < 1e-3, `entropy ${g.sequence.blockEntropy[t]} vs ${r.sequence.blockEntropy[t]}`);
+        for (let j = 0; j < 5; j++) assert.ok(Math.abs(g.sequence.blockGamma.data[t * 5 + j]! - r.sequence.blockGamma.data[t * 5 + j]!) < 1e-3);
+      }
+    }));
+    assert.ok(same >= 0.999 * total, `labels agree on ${same}/${total} block samples`);
+  } finally {
+    await fast.release();
+    await ref.release();
+  }
+  // GMM and PCA TLCs have no logits graph (they take the raw activations).
+  const gmm = await fitTlc(model, { x, fs }, { k: 3, method: 'gmm', maxSamples: 300 }, { threads: 1, progress: false });
+  assert.equal(gmm.withLogits(loadModel(model)), null);
+});

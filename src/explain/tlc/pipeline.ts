@@ -39,18 +39,33 @@ export interface ExplainedEcg {
 
 /** A fitted TLC with an open session of its model. */
 export class TlcPipeline {
-  private constructor(readonly tlc: FittedTlc, private readonly reader: ActivationReader) {}
+  private constructor(
+    readonly tlc: FittedTlc,
+    private readonly reader: ActivationReader,
+    /** True when the reader returns the clusterers' logits (FittedTlc.withLogits) rather than the layers' activations. */
+    private readonly logits: boolean,
+  ) {}
 
   /**
    * Opens `model` for `tlc`. The model must be the one TLC was fitted on
    * (same hash) unless `checkHash` is false (then its layers must still match).
+   * By default k-means TLCs have onnxruntime compute the cluster logits in
+   * the model's own run (FittedTlc.withLogits); `logits: false` reads the raw
+   * activations and assigns in JavaScript (the reference path).
    */
-  static async open(model: ModelProto | string, tlc: FittedTlc | string, opts: { threads?: number; checkHash?: boolean } = {}): Promise<TlcPipeline> {
+  static async open(model: ModelProto | string, tlc: FittedTlc | string, opts: { threads?: number; checkHash?: boolean; logits?: boolean } = {}): Promise<TlcPipeline> {
     const t = typeof tlc === 'string' ? FittedTlc.load(tlc) : tlc;
     const proto = typeof model === 'string' ? loadModel(model) : model;
     if (opts.checkHash !== false) t.checkModel(proto, typeof model === 'string' ? model : 'the model');
-    const reader = await ActivationReader.open(proto, { layers: t.layers.map((l) => l.name), ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
-    return new TlcPipeline(t, reader);
+    const threads = opts.threads !== undefined ? { threads: opts.threads } : {};
+    // The logits graph only for the verified model: with another one, the raw maps' channel check gives the clear error.
+    const withLogits = opts.checkHash !== false && opts.logits !== false ? t.withLogits(proto) : null;
+    if (withLogits) {
+      const reader = await ActivationReader.open(withLogits.model, { layers: withLogits.tensors, ...threads });
+      return new TlcPipeline(t, reader, true);
+    }
+    const reader = await ActivationReader.open(proto, { layers: t.layers.map((l) => l.name), ...threads });
+    return new TlcPipeline(t, reader, false);
   }
 
   /** Names of the model's own outputs. */
@@ -77,7 +92,10 @@ export class TlcPipeline {
       const per = t.data.length / got.count;
       return [name, t.data.slice(i * per, (i + 1) * per)];
     })));
-    const explanations = Array.from({ length: got.count }, (_, i) => this.tlc.explainMaps(got.maps.map((m) => m[i]!), nSamples, fs));
+    const explanations = Array.from({ length: got.count }, (_, i) => {
+      const maps = got.maps.map((m) => m[i]!);
+      return this.logits ? this.tlc.explainLogits(maps, nSamples, fs) : this.tlc.explainMaps(maps, nSamples, fs);
+    });
     return { outputs, explanations };
   }
 

@@ -16,6 +16,7 @@ import { preprocess, type PreprocessSpec } from '../data/preprocess/index.js';
 import { STANDARD_LEADS } from '../data/leads.js';
 import { readNpy, writeNpy } from '../util/npy.js';
 import { createExplainer } from '../explain/index.js';
+import { fitTlc } from '../explain/tlc/fit.js';
 
 function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
@@ -150,6 +151,7 @@ test('ecgx explain: bad method options are one-line errors naming the flag, exit
     [['--method', 'ig', '--baseline', join(root, 'nope.npy')], /nope\.npy/],
     [['--method', 'smoothgrad', '--sigma=-1'], /^ecgx: --sigma: expected >= 0, got -1$/],
     [['--method', 'saliency,tlc'], /^ecgx: --tlc: required with --method tlc/],
+    [['--method', 'tlc', '--tlc', join(root, 'no-tlc.json')], /no-tlc\.json: cannot read the TLC file/],
     [['--method', 'saliency', '--window', '20'], /--window: occlusion is not among --method saliency/],
     [['--model', twoHeads, '--method', 'gradcam', '--layer', 'side_relu'], /^ecgx: --layer: 'side_relu' has no differentiable path to the output 'logits'/],
   ];
@@ -174,4 +176,25 @@ test('ecgx explain --help documents the named flags and the aliases; explain eva
   assert.equal(e.code, 0);
   assert.match(e.stdout, /^Usage: ecgx explain evaluate/);
   assert.ok(e.stdout.includes('--randomization') && e.stdout.includes('--waves'));
+});
+
+test('ecgx explain --method saliency,tlc --tlc FILE: TLC entropy [batch, 1, time] beside the other methods, equal to the API', async () => {
+  const rng = new Rng(12);
+  const x = { data: Float32Array.from({ length: 3 * 12 * 300 }, (_, i) => Math.sin(i / 9) + 0.3 * rng.normal()), shape: [3, 12, 300] };
+  const xPath = join(root, 'x-tlc.npy');
+  writeNpy(xPath, x);
+  const tlc = await fitTlc(modelPath, { x, fs: 100 }, { k: 3, seed: 0, maxSamples: 2000 }, { progress: false });
+  const tlcPath = join(root, 'tlc.json');
+  tlc.save(tlcPath);
+  const out = join(root, 'out-tlc');
+  const r = cli('explain', '--model', modelPath, '--input', xPath, '--method', 'saliency,tlc', '--tlc', tlcPath, '--target', '0', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const rec = JSON.parse(r.stdout) as { methods: { method: string; shape: number[] }[] };
+  assert.deepEqual(rec.methods.map((m) => [m.method, m.shape]), [['saliency', [3, 12, 300]], ['tlc', [3, 1, 300]]]);
+  const e = await createExplainer('tlc', modelPath, { tlc: tlcPath });
+  const a = await e.explain({ x, fs: 100 }, { target: 0 });
+  await e.release?.();
+  const got = readNpy(join(out, 'tlc.npy'));
+  for (let i = 0; i < got.data.length; i++) assert.ok(Math.abs(got.data[i]! - a.values.data[i]!) <= 1e-6, `tlc value ${i}`);
+  assert.ok(got.data.every((v) => v >= 0 && v <= 1 + 1e-6), 'normalised entropy in [0, 1]');
 });

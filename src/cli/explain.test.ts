@@ -149,6 +149,7 @@ test('ecgx explain: bad method options are one-line errors naming the flag, exit
     [['--method', 'occlusion', '--set', 'occlusion.window=301'], /--window: 301 samples is longer than the signal/],
     [['--method', 'ig', '--baseline', 'ones'], /^ecgx: --baseline: expected zero, mean or a FILE\.npy, got 'ones'$/],
     [['--method', 'ig', '--baseline', join(root, 'nope.npy')], /nope\.npy/],
+    [['--method', 'ig', '--baseline', join(root, 'x-flags.npy')], /^ecgx: --baseline: .*x-flags\.npy has shape \[2, 12, 300\], expected \[leads, time\]/],
     [['--method', 'smoothgrad', '--sigma=-1'], /^ecgx: --sigma: expected >= 0, got -1$/],
     [['--method', 'saliency,tlc'], /^ecgx: --tlc: required with --method tlc/],
     [['--method', 'tlc', '--tlc', join(root, 'no-tlc.json')], /no-tlc\.json: cannot read the TLC file/],

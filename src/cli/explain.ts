@@ -15,7 +15,7 @@ import { versions } from '../train/run.js';
 import { EXPLAINERS, explainerFactory, ExplainModel, type Attribution, type Explainer, type Target } from '../explain/index.js';
 
 /** Short names accepted by --method (and in --set METHOD.KEY=V), mapped to registered methods. */
-export const METHOD_ALIASES: Record<string, string> = { ig: 'integrated-gradients', 'grad-cam': 'gradcam' };
+export const METHOD_ALIASES: Record<string, string> = { ig: 'integrated-gradients' };
 
 /** Where the ECGs come from (shared by explain and explain evaluate). */
 export const SOURCE_FLAGS = {
@@ -39,7 +39,7 @@ export const METHOD_FLAGS = {
 export const METHOD_FLAGS_HELP = `  --target T          predicted (default; regression models: regression), a class name or index
   --layer NAME        Grad-CAM layer (default: the last residual block; 'ecgx model info' lists the tensors)
   --steps N           Integrated Gradients steps (default 64)
-  --baseline B        Integrated Gradients baseline: zero (default), mean (each lead's mean) or FILE.npy ([leads, time] or [batch, leads, time])
+  --baseline B        Integrated Gradients baseline: zero (default), mean (each lead's mean) or FILE.npy ([leads, time], float32)
   --samples N         SmoothGrad noisy copies (default 25)
   --sigma S           SmoothGrad noise SD, fraction of each ECG's range (default 0.15)
   --window W          occlusion window, samples (default 32; at most the signal length)
@@ -95,7 +95,7 @@ export function methodPlan(values: MethodValues): MethodPlan {
   setFor('--steps', 'integrated-gradients', 'steps', numberOption('--steps', values.steps, { integer: true, min: 1 }));
   if (values.baseline !== undefined) {
     const b = values.baseline;
-    setFor('--baseline', 'integrated-gradients', 'baseline', b === 'zero' || b === 'mean' ? b : b.endsWith('.npy') ? readNpy(resolve(b)) : badBaseline(b));
+    setFor('--baseline', 'integrated-gradients', 'baseline', b === 'zero' || b === 'mean' ? b : b.endsWith('.npy') ? baselineFile(b) : badBaseline(b));
   }
   setFor('--samples', 'smoothgrad', 'samples', numberOption('--samples', values.samples, { integer: true, min: 1 }));
   setFor('--sigma', 'smoothgrad', 'sigma', numberOption('--sigma', values.sigma, { min: 0 }));
@@ -116,6 +116,13 @@ export function methodPlan(values: MethodValues): MethodPlan {
     batchSize: numberOption('--batch-size', values['batch-size'], { integer: true, min: 1 }) ?? 32,
     threads: numberOption('--threads', values.threads, { integer: true, min: 1 }),
   };
+}
+
+/** One baseline for every ECG: [leads, time] (or [1, leads, time]), so it does not depend on how the ECGs are batched. */
+function baselineFile(path: string): NdArray {
+  const a = readNpy(resolve(path));
+  if (a.shape.length === 2 || (a.shape.length === 3 && a.shape[0] === 1)) return { data: a.data, shape: a.shape.slice(-2) };
+  throw new OptionError('--baseline', `${path} has shape [${a.shape.join(', ')}], expected [leads, time] (one baseline for every ECG)`);
 }
 
 function badBaseline(b: string): never {

@@ -4,6 +4,9 @@
 // 1,000,000 vectors of dim 256, K = 8 (target: < 60 s; needs ~1.1 GB).
 // Model: resnet1d-small (32,64,64,128; GAP) and the Ribeiro resnet1d, random
 // init, 12 leads x 1000 samples (10 s at 100 Hz); 128 ECGs; batches of 32.
+// Explain runs two ways: the default (the clusters' logits computed by
+// onnxruntime in the model's own run, FittedTlc.withLogits) and the
+// reference path (raw activations out, distances in JavaScript).
 // Run: npm run build && node --expose-gc dist/bench/tlc-pipeline.js [--million] [--threads N]
 import { loadavg } from 'node:os';
 import {
@@ -28,6 +31,8 @@ function ecgs(seed: number): Float32Array {
 const rows: string[][] = [['model', 'step', 'seconds', 'ECG/s', 'vs forward']];
 const x = { data: ecgs(1), shape: [N, LEADS, T] };
 const so = threads !== undefined ? { threads } : {};
+type Step = [string, () => Promise<void>];
+const models: { spec: string; fitS: number; samples: string; steps: Step[]; release: () => Promise<void> }[] = [];
 for (const spec of ['resnet1d-small', 'resnet1d']) {
   const model = buildModel(spec, { leads: LEADS, samples: T, task: 'multilabel', outputs: 5, fs: FS, seed: 1 });
   const t0 = performance.now();
@@ -36,33 +41,49 @@ for (const spec of ['resnet1d-small', 'resnet1d']) {
   const plain = await OnnxSession.create(model, so);
   const reader = await ActivationReader.open(model, so);
   const pipe = await TlcPipeline.open(model, tlc, so);
-  // Interleaved repetitions (best of 3 each), so that load changes on a shared machine hit all three alike.
-  const steps: [string, () => Promise<void>][] = [
-    ['forward', async () => {
-      for (let s = 0; s < N; s += BATCH) await plain.run({ ecg: { data: x.data.subarray(s * LEADS * T, (s + BATCH) * LEADS * T), shape: [BATCH, LEADS, T] } });
-    }],
-    ['forward + 3 block outputs', async () => {
-      for await (const _ of reader.batches(x, BATCH)) void _;
-    }],
-    ['tlc explain (K=8, 3 blocks)', async () => {
-      for await (const _ of pipe.explain(tensorSource(x, FS), BATCH)) void _;
-    }],
-  ];
-  const best = steps.map(() => Infinity);
-  for (let rep = 0; rep < 4; rep++) {
-    for (const [i, [, f]] of steps.entries()) {
+  const pipeJs = await TlcPipeline.open(model, tlc, { ...so, logits: false });
+  models.push({
+    spec, fitS, samples: tlc.fit.samples.join('/'),
+    steps: [
+      ['forward', async () => {
+        for (let s = 0; s < N; s += BATCH) await plain.run({ ecg: { data: x.data.subarray(s * LEADS * T, (s + BATCH) * LEADS * T), shape: [BATCH, LEADS, T] } });
+      }],
+      ['forward + 3 block outputs', async () => {
+        for await (const _ of reader.batches(x, BATCH)) void _;
+      }],
+      ['tlc explain (K=8, 3 blocks; logits in the model run)', async () => {
+        for await (const _ of pipe.explain(tensorSource(x, FS), BATCH)) void _;
+      }],
+      ['tlc explain (K=8, 3 blocks; activations, JS distances)', async () => {
+        for await (const _ of pipeJs.explain(tensorSource(x, FS), BATCH)) void _;
+      }],
+    ],
+    release: async () => {
+      await plain.release();
+      await reader.release();
+      await pipe.release();
+      await pipeJs.release();
+    },
+  });
+}
+// Interleaved repetitions over both models and all steps (best of 4 each), so
+// that load changes on a shared machine hit every step alike.
+const best = models.map((m) => m.steps.map(() => Infinity));
+for (let rep = 0; rep < 5; rep++) {
+  for (const [mi, m] of models.entries()) {
+    for (const [i, [, f]] of m.steps.entries()) {
       const t1 = performance.now();
       await f();
-      if (rep > 0) best[i] = Math.min(best[i]!, (performance.now() - t1) / 1000); // rep 0 warms up
+      if (rep > 0) best[mi]![i] = Math.min(best[mi]![i]!, (performance.now() - t1) / 1000); // rep 0 warms up
     }
   }
-  await plain.release();
-  await reader.release();
-  await pipe.release();
-  const forward = best[0]!;
-  const row = (step: string, s: number, n = N): string[] => [spec, step, s.toFixed(3), (n / s).toFixed(1), step === 'forward' ? '1.00' : (forward / s).toFixed(2)];
-  steps.forEach(([name], i) => rows.push(row(name, best[i]!)));
-  rows.push([spec, `tlc fit (${N} ECGs, ${tlc.fit.samples.join('/')} vectors)`, fitS.toFixed(3), (N / fitS).toFixed(1), '']);
+}
+for (const [mi, m] of models.entries()) {
+  await m.release();
+  const forward = best[mi]![0]!;
+  const row = (step: string, s: number): string[] => [m.spec, step, s.toFixed(3), (N / s).toFixed(1), step === 'forward' ? '1.00' : (forward / s).toFixed(2)];
+  m.steps.forEach(([name], i) => rows.push(row(name, best[mi]![i]!)));
+  rows.push([m.spec, `tlc fit (${N} ECGs, ${m.samples} vectors)`, m.fitS.toFixed(3), (N / m.fitS).toFixed(1), '']);
 }
 
 if (args.includes('--million')) {

@@ -13,7 +13,7 @@ export { KMeans, FittedKMeans, type KMeansOptions, type KMeansState } from './km
 export { GaussianMixture, FittedGmm, type GmmOptions, type GmmState } from './gmm.js';
 export { normalizedEntropy, argmaxRows, type SoftClusterer } from './soft.js';
 export {
-  assignSequence, clusterSegments, clusterProportions, blockAgreement, proportionFeatures, proportionFeatureNames,
+  assignSequence, assignMap, assignLogits, clusterSegments, clusterProportions, blockAgreement, proportionFeatures, proportionFeatureNames,
   type ClusterSequence, type AssignOptions, type ClusterSegment, type BlockAgreement,
 } from './assign.js';
 export {

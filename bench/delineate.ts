@@ -9,8 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { ecgDelineate, makeEcg, openDataset, resample, type Ecg } from '../src/index.js';
 import { LUDB_DIR } from '../test/data-paths.js';
+import { best } from './_timing.js';
 
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const N_RECORDS = 20;
 
 function atRate(ecg: Ecg, fs: number): Ecg {
@@ -22,21 +22,6 @@ function atRate(ecg: Ecg, fs: number): Ecg {
   return makeEcg({ signal, fs, leads: ecg.leads, meta: ecg.meta });
 }
 
-function best(f: () => void, reps = 3): { wall: number; cpu: number } {
-  f();
-  let wall = Infinity;
-  let cpu = Infinity;
-  for (let r = 0; r < reps; r++) {
-    gc();
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    f();
-    wall = Math.min(wall, (performance.now() - t0) / 1000);
-    const c = process.cpuUsage(c0);
-    cpu = Math.min(cpu, (c.user + c.system) / 1e6);
-  }
-  return { wall, cpu };
-}
 
 function neurokitPeer(): string | null {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import neurokit2'], { encoding: 'utf8' });
@@ -66,7 +51,7 @@ async function main(): Promise<void> {
     const set = records.map((e) => atRate(e, fs));
     const t = best(() => {
       for (const e of set) ecgDelineate(e);
-    });
+    }, 3);
     console.log(`| ${fs} | ${(set.length / t.wall).toFixed(1)} | ${(set.length / t.cpu).toFixed(1)} | ${((t.cpu * 1000) / set.length).toFixed(1)} |`);
   }
   console.log('');

@@ -13,31 +13,11 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wfdbFormats, makeEcg, readAnnotations, readHeader, readRecord, STANDARD_LEADS, writeRecord } from '../src/index.js';
 import { LUDB_DIR } from '../test/data-paths.js';
+import { best } from './_timing.js';
 
 const LUDB = join(LUDB_DIR, 'data');
 const EXTS = ['i', 'ii', 'iii', 'avr', 'avl', 'avf', 'v1', 'v2', 'v3', 'v4', 'v5', 'v6'];
-const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-/**
- * Best-of-`reps` seconds for f(), after one warm-up call: wall clock, and this
- * process's CPU time (user + system), which is steadier when other work
- * shares the cores.
- */
-function best(f: () => void, reps = 5): { wall: number; cpu: number } {
-  f();
-  let wall = Infinity;
-  let cpu = Infinity;
-  for (let r = 0; r < reps; r++) {
-    gc();
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    f();
-    wall = Math.min(wall, (performance.now() - t0) / 1000);
-    const c = process.cpuUsage(c0);
-    cpu = Math.min(cpu, (c.user + c.system) / 1e6);
-  }
-  return { wall, cpu };
-}
 
 const rows: string[][] = [];
 const row = (...cells: string[]): void => void rows.push(cells);

@@ -48,7 +48,7 @@ export interface TlcOptions {
   upsampling?: Upsampling;
   /** k-means algorithm: 'auto' (default: mini-batch above 50,000 samples), 'lloyd' or 'minibatch'. */
   algorithm?: 'auto' | 'lloyd' | 'minibatch';
-  /** k-means restarts (default 4). */
+  /** k-means restarts (default 4): full runs for Lloyd; for mini-batch, inits scored on a held-out sample, then one run. */
   nInit?: number;
   /** Softmax temperature of k-means' soft assignments (default: fitted, inertia / n). */
   temperature?: number;

@@ -59,13 +59,12 @@ export function assignMap(clusterer: FittedBlockClusterer, map: FeatureMap, opts
 /**
  * A block's cluster logits [k, blockLength] (channel-major, as onnxruntime
  * returns the tensors of FittedTlc.withLogits) to the sequence: gamma =
- * softmax over k, the argmax, and the entropy from the logits, H = log S -
- * sum_k gamma_k (l_k - max l) (one log per timestamp).
+ * softmax over k, the argmax, and the entropy from the logits
+ * (softmaxEntropyInPlace).
  */
 export function assignLogits(logits: FeatureMap, opts: AssignOptions): ClusterSequence {
   const { channels: k, length: T, data } = logits;
   const gamma = new Float64Array(T * k), labels = new Int32Array(T), entropy = new Float64Array(T);
-  const logK = Math.log(k);
   for (let t = 0; t < T; t++) {
     const o = t * k;
     let best = 0, top = -Infinity;
@@ -77,19 +76,43 @@ export function assignLogits(logits: FeatureMap, opts: AssignOptions): ClusterSe
         best = j;
       }
     }
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += Math.exp(gamma[o + j]! - top);
-    let h = Math.log(sum);
-    for (let j = 0; j < k; j++) {
-      const shifted = gamma[o + j]! - top;
-      const g = Math.exp(shifted) / sum;
-      h -= g * shifted;
-      gamma[o + j] = g;
-    }
     labels[t] = best;
-    entropy[t] = k > 1 ? Math.min(1, Math.max(0, h / logK)) : 0;
+    entropy[t] = softmaxEntropyInPlace(gamma, o, k, top);
   }
   return sequenceAtInput(k, { data: gamma, n: T, d: k }, labels, entropy, opts);
+}
+
+/**
+ * Softmax in place of the k logits at v[o .. o + k) whose maximum is `top`,
+ * returning the normalised entropy H / log k from the logits: with s_j = l_j -
+ * top, e_j = exp(s_j) and S = sum e_j, H = log S - sum_j e_j s_j / S (one exp
+ * per value and one log per row; an underflowed e_j adds 0).
+ */
+export function softmaxEntropyInPlace(v: Float64Array, o: number, k: number, top: number): number {
+  let sum = 0, es = 0;
+  for (let j = 0; j < k; j++) {
+    const s = v[o + j]! - top;
+    const e = Math.exp(s);
+    v[o + j] = e;
+    sum += e;
+    es += e * s;
+  }
+  for (let j = 0; j < k; j++) v[o + j]! /= sum;
+  if (k < 2) return 0;
+  return Math.min(1, Math.max(0, (Math.log(sum) - es / sum) / Math.log(k)));
+}
+
+/** upsamplingWeights(...).lo for 'nearest', kept per (input, block) length: every ECG of a model shares them. */
+const nearestCache = new Map<string, Int32Array>();
+function nearestIndex(nSamples: number, blockLength: number): Int32Array {
+  const key = `${nSamples}/${blockLength}`;
+  let lo = nearestCache.get(key);
+  if (!lo) {
+    lo = upsamplingWeights(nSamples, blockLength, 'nearest').lo;
+    if (nearestCache.size >= 64) nearestCache.clear();
+    nearestCache.set(key, lo);
+  }
+  return lo;
 }
 
 /** Block-resolution gamma, labels and entropy mapped to input time. */
@@ -99,7 +122,7 @@ function sequenceAtInput(k: number, blockGamma: Points, blockLabels: Int32Array,
   const mode = opts.upsampling ?? 'nearest';
   let labels: Int32Array, entropy: Float64Array;
   if (mode === 'nearest') {
-    const { lo } = upsamplingWeights(opts.nSamples, rows.n, 'nearest');
+    const lo = nearestIndex(opts.nSamples, rows.n);
     labels = new Int32Array(opts.nSamples);
     entropy = new Float64Array(opts.nSamples);
     for (let t = 0; t < opts.nSamples; t++) {

@@ -11,6 +11,7 @@ import { FittedPca, Pca, type PcaOptions, type PcaState } from './pca.js';
 import { JsonReader, type Points } from './points.js';
 import { timestampRows, type FeatureMap } from './activations.js';
 import { argmaxRows, normalizedEntropy } from './soft.js';
+import { softmaxEntropyInPlace } from './assign.js';
 import { FittedScaler, StandardScaler, type ScalerState } from './scaler.js';
 import type { SoftClusterer } from './soft.js';
 
@@ -96,8 +97,7 @@ export class FittedBlockClusterer implements SoftClusterer {
    * For standardised k-means without PCA (the default), the map is
    * standardised and transposed into a reused buffer in one pass; the logits
    * are (2 z.mu - |mu|^2) / tau (|z|^2 cancels in the softmax), and the entropy
-   * comes from the logits, H = log S - sum_k gamma_k (l_k - max l), one log
-   * per timestamp. Other clusterers take soft(timestampRows(map)).
+   * comes from the logits (softmaxEntropyInPlace). Other clusterers take soft(timestampRows(map)).
    */
   softMap(map: FeatureMap): { gamma: Points; labels: Int32Array; entropy: Float64Array } {
     if (map.channels !== this.d) throw new OptionError('activations', `expected ${this.d} channels (as fitted), got ${map.channels}`);
@@ -119,7 +119,7 @@ export class FittedBlockClusterer implements SoftClusterer {
     }
     const gamma = new Float64Array(T * k), dots = new Float64Array(k);
     const labels = new Int32Array(T), entropy = new Float64Array(T);
-    const tau = km.temperature, logK = Math.log(k);
+    const tau = km.temperature;
     for (let t = 0; t < T; t++) {
       centerDots(z, t * C, C, mu, k, dots);
       const o = t * k;
@@ -133,17 +133,8 @@ export class FittedBlockClusterer implements SoftClusterer {
           best = j;
         }
       }
-      let sum = 0;
-      for (let j = 0; j < k; j++) sum += Math.exp(gamma[o + j]! - top);
-      let h = Math.log(sum);
-      for (let j = 0; j < k; j++) {
-        const shifted = gamma[o + j]! - top;
-        const g = Math.exp(shifted) / sum;
-        h -= g * shifted;
-        gamma[o + j] = g;
-      }
+      entropy[t] = softmaxEntropyInPlace(gamma, o, k, top);
       labels[t] = best;
-      entropy[t] = Math.min(1, Math.max(0, h / logK));
     }
     return { gamma: { data: gamma, n: T, d: k }, labels, entropy };
   }

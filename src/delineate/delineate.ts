@@ -30,6 +30,7 @@ import { bridgeGaps, butterworth, resample, sosfiltfilt, type Sos } from '../dat
 import { FUSION_MIN_FRACTION, fuseBeat, quantile } from './fuse.js';
 import { removeSpikes } from './spikes.js';
 import { waveletTransform } from './wavelet.js';
+import { pearson } from '../util/stats.js';
 
 /** Rate, Hz, the delineator works at internally. */
 export const DELINEATION_FS = 250;
@@ -265,31 +266,12 @@ function atrialCoherence(leads: Lead[], qrs: (WaveInterval | null)[]): number {
     const segs = onsets.map((on) => w4.subarray(on - gap - len, on - gap));
     const template = new Float64Array(len);
     for (let i = 0; i < len; i++) template[i] = quantile(segs.map((sg) => sg[i]!), 0.5);
-    perLead.push(quantile(segs.map((sg) => pearson(sg, template)), 0.5));
+    // A flat segment (undefined correlation) counts as no repeating atrial activity.
+    perLead.push(quantile(segs.map((sg) => pearson(sg, template) || 0), 0.5));
   }
   return quantile(perLead, 0.5);
 }
 
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i]! - ma) * (b[i]! - mb);
-    saa += (a[i]! - ma) ** 2;
-    sbb += (b[i]! - mb) ** 2;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
-}
 
 function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;

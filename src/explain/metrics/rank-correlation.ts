@@ -1,4 +1,5 @@
 /** Rank correlations between attributions (of two methods, or of a model and its randomised copy). */
+import { pearson } from '../../util/stats.js';
 
 /** Ranks 1..n with ties given their average rank (as scipy.stats.rankdata). */
 export function averageRanks(v: ArrayLike<number>): Float64Array {
@@ -15,28 +16,6 @@ export function averageRanks(v: ArrayLike<number>): Float64Array {
   return ranks;
 }
 
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma;
-    const db = b[i]! - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa === 0 || sbb === 0 ? NaN : sab / Math.sqrt(saa * sbb);
-}
 
 /** Spearman's rho: Pearson correlation of average ranks (NaN when one side is constant). */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {

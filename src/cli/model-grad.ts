@@ -3,13 +3,12 @@ import { mkdirSync } from 'node:fs';
 import type { Command } from './command.js';
 import { numberOption, parseCommandArgs, required } from './command.js';
 import { EcgxError, OptionError } from '../util/errors.js';
-import { readNpy, writeNpy, type NdArray } from '../util/npy.js';
+import { readNpy, writeNpy } from '../util/npy.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { Progress } from '../util/progress.js';
 import { loadModel, type ModelProto } from '../engine/onnx/proto.js';
-import { OnnxSession, ortVersion } from '../engine/runtime.js';
+import { OnnxSession } from '../engine/runtime.js';
 import { gradientGraph, gradientGraphInfo } from '../engine/autodiff/index.js';
-import { sanitizeTensorName } from './model.js';
+import { runSessionOnce, sanitizeTensorName, versions } from './model.js';
 
 const usage = `Usage: ecgx model grad MODEL.onnx --input X.npy --of OUTPUT[:INDEX] --wrt input|TENSOR[,TENSOR] --out DIR [--threads N] [--batch-size N]
 
@@ -97,25 +96,7 @@ const command: Command = {
     if (x.shape[0] === 0) throw new OptionError('--input', `${inputPath} has an empty batch`);
     const session = await OnnxSession.create(graph, threads !== undefined ? { threads } : {});
     const outputs = wrt.map((w) => info.gradients[w]!);
-    let result: Record<string, NdArray>;
-    try {
-      const progress = new Progress({ label: 'model grad', total: x.shape[0]!, unit: 'ECG' });
-      let shown = 0;
-      result = await session.run({ [inputName]: x }, {
-        outputs,
-        batchSize,
-        onBatch: (done) => {
-          progress.tick(done - shown);
-          shown = done;
-        },
-      });
-      progress.finish();
-    } catch (e) {
-      if (e instanceof EcgxError) throw new OptionError('--input', `${inputPath}: ${e.message}`);
-      throw e;
-    } finally {
-      await session.release();
-    }
+    const result = await runSessionOnce(session, 'model grad', { name: inputName, path: inputPath, x }, outputs, batchSize);
     mkdirSync(outDir, { recursive: true });
     for (const w of wrt) writeNpy(join(outDir, files.get(w)!), result[info.gradients[w]!]!);
     const config = {
@@ -126,7 +107,7 @@ const command: Command = {
       index: index ?? null,
       wrt: wrt.map((w) => ({ tensor: w, file: files.get(w), shape: result[info.gradients[w]!]!.shape })),
       threads: threads ?? null,
-      versions: { node: process.versions.node, onnxruntime: ortVersion() },
+      versions: versions(),
     };
     writeFileAtomic(join(outDir, 'grad.json'), JSON.stringify(config, null, 2) + '\n');
     process.stdout.write(wrt.map((w) => `${join(outDir, files.get(w)!)}  [${result[info.gradients[w]!]!.shape.join(', ')}]`).join('\n') + '\n');

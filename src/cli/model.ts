@@ -166,22 +166,7 @@ const run: Command = {
     const x = readNpy(inputPath);
     checkInput(inputPath, x, input.name, input.shape, input.dtype);
     const session = await OnnxSession.create(model, { threads, extraOutputs: requested.filter((r) => !graphOutputs.includes(r)) });
-    let result: Record<string, NdArray>;
-    try {
-      const progress = new Progress({ label: 'model run', total: x.shape[0]!, unit: 'ECG' });
-      let shown = 0;
-      const onBatch = (done: number): void => {
-        progress.tick(done - shown);
-        shown = done;
-      };
-      result = await session.run({ [input.name]: x }, { outputs: requested, batchSize, onBatch });
-      progress.finish();
-    } catch (e) {
-      if (e instanceof EcgxError) throw new OptionError('--input', `${inputPath}: ${e.message}`);
-      throw e;
-    } finally {
-      await session.release();
-    }
+    const result = await runSessionOnce(session, 'model run', { name: input.name, path: inputPath, x }, requested, batchSize);
     // Everything is computed before the first file is written; each file is written atomically.
     mkdirSync(outDir, { recursive: true });
     for (const r of requested) writeNpy(join(outDir, files.get(r)!), result[r]!);
@@ -234,7 +219,37 @@ function onePath(cmd: string, positionals: string[]): string {
   return positionals[0]!;
 }
 
-function versions(): Record<string, string> {
+/**
+ * Runs a session over one .npy input with a progress bar, then releases it.
+ * A run error caused by the input (shape, dtype) is reported under --input,
+ * naming the file.
+ */
+export async function runSessionOnce(
+  session: OnnxSession,
+  label: string,
+  input: { name: string; path: string; x: NdArray },
+  outputs: string[],
+  batchSize: number,
+): Promise<Record<string, NdArray>> {
+  try {
+    const progress = new Progress({ label, total: input.x.shape[0]!, unit: 'ECG' });
+    let shown = 0;
+    const onBatch = (done: number): void => {
+      progress.tick(done - shown);
+      shown = done;
+    };
+    const result = await session.run({ [input.name]: input.x }, { outputs, batchSize, onBatch });
+    progress.finish();
+    return result;
+  } catch (e) {
+    if (e instanceof EcgxError) throw new OptionError('--input', `${input.path}: ${e.message}`);
+    throw e;
+  } finally {
+    await session.release();
+  }
+}
+
+export function versions(): Record<string, string> {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return { ecgx: pkg.version, node: process.versions.node, onnxruntime: ortVersion() };
 }

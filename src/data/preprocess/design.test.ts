@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { butterworth, notchFilter, type FilterType } from './design.js';
 import { frequencyResponse, sosfiltfilt } from './sos.js';
-import { OptionError } from '../../util/errors.js';
-import { measureTone, tone } from './test-tone.js';
+import { measureTone, optionOf, tone } from './test-tone.js';
 
 /** Prewarped analog frequency of f Hz (the bilinear transform maps it to f exactly). */
 const warp = (f: number, fs: number): number => Math.tan((Math.PI * f) / fs);
@@ -133,25 +132,16 @@ test('notch (50 Hz, q=30 @500): removes 50 Hz mains, keeps 10 Hz, 45 Hz attenuat
 });
 
 test('bad filter options throw OptionError naming the option', () => {
-  const option = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      assert.ok(e instanceof OptionError, String(e));
-      return e.option;
-    }
-    assert.fail('expected an OptionError');
-  };
-  assert.equal(option(() => butterworth(0, 40, 500, 'lowpass')), 'order');
-  assert.equal(option(() => butterworth(2.5, 40, 500, 'lowpass')), 'order');
-  assert.equal(option(() => butterworth(2, -1, 500, 'lowpass')), 'cutoffHz');
-  assert.equal(option(() => butterworth(2, 250, 500, 'lowpass')), 'cutoffHz');
-  assert.equal(option(() => butterworth(2, 300, 500, 'highpass')), 'cutoffHz');
-  assert.equal(option(() => butterworth(2, [40, 0.5], 500, 'bandpass')), 'cutoffHz');
-  assert.equal(option(() => butterworth(2, 40, 500, 'bandpass')), 'cutoffHz');
-  assert.equal(option(() => butterworth(2, 40, 0, 'lowpass')), 'fs');
-  assert.equal(option(() => butterworth(2, 40, 500, 'notch' as FilterType)), 'type');
-  assert.equal(option(() => notchFilter(50, 0, 500)), 'q');
-  assert.equal(option(() => notchFilter(60, 30, 100)), 'f0Hz');
+  assert.equal(optionOf(() => butterworth(0, 40, 500, 'lowpass')), 'order');
+  assert.equal(optionOf(() => butterworth(2.5, 40, 500, 'lowpass')), 'order');
+  assert.equal(optionOf(() => butterworth(2, -1, 500, 'lowpass')), 'cutoffHz');
+  assert.equal(optionOf(() => butterworth(2, 250, 500, 'lowpass')), 'cutoffHz');
+  assert.equal(optionOf(() => butterworth(2, 300, 500, 'highpass')), 'cutoffHz');
+  assert.equal(optionOf(() => butterworth(2, [40, 0.5], 500, 'bandpass')), 'cutoffHz');
+  assert.equal(optionOf(() => butterworth(2, 40, 500, 'bandpass')), 'cutoffHz');
+  assert.equal(optionOf(() => butterworth(2, 40, 0, 'lowpass')), 'fs');
+  assert.equal(optionOf(() => butterworth(2, 40, 500, 'notch' as FilterType)), 'type');
+  assert.equal(optionOf(() => notchFilter(50, 0, 500)), 'q');
+  assert.equal(optionOf(() => notchFilter(60, 30, 100)), 'f0Hz');
   assert.match(String((() => { try { butterworth(2, 300, 500, 'lowpass'); } catch (e) { return (e as Error).message; } })()), /Nyquist frequency 250 Hz/);
 });

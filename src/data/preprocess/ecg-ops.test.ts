@@ -11,7 +11,7 @@ import { resampleEcg } from './resample-ecg.js';
 import { sosfiltfilt } from './sos.js';
 import { cropOrPad, selectLeads } from './shape.js';
 import { standardize } from './standardize.js';
-import { measureTone, tone } from './test-tone.js';
+import { measureTone, optionOf, tone } from './test-tone.js';
 
 /** 12 leads; lead k = (k+1)/4 * sin(2 pi f t + k) + k/10 mV, with waves for all leads and for II. */
 function toneEcg(n: number, fs: number, f = 10): Ecg {
@@ -31,15 +31,6 @@ function toneEcg(n: number, fs: number, f = 10): Ecg {
 
 const snapshot = (e: Ecg): string => JSON.stringify({ ...e, signal: Array.from(e.signal) });
 
-const optionOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof OptionError, String(e));
-    return e.option;
-  }
-  assert.fail('expected an OptionError');
-};
 
 test('resampleEcg: every lead resampled, invariants kept, waves rescaled to the new rate, input untouched', () => {
   const ecg = toneEcg(5000, 500);

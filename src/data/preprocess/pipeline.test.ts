@@ -2,14 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { makeEcg, type Ecg } from '../ecg.js';
 import { STANDARD_LEADS } from '../leads.js';
-import { OptionError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { butterworth, notchFilter } from './design.js';
 import { filterEcg } from './filter-ecg.js';
 import { preprocess } from './pipeline.js';
 import { resampleEcg } from './resample-ecg.js';
 import { selectLeads } from './shape.js';
-import { measureTone } from './test-tone.js';
+import { measureTone, optionOf } from './test-tone.js';
 
 /** 12 leads at 500 Hz, 10 s: 8 Hz "ECG" + 0.1 Hz drift + 1 mV offset + 50 Hz mains. */
 function noisyEcg(): Ecg {
@@ -24,15 +23,6 @@ function noisyEcg(): Ecg {
   return makeEcg({ signal, fs, leads: STANDARD_LEADS, meta: { recordId: 'noisy' }, waves: { '*': [{ wave: 'QRS', onset: 2400, peak: 2450, offset: 2500 }] } });
 }
 
-const optionOf = (f: () => unknown): string => {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof OptionError, String(e));
-    return e.option;
-  }
-  assert.fail('expected an OptionError');
-};
 
 test('preprocess runs leads -> filters (at the higher rate) -> resample -> standardize -> crop, as documented', () => {
   const ecg = noisyEcg();

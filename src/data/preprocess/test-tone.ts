@@ -1,4 +1,6 @@
 // Test helpers (not exported from the package): pure tones and their measured amplitude/phase.
+import assert from 'node:assert/strict';
+import { OptionError } from '../../util/errors.js';
 
 /** amplitude * sin(2 pi f t + phase), t = i / fs. */
 export function tone(n: number, fHz: number, fs: number, amplitude = 1, phase = 0): Float32Array {
@@ -35,3 +37,14 @@ function solve3(m: number[], r: number[]): [number, number, number] {
 
 /** An amplitude ratio in decibels. */
 export const db = (amplitudeRatio: number): number => 20 * Math.log10(amplitudeRatio);
+
+/** The `option` field of the OptionError that f throws; fails the test if f throws nothing or something else. */
+export function optionOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(e instanceof OptionError, String(e));
+    return e.option;
+  }
+  assert.fail('expected an OptionError');
+}

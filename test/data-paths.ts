@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,3 +25,9 @@ export const SHARED_DIR = process.env['ECGX_SHARED'] ?? resolve(REPO_ROOT, '../s
 export const LUDB_DIR = resolve(SHARED_DIR, 'data/ludb');
 /** The compiled CLI entry point. */
 export const CLI = resolve(REPO_ROOT, 'dist/src/cli/main.js');
+
+/** Runs the compiled CLI with these arguments; `timeoutMs` guards against a hang. */
+export function runCli(args: string[], timeoutMs = 60_000): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}

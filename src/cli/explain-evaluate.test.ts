@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from '../../test/data-paths.js';
+import { CLI, runCli } from '../../test/data-paths.js';
 import { resnet1d } from '../models/resnet1d.js';
 import { loadModel, saveModel } from '../engine/onnx/proto.js';
 import { PREPROCESS_META_KEY } from '../train/run.js';
@@ -17,10 +16,7 @@ import type { WaveAnnotations } from '../data/ecg.js';
 import { tinyPtbxl } from '../train/testing.js';
 import { attributionCorrelation, createExplainer, deletionCurve, ExplainModel, randomizableLayers, waveMass, WAVE_REGIONS } from '../explain/index.js';
 
-function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]): ReturnType<typeof runCli> => runCli(args, 120_000);
 
 const root = mkdtempSync(join(tmpdir(), 'ecgx-cli-explain-eval-'));
 const SPEC: PreprocessSpec = { fs: 100, length: 300, leads: [...STANDARD_LEADS], standardize: true };

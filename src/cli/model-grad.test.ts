@@ -1,26 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { makeFloatTensor, makeNode, saveModel } from '../engine/onnx/proto.js';
 import { graphModel } from '../engine/autodiff/testing.js';
 import { readNpy, writeNpy } from '../util/npy.js';
 import { parseOf } from './model-grad.js';
+import { CLI, runCli } from '../../test/data-paths.js';
 
-function cliPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, 'package.json'))) dir = dirname(dir);
-  return resolve(dir, 'dist/src/cli/main.js');
-}
-const CLI = cliPath();
-
-function ecgx(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ecgx = (...args: string[]): ReturnType<typeof runCli> => runCli(args);
 
 /** z = W x + b per time step (a 1x1 Conv), h = z * z, logits = mean over time of h: gradients known in closed form. */
 const W = [1, 2, -1, 0.5, 0, 3]; // [3 out, 2 in, 1]

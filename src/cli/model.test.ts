@@ -1,27 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { resnet1d } from '../models/resnet1d.js';
 import { saveModel } from '../engine/onnx/proto.js';
 import { readNpy, writeNpy } from '../util/npy.js';
 import { OnnxSession } from '../engine/runtime.js';
 import { sanitizeTensorName } from './model.js';
+import { CLI, runCli } from '../../test/data-paths.js';
 
-function cliPath(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(resolve(dir, 'package.json'))) dir = dirname(dir);
-  return resolve(dir, 'dist/src/cli/main.js');
-}
-const CLI = cliPath();
-
-function ecgx(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ecgx = (...args: string[]): ReturnType<typeof runCli> => runCli(args);
 
 const OPTS = { leads: 2, samples: 32, filters: [4, 4, 6], downsample: [2, 2], kernel: 3, dropout: 0.2, head: 'gap' as const, task: 'multilabel' as const, outputs: 2, seed: 3 };
 

@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, LUDB_DIR } from '../../test/data-paths.js';
+import { CLI, LUDB_DIR, runCli } from '../../test/data-paths.js';
 import { byClass, parseSvg } from '../viz/svg-parse.js';
 import { decodePng, PNG_SIGNATURE } from '../viz/png-decode.js';
 import { openDataset } from '../data/datasets/index.js';
@@ -12,10 +11,7 @@ import { openDataset } from '../data/datasets/index.js';
 const LUDB = join(LUDB_DIR, 'data');
 const skip = !existsSync(LUDB) && `LUDB not at ${LUDB_DIR}`;
 
-function ecgx(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ecgx = (...args: string[]): ReturnType<typeof runCli> => runCli(args);
 
 test('ecgx plot RECORD --out .svg: the 3x4 print with LUDB annotations; --out .png: rasterised at 2x', { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ecgx-plot-'));

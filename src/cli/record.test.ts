@@ -1,18 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, LUDB_DIR } from '../../test/data-paths.js';
+import { CLI, LUDB_DIR, runCli } from '../../test/data-paths.js';
 
 const LUDB = join(LUDB_DIR, 'data');
 
 
-function ecgx(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ecgx = (...args: string[]): ReturnType<typeof runCli> => runCli(args);
 
 test('ecgx record --json on a LUDB record: the documented shape, known checksums and gains', () => {
   const r = ecgx('record', `${LUDB}/1.hea`, '--json');

@@ -1,18 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from '../../test/data-paths.js';
+import { CLI, runCli } from '../../test/data-paths.js';
 import { COMMANDS } from './commands.js';
 import { synthesizeDatabase } from '../data/synth/index.js';
 import { openDataset } from '../data/datasets/index.js';
 
-function ecgx(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ecgx = (...args: string[]): ReturnType<typeof runCli> => runCli(args, 120_000);
 
 function expectedSuperclassCounts(n: number, seed: number): Record<string, number> {
   const counts: Record<string, number> = {};

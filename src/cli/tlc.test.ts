@@ -1,16 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from '../../test/data-paths.js';
+import { CLI, runCli } from '../../test/data-paths.js';
 import { tinyTlcRun } from '../explain/tlc/testing.js';
 
-function ecgx(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ecgx = (...args: string[]): ReturnType<typeof runCli> => runCli(args, 120_000);
 
 const fixture = tinyTlcRun(8);
 const root = mkdtempSync(join(tmpdir(), 'ecgx-cli-tlc-'));

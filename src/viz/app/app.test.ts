@@ -1,20 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from '../../../test/data-paths.js';
+import { CLI, runCli } from '../../../test/data-paths.js';
 import { tinyTlcRun } from '../../explain/tlc/testing.js';
 import { chromiumMissing, openBrowser } from './browser.js';
 import { startApp, type RunningApp } from './server.js';
 import type { RecordSummary } from './session.js';
 
-function ecgx(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ecgx = (...args: string[]): ReturnType<typeof runCli> => runCli(args, 120_000);
 
 const fixture = (async () => {
   const { run, data } = await tinyTlcRun(8);

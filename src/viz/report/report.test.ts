@@ -1,18 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI } from '../../../test/data-paths.js';
+import { CLI, runCli } from '../../../test/data-paths.js';
 import { tinyTlcRun } from '../../explain/tlc/testing.js';
 import { evaluateRun } from '../../train/report.js';
 import { chromiumMissing, openBrowser } from '../app/browser.js';
 
-function ecgx(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const ecgx = (...args: string[]): ReturnType<typeof runCli> => runCli(args, 120_000);
 
 /** Where screenshots go: ECGX_SCREENSHOTS (to look at them), else the test's temporary folder. */
 const shots = (root: string): string => process.env['ECGX_SCREENSHOTS'] ?? root;

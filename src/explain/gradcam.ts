@@ -14,8 +14,9 @@
  */
 import type { NdArray } from '../util/npy.js';
 import { OptionError } from '../util/errors.js';
-import { registerExplainer } from './registry.js';
-import { ModelExplainer, MODEL_OPTIONS } from './gradients.js';
+import type { ExplainerFactory } from './protocol.js';
+import { ModelExplainer } from './gradients.js';
+import type { OptionDecl } from './options.js';
 import { resolveLayer } from './layers.js';
 
 export type Upsample = 'nearest' | 'linear';
@@ -71,15 +72,22 @@ export function camFromGradients(act: NdArray, grad: NdArray, variant: 'gradcam'
   return cam;
 }
 
-registerExplainer({
+const OPTIONS: readonly OptionDecl[] = [
+  { name: 'layer', kind: 'text', defaultText: "the card's Grad-CAM layer, else the last residual block", help: "the [batch, channels, time] tensor to explain at ('ecgx model info' lists them)" },
+  { name: 'upsample', kind: 'choice', default: 'nearest', choices: ['nearest', 'linear'], help: 'how the layer map is stretched to the input length' },
+  { name: 'variant', kind: 'choice', default: 'gradcam', choices: ['gradcam', 'gradcam++'], help: 'Grad-CAM or Grad-CAM++ weights' },
+];
+
+export const gradcam: ExplainerFactory = {
   name: 'gradcam',
   summary: 'Grad-CAM at a layer (default: last residual block) upsampled to the input; variant=gradcam++',
+  options: OPTIONS,
   async create(model, opts = {}) {
     const m = ModelExplainer.open(model, opts);
     const layer = resolveLayer(m, opts['layer'], 'gradcam.layer');
-    return new ModelExplainer('gradcam', m, opts, [...MODEL_OPTIONS, 'layer', 'upsample', 'variant'], async ({ model, x, target, opts, batchSize }) => {
-      const upsample = opts.choice<Upsample>('upsample', 'nearest', ['nearest', 'linear']);
-      const variant = opts.choice('variant', 'gradcam', ['gradcam', 'gradcam++'] as const);
+    return new ModelExplainer('gradcam', m, opts, OPTIONS, async ({ model, x, target, opts, batchSize }) => {
+      const upsample = opts.choice<Upsample>('upsample');
+      const variant = opts.choice<'gradcam' | 'gradcam++'>('variant');
       const asked = opts.raw('layer');
       if (asked !== undefined && asked !== layer) throw new OptionError('gradcam.layer', `this explainer was created for layer '${layer}'; create another one for '${String(asked)}' (its gradient graph is built at creation)`);
       opts.record('layer', layer);
@@ -92,4 +100,4 @@ registerExplainer({
       return { values: { data: upsampleTime(cam, n, Tl, time, upsample), shape: [n, 1, time] }, meta: { layer, layerShape: act.shape.slice(1) } };
     });
   },
-});
+};

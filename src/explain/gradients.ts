@@ -3,9 +3,10 @@
  * whose explain() resolves the target per ECG, runs the method and times it.
  */
 import type { ModelProto } from '../engine/onnx/proto.js';
+import type { CardedModel } from '../models/predict.js';
 import type { NdArray } from '../util/npy.js';
 import { ExplainModel } from './model.js';
-import { MethodOptions, mergeOptions } from './options.js';
+import { MethodOptions, mergeOptions, type OptionDecl } from './options.js';
 import type { Attribution, ExplainBatch, Explainer, ExplainOptions, ResolvedTarget } from './protocol.js';
 
 export interface MethodRun {
@@ -16,19 +17,16 @@ export interface MethodRun {
 /** What a method computes once the target is resolved. */
 export type MethodBody = (ctx: { model: ExplainModel; x: NdArray; target: ResolvedTarget; opts: MethodOptions; seed: number; batchSize: number; scores?: NdArray }) => Promise<MethodRun>;
 
-/** Options of ExplainModel, fixed at create(). */
-export const MODEL_OPTIONS = ['output', 'threads'] as const;
-
 export class ModelExplainer implements Explainer {
   constructor(
     readonly name: string,
     readonly model: ExplainModel,
     private readonly fixed: Record<string, unknown>,
-    private readonly known: readonly string[],
+    private readonly decls: readonly OptionDecl[],
     private readonly body: MethodBody,
   ) {}
 
-  static open(model: ModelProto | string, opts: Record<string, unknown>): ExplainModel {
+  static open(model: ModelProto | string | CardedModel, opts: Record<string, unknown>): ExplainModel {
     const threads = opts['threads'];
     const output = opts['output'];
     return new ExplainModel(model, {
@@ -40,9 +38,9 @@ export class ModelExplainer implements Explainer {
   async explain(batch: ExplainBatch, call: ExplainOptions): Promise<Attribution> {
     const t0 = performance.now();
     const all = mergeOptions(this.fixed, call);
-    const opts = new MethodOptions(this.name, all, this.known);
-    const batchSize = opts.int('batchSize', 64, { min: 1 });
-    const seed = opts.int('seed', 0);
+    const opts = new MethodOptions(this.name, all, this.decls);
+    const batchSize = opts.int('batchSize');
+    const seed = opts.int('seed');
     const { n } = this.model.checkBatch(batch.x);
     const scores = call.target === 'predicted' ? await this.model.scores(batch.x, batchSize) : undefined;
     const target = this.model.resolveTarget(call.target, n, scores);

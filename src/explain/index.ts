@@ -1,7 +1,6 @@
 /** Attribution methods behind one Explainer protocol, and metrics to judge them. */
 export * from './protocol.js';
 export * from './registry.js';
-import './methods.js';
 export { ExplainModel, GradientSession, type ExplainModelOptions, type GradientRun } from './model.js';
 export { resolveLayer } from './layers.js';
 export { upsampleTime, camFromGradients, type Upsample } from './gradcam.js';

@@ -8,9 +8,10 @@
  * is reported per ECG in meta (it shrinks with more steps).
  */
 import { OptionError } from '../util/errors.js';
-import type { NdArray } from '../util/npy.js';
-import { registerExplainer } from './registry.js';
-import { ModelExplainer, MODEL_OPTIONS } from './gradients.js';
+import { readNpy, type NdArray } from '../util/npy.js';
+import type { ExplainerFactory } from './protocol.js';
+import { ModelExplainer } from './gradients.js';
+import type { OptionDecl } from './options.js';
 
 export type IgRule = 'trapezoid' | 'riemann-left' | 'riemann-right' | 'riemann-middle';
 export const IG_RULES: readonly IgRule[] = ['trapezoid', 'riemann-left', 'riemann-right', 'riemann-middle'];
@@ -66,14 +67,35 @@ export function igBaseline(spec: unknown, x: NdArray): Float32Array {
   throw new OptionError('integrated-gradients.baseline', `expected zero, mean, a number or an array, got ${JSON.stringify(spec)}`);
 }
 
-registerExplainer({
+/**
+ * A baseline given as text (the CLI): zero, mean, a number, or a FILE.npy
+ * holding one baseline [leads, time] for every ECG (so that it does not depend
+ * on how the ECGs are batched).
+ */
+export function baselineFromText(text: string): unknown {
+  if (text === 'zero' || text === 'mean') return text;
+  if (text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
+  if (!text.endsWith('.npy')) throw new OptionError('integrated-gradients.baseline', `expected zero, mean, a number or a FILE.npy, got '${text}'`);
+  const a = readNpy(text);
+  if (a.shape.length === 2 || (a.shape.length === 3 && a.shape[0] === 1)) return { data: a.data, shape: a.shape.slice(-2) };
+  throw new OptionError('integrated-gradients.baseline', `${text} has shape [${a.shape.join(', ')}], expected [leads, time] (one baseline for every ECG)`);
+}
+
+const OPTIONS: readonly OptionDecl[] = [
+  { name: 'baseline', kind: 'text', default: 'zero', help: "the reference input: zero, mean (each lead's mean), a number, or FILE.npy [leads, time]", fromText: baselineFromText },
+  { name: 'steps', kind: 'int', default: 64, min: 1, max: 100_000, help: 'quadrature steps of the path integral' },
+  { name: 'rule', kind: 'choice', default: 'trapezoid', choices: IG_RULES, help: 'quadrature rule' },
+];
+
+export const integratedGradients: ExplainerFactory = {
   name: 'integrated-gradients',
   summary: 'path integral of gradients from a baseline (zero|mean|array; steps=64, trapezoid), with completeness delta',
+  options: OPTIONS,
   conformance: { steps: 8 },
   async create(model, opts = {}) {
-    return new ModelExplainer('integrated-gradients', ModelExplainer.open(model, opts), opts, [...MODEL_OPTIONS, 'baseline', 'steps', 'rule'], async ({ model, x, target, opts, batchSize }) => {
-      const steps = opts.int('steps', 64, { min: 1 });
-      const rule = opts.choice<IgRule>('rule', 'trapezoid', IG_RULES);
+    return new ModelExplainer('integrated-gradients', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, batchSize }) => {
+      const steps = opts.int('steps');
+      const rule = opts.choice<IgRule>('rule');
       const spec = opts.raw('baseline');
       opts.record('baseline', typeof spec === 'string' || typeof spec === 'number' ? spec : spec === undefined ? 'zero' : 'array');
       const base = igBaseline(spec, x);
@@ -123,4 +145,4 @@ registerExplainer({
       return { values: { data: values, shape: [n, leads, time] }, meta: { completenessDelta: delta, outputChange: change } };
     });
   },
-});
+};

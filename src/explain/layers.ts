@@ -23,10 +23,12 @@ export function hasDifferentiablePath(model: ModelProto, from: string, to: strin
 
 /**
  * `layer` if it names a [batch, channels, time] tensor of the model
- * (`ecgx model info` lists them), else the last residual block's output.
+ * (`ecgx model info` lists them), else the card's Grad-CAM layer, else the
+ * last residual block's output.
  */
 export function resolveLayer(model: ExplainModel, layer: unknown, option = 'layer'): string {
   const names = model.info.explainable.map((e) => e.name);
+  if (layer === undefined && model.card?.layers.gradcam !== undefined) return resolveLayer(model, model.card.layers.gradcam, option);
   if (layer === undefined) {
     const last = model.info.blocks.at(-1);
     if (last === undefined) throw new ModelError(`${model.file}: no residual block found to explain at; give a layer (e.g. ${names.slice(-3).join(', ') || 'a [batch, channels, time] tensor'})`);

@@ -13,12 +13,14 @@ import { inspectModel, withExtraOutputs, type ModelInfo } from '../engine/onnx/i
 import { loadModel, type ModelProto } from '../engine/onnx/proto.js';
 import { OnnxSession } from '../engine/runtime.js';
 import { readModelMeta, type ModelMeta } from '../models/meta.js';
+import { findCard, type CardTask, type ModelCard } from '../models/card.js';
+import type { CardedModel } from '../models/predict.js';
 import { DataError, ModelError, OptionError } from '../util/errors.js';
 import type { NdArray } from '../util/npy.js';
 import type { ResolvedTarget, Target } from './protocol.js';
 
 export interface ExplainModelOptions {
-  /** Graph output explained; default the first (ecgx and torch exports: `logits`, before sigmoid/softmax). */
+  /** Graph output explained; default the card's output, else the first (ecgx and torch exports: `logits`, before sigmoid/softmax). */
   output?: string;
   /** onnxruntime intra-op threads. */
   threads?: number;
@@ -37,6 +39,8 @@ export class ExplainModel {
   readonly file: string;
   readonly info: ModelInfo;
   readonly meta: ModelMeta;
+  /** The model card, when the model has one (models without one still explain model-ready tensors). */
+  readonly card: ModelCard | undefined;
   readonly input: string;
   readonly output: string;
   /** Columns of the explained output (classes, or 1 for a single regression target). */
@@ -45,16 +49,18 @@ export class ExplainModel {
   private forwardSession: Promise<OnnxSession> | undefined;
   private readonly gradientSessions = new Map<string, Promise<GradientSession>>();
 
-  constructor(model: ModelProto | string, opts: ExplainModelOptions = {}) {
-    this.file = typeof model === 'string' ? model : '<model>';
-    this.proto = typeof model === 'string' ? loadModel(model) : model;
-    this.info = inspectModel(this.proto);
+  constructor(model: ModelProto | string | CardedModel, opts: ExplainModelOptions = {}) {
+    const carded = typeof model === 'object' && 'card' in model && 'proto' in model ? model : undefined;
+    this.file = carded ? carded.file : typeof model === 'string' ? model : '<model>';
+    this.proto = carded ? carded.proto : typeof model === 'string' ? loadModel(model) : (model as ModelProto);
+    this.info = carded ? carded.info : inspectModel(this.proto);
     this.meta = readModelMeta(this.proto, this.file);
+    this.card = carded ? carded.card : findCard(this.proto, this.file, this.info);
     this.threads = opts.threads;
     if (this.info.inputs.length !== 1) throw new ModelError(`${this.file}: explainers need a model with one input [batch, leads, time], this one has ${this.info.inputs.length} (${this.info.inputs.map((i) => i.name).join(', ')})`);
-    this.input = this.info.inputs[0]!.name;
+    this.input = this.card?.input.name ?? this.info.inputs[0]!.name;
     const outputs = this.info.outputs.map((o) => o.name);
-    this.output = opts.output ?? outputs[0] ?? '';
+    this.output = opts.output ?? this.card?.output.name ?? outputs[0] ?? '';
     if (!outputs.includes(this.output)) throw new OptionError('output', `model has no output '${this.output}' (outputs: ${outputs.join(', ')})`);
     const shape = this.info.outputs.find((o) => o.name === this.output)!.shape;
     const w = shape.length === 1 ? 1 : shape[1];
@@ -67,10 +73,26 @@ export class ExplainModel {
     return this.info.inputs[0]!.shape.slice(1);
   }
 
-  /** Class names when the metadata has one per output column. */
+  /** Class names when the card (or older metadata) has one per output column. */
   get classNames(): string[] | undefined {
-    const names = this.meta.classNames;
+    const names = this.card?.output.classes ?? this.meta.classNames;
     return names && names.length === this.width ? names : undefined;
+  }
+
+  /** The task of the explained output: the card's, older metadata's, else undefined. */
+  get task(): CardTask | undefined {
+    return this.card?.output.task ?? this.meta.task;
+  }
+
+  /** Whether the explained output holds logits (default), probabilities or values. */
+  get outputKind(): 'logits' | 'probabilities' | 'values' {
+    if (this.card && this.output === this.card.output.name) return this.card.output.kind;
+    return this.task === 'regression' ? 'values' : 'logits';
+  }
+
+  /** Input sampling rate in Hz, when the card (or older metadata) records it. */
+  get fs(): number | undefined {
+    return this.card?.fs ?? this.meta.fs;
   }
 
   /** The explained output for `x` ([batch, width]). */
@@ -94,8 +116,12 @@ export class ExplainModel {
         for (let k = 1; k < K; k++) if (scores.data[b * K + k]! > scores.data[b * K + best]!) best = k;
         return best;
       });
+    } else if (typeof target === 'object') {
+      if (target.length !== n) throw new OptionError('target', `expected one class index per ECG (${n}), got ${target.length}`);
+      for (const k of target) if (!Number.isInteger(k) || k < 0 || k >= K) throw new OptionError('target', `class index ${k} is out of range (the model has ${K} outputs: 0..${K - 1})`);
+      index = [...target];
     } else if (target === 'regression') {
-      if (K !== 1 && this.meta.task !== 'regression') throw new OptionError('target', `'regression' needs a regression model with one output; '${this.output}' has ${K} (give a class index or name)`);
+      if (K !== 1 && this.task !== 'regression') throw new OptionError('target', `'regression' needs a regression model with one output; '${this.output}' has ${K} (give a class index or name)`);
       if (K !== 1) throw new OptionError('target', `the regression model has ${K} outputs; give the output index (0..${K - 1})`);
       index = Array<number>(n).fill(0);
     } else if (typeof target === 'number') {

@@ -7,8 +7,9 @@
  * last window is aligned to the end so every sample is covered.
  */
 import { OptionError } from '../util/errors.js';
-import { registerExplainer } from './registry.js';
-import { ModelExplainer, MODEL_OPTIONS } from './gradients.js';
+import type { ExplainerFactory } from './protocol.js';
+import { ModelExplainer } from './gradients.js';
+import type { OptionDecl } from './options.js';
 
 /** Window starts covering [0, time): 0, stride, ..., plus time - window if the end is not reached. */
 export function windowStarts(time: number, window: number, stride: number): number[] {
@@ -19,19 +20,27 @@ export function windowStarts(time: number, window: number, stride: number): numb
   return starts;
 }
 
-registerExplainer({
+const OPTIONS: readonly OptionDecl[] = [
+  { name: 'window', kind: 'int', min: 1, max: 1_000_000, defaultText: '32 (at most the signal length)', help: 'occluded window, samples' },
+  { name: 'stride', kind: 'int', min: 1, max: 1_000_000, defaultText: 'window/2', help: 'step between windows, samples' },
+  { name: 'leads', kind: 'choice', default: 'each', choices: ['each', 'all'], help: 'occlude one lead at a time (attributions per lead) or all leads at once (per time sample)' },
+  { name: 'value', kind: 'number', default: 0, help: 'value of the occluded samples' },
+];
+
+export const occlusion: ExplainerFactory = {
   name: 'occlusion',
   summary: 'drop of the target output when a sliding window (window=32, stride=16) is set to a value, per lead or all leads',
+  options: OPTIONS,
   conformance: { window: 16, stride: 8 },
   async create(model, opts = {}) {
-    return new ModelExplainer('occlusion', ModelExplainer.open(model, opts), opts, [...MODEL_OPTIONS, 'window', 'stride', 'leads', 'value'], async ({ model, x, target, opts, batchSize }) => {
+    return new ModelExplainer('occlusion', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, batchSize }) => {
       const [n, leads, time] = x.shape as [number, number, number];
       // The default shrinks to a short signal; a window asked for must fit.
-      const window = opts.int('window', Math.min(32, time), { min: 1 });
+      const window = opts.int('window', Math.min(32, time));
       if (window > time) throw new OptionError('occlusion.window', `${window} samples is longer than the signal (${time} samples)`);
-      const stride = opts.int('stride', Math.max(1, Math.floor(window / 2)), { min: 1 });
-      const mode = opts.choice('leads', 'each', ['each', 'all'] as const);
-      const value = opts.num('value', 0);
+      const stride = opts.int('stride', Math.max(1, Math.floor(window / 2)));
+      const mode = opts.choice<'each' | 'all'>('leads');
+      const value = opts.num('value');
       const per = leads * time;
       const starts = windowStarts(time, window, stride);
       const groups = mode === 'each' ? leads : 1;
@@ -71,4 +80,4 @@ registerExplainer({
       return { values: { data: values, shape: [n, groups, time] }, meta: { windows: starts.length } };
     });
   },
-});
+};

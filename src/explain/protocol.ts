@@ -6,14 +6,17 @@
  * (registry.ts); the conformance test then covers it with no extra code.
  */
 import type { ModelProto } from '../engine/onnx/proto.js';
+import type { CardedModel } from '../models/predict.js';
+import type { OptionDecl } from './options.js';
 import type { NdArray } from '../util/npy.js';
 
 /**
  * What to explain: a class index, a class name (from the model's metadata),
  * the predicted class of each ECG (argmax of the outputs), or the single
- * output of a regression model.
+ * output of a regression model; or one class index per ECG of the batch (how
+ * a record's target reaches each of its windows).
  */
-export type Target = number | string | 'predicted' | 'regression';
+export type Target = number | string | 'predicted' | 'regression' | readonly number[];
 
 export interface ExplainBatch {
   /** [batch, leads, time] float32, already preprocessed as the model expects. */
@@ -62,8 +65,10 @@ export interface ExplainerFactory {
   name: string;
   /** One line for `ecgx explain --help`. */
   summary: string;
-  /** `model` is a ModelProto or an `.onnx` path; `opts` are fixed for the explainer's life (layer, graphs...). */
-  create(model: ModelProto | string, opts?: Record<string, unknown>): Promise<Explainer>;
+  /** The method's own options, declared once: checks, defaults, CLI flags and help come from here. */
+  options: readonly OptionDecl[];
+  /** `model` is a ModelProto, an `.onnx` path or a model with its card; `opts` are fixed for the explainer's life (layer, graphs...). */
+  create(model: ModelProto | string | CardedModel, opts?: Record<string, unknown>): Promise<Explainer>;
   /**
    * Options the shared conformance test creates the method with (small settings, for speed); default none.
    * A function receives the test's ECGs, for methods that must be fitted on data first (TLC).

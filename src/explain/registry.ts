@@ -1,31 +1,39 @@
 /**
- * Explainers by name. Each method's file calls `registerExplainer` when it is
- * loaded, and `methods.ts` lists those files (one import line per method), so
- * importing the explain API (index.ts) makes every method available.
+ * Explainers by name: every method, listed here once. The list is static, so
+ * the registry is complete whatever a program imports; a method is added by
+ * writing its ExplainerFactory (one file) and one line below.
  */
 import { OptionError } from '../util/errors.js';
 import type { ModelProto } from '../engine/onnx/proto.js';
+import type { CardedModel } from '../models/predict.js';
 import type { Explainer, ExplainerFactory } from './protocol.js';
+import { gradcam } from './gradcam.js';
+import { saliency } from './saliency.js';
+import { inputXGradient } from './input-x-gradient.js';
+import { smoothgrad } from './smoothgrad.js';
+import { integratedGradients } from './integrated-gradients.js';
+import { occlusion } from './occlusion.js';
+import { TLC_EXPLAINER } from './tlc-explainer.js';
 
-/** Registered methods, by name, in registration order. */
-export const EXPLAINERS = new Map<string, ExplainerFactory>();
+const FACTORIES: readonly ExplainerFactory[] = [gradcam, saliency, inputXGradient, smoothgrad, integratedGradients, occlusion, TLC_EXPLAINER];
 
-export function registerExplainer(factory: ExplainerFactory): void {
-  if (EXPLAINERS.has(factory.name)) throw new Error(`explainer '${factory.name}' is registered twice`);
-  EXPLAINERS.set(factory.name, factory);
-}
+/** Registered methods, by name, in this order. */
+export const EXPLAINERS: ReadonlyMap<string, ExplainerFactory> = new Map(FACTORIES.map((f) => [f.name, f]));
+
+/** Short names accepted wherever a method is named (CLI, API). */
+export const METHOD_ALIASES: Readonly<Record<string, string>> = { ig: 'integrated-gradients' };
 
 export function explainerNames(): string[] {
   return [...EXPLAINERS.keys()];
 }
 
-/** The factory of a method; an OptionError naming the registered methods if there is none. */
-export function explainerFactory(name: string, flag = 'method'): ExplainerFactory {
-  const f = EXPLAINERS.get(name);
-  if (!f) throw new OptionError(flag, `unknown explainer '${name}' (expected one of ${explainerNames().join(', ')})`);
+/** The factory of a method (or alias); an OptionError naming the registered methods if there is none. */
+export function explainerFactory(name: string, field = 'method'): ExplainerFactory {
+  const f = EXPLAINERS.get(METHOD_ALIASES[name] ?? name);
+  if (!f) throw new OptionError(field, `unknown explainer '${name}' (expected one of ${explainerNames().join(', ')}; aliases: ${Object.entries(METHOD_ALIASES).map(([a, m]) => `${a} = ${m}`).join(', ')})`);
   return f;
 }
 
-export async function createExplainer(name: string, model: ModelProto | string, opts: Record<string, unknown> = {}): Promise<Explainer> {
+export async function createExplainer(name: string, model: ModelProto | string | CardedModel, opts: Record<string, unknown> = {}): Promise<Explainer> {
   return explainerFactory(name).create(model, opts);
 }

@@ -5,18 +5,26 @@
  * ECG's attribution does not depend on the batch it is explained in.
  */
 import { Rng } from '../util/rng.js';
-import { registerExplainer } from './registry.js';
-import { ModelExplainer, MODEL_OPTIONS } from './gradients.js';
+import type { ExplainerFactory } from './protocol.js';
+import { ModelExplainer } from './gradients.js';
+import type { OptionDecl } from './options.js';
 
-registerExplainer({
+const OPTIONS: readonly OptionDecl[] = [
+  { name: 'samples', kind: 'int', default: 25, min: 1, max: 10_000, help: 'noisy copies per ECG' },
+  { name: 'sigma', kind: 'number', default: 0.15, min: 0, max: 10, help: "noise standard deviation, as a fraction of each ECG's range (max - min)" },
+  { name: 'absolute', kind: 'boolean', default: false, help: 'average the magnitude of the gradients instead of their sign' },
+];
+
+export const smoothgrad: ExplainerFactory = {
   name: 'smoothgrad',
   summary: 'input gradient averaged over seeded noisy copies (samples=25, sigma=0.15 of the range)',
+  options: OPTIONS,
   conformance: { samples: 4 },
   async create(model, opts = {}) {
-    return new ModelExplainer('smoothgrad', ModelExplainer.open(model, opts), opts, [...MODEL_OPTIONS, 'samples', 'sigma', 'absolute'], async ({ model, x, target, opts, seed, batchSize }) => {
-      const samples = opts.int('samples', 25, { min: 1 });
-      const sigmaFrac = opts.num('sigma', 0.15, { min: 0 });
-      const absolute = opts.bool('absolute', false);
+    return new ModelExplainer('smoothgrad', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, seed, batchSize }) => {
+      const samples = opts.int('samples');
+      const sigmaFrac = opts.num('sigma');
+      const absolute = opts.bool('absolute');
       const [n, leads, time] = x.shape as [number, number, number];
       const per = leads * time;
       const out = new Float32Array(n * per);
@@ -58,4 +66,4 @@ registerExplainer({
       return { values: { data: out, shape: [n, leads, time] } };
     });
   },
-});
+};

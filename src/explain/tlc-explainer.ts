@@ -18,18 +18,21 @@
  * or `{ fit: { x, fs, options? } }` to fit it there on the ECGs x (seeded,
  * independent of the batches explained later).
  */
-import type { ModelProto } from '../engine/onnx/proto.js';
-import { loadModel } from '../engine/onnx/proto.js';
+import { loadModel, type ModelProto } from '../engine/onnx/proto.js';
+import type { CardedModel } from '../models/predict.js';
 import { OptionError } from '../util/errors.js';
 import type { NdArray } from '../util/npy.js';
 import { ExplainModel } from './model.js';
-import { MethodOptions, mergeOptions } from './options.js';
+import { MethodOptions, checkOptionNames, mergeOptions, type OptionDecl } from './options.js';
 import type { Attribution, ExplainBatch, Explainer, ExplainerFactory, ExplainOptions } from './protocol.js';
-import { registerExplainer } from './registry.js';
 import { FittedTlc, fitTlc, type TlcOptions } from './tlc/fit.js';
 import { TlcPipeline } from './tlc/pipeline.js';
 
-const KNOWN = ['tlc', 'fit', 'group'] as const;
+const OPTIONS: readonly OptionDecl[] = [
+  { name: 'tlc', kind: 'text', help: "a fitted TLC: the JSON file written by 'ecgx tlc fit' (required with --method tlc)" },
+  { name: 'fit', kind: 'text', help: 'fit the TLC at creation on { x, fs, options } (API only)', cli: false },
+  { name: 'group', kind: 'text', defaultText: 'the last (deepest) group', help: 'the clustered layer whose entropy is the attribution: a name or index' },
+];
 
 function tlcOption(raw: unknown): FittedTlc {
   if (raw instanceof FittedTlc) return raw;
@@ -46,9 +49,10 @@ export class TlcExplainer implements Explainer {
     private readonly fixed: Record<string, unknown>,
   ) {}
 
-  static async create(model: ModelProto | string, opts: Record<string, unknown> = {}): Promise<TlcExplainer> {
-    new MethodOptions('tlc', opts, KNOWN);
-    const proto = typeof model === 'string' ? loadModel(model) : model;
+  static async create(model: ModelProto | string | CardedModel, opts: Record<string, unknown> = {}): Promise<TlcExplainer> {
+    checkOptionNames('tlc', opts, OPTIONS);
+    const carded = typeof model === 'object' && 'card' in model ? model : undefined;
+    const proto = carded ? carded.proto : typeof model === 'string' ? loadModel(model) : (model as ModelProto);
     const threads = typeof opts['threads'] === 'number' ? opts['threads'] : undefined;
     let tlc: FittedTlc;
     if (opts['fit'] !== undefined) {
@@ -60,7 +64,7 @@ export class TlcExplainer implements Explainer {
       tlc = tlcOption(opts['tlc']);
     }
     const pipeline = await TlcPipeline.open(proto, tlc, threads !== undefined ? { threads } : {});
-    const em = new ExplainModel(proto, threads !== undefined ? { threads } : {});
+    const em = new ExplainModel(carded ?? (typeof model === 'string' ? model : proto), threads !== undefined ? { threads } : {});
     const fixed = { ...opts };
     delete fixed['tlc'];
     delete fixed['fit'];
@@ -73,8 +77,8 @@ export class TlcExplainer implements Explainer {
 
   async explain(batch: ExplainBatch, call: ExplainOptions): Promise<Attribution> {
     const t0 = performance.now();
-    const opts = new MethodOptions('tlc', mergeOptions(this.fixed, call), KNOWN);
-    opts.int('seed', 0); // TLC draws nothing at explain time; accepted for the protocol
+    const opts = new MethodOptions('tlc', mergeOptions(this.fixed, call), OPTIONS);
+    opts.int('seed'); // TLC draws nothing at explain time; accepted for the protocol
     const names = this.tlc.groupNames;
     const rawGroup = opts.raw('group');
     const g = rawGroup === undefined ? names.length - 1 : typeof rawGroup === 'number' ? rawGroup : names.indexOf(String(rawGroup));
@@ -114,10 +118,10 @@ export class TlcExplainer implements Explainer {
 
 export const TLC_EXPLAINER: ExplainerFactory = {
   name: 'tlc',
+  options: OPTIONS,
   summary: 'time-localized clusters: entropy of the cluster assignment per timestamp (class-agnostic; clusters in meta); needs tlc=TLC.json',
   create: (model, opts = {}) => TlcExplainer.create(model, opts),
   classAgnostic: true,
   conformance: ({ x, fs }) => ({ fit: { x, fs, options: { k: 3, seed: 0, maxSamples: 2000 } } }),
 };
 
-registerExplainer(TLC_EXPLAINER);

@@ -42,11 +42,11 @@ export function trapezoid(x: readonly number[], y: readonly number[]): number {
   return s;
 }
 
-/** Probability of column k in a row of outputs, by the model's task. */
+/** Probability of column k in a row of outputs, by the model's task (outputs that are probabilities already stay as they are). */
 export function targetProbability(model: ExplainModel, row: ArrayLike<number>, k: number, score: 'probability' | 'output'): number {
   const v = row[k]!;
-  if (score === 'output' || model.meta.task === 'regression') return v;
-  if (model.meta.task === 'multiclass') {
+  if (score === 'output' || model.outputKind !== 'logits' || model.task === 'regression') return v;
+  if (model.task === 'multiclass') {
     let m = -Infinity;
     for (let i = 0; i < row.length; i++) m = Math.max(m, row[i]!);
     let z = 0;

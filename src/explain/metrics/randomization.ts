@@ -17,7 +17,6 @@ import { Rng } from '../../util/rng.js';
 import type { NdArray } from '../../util/npy.js';
 import { ModelError } from '../../util/errors.js';
 import { createExplainer } from '../registry.js';
-import '../methods.js';
 import { ExplainModel } from '../model.js';
 import type { ResolvedTarget, Target } from '../protocol.js';
 import { attributionCorrelation } from './rank-correlation.js';

@@ -15,7 +15,6 @@ import { preprocess, type PreprocessSpec } from '../../data/preprocess/index.js'
 import { readRecord } from '../../data/wfdb/index.js';
 import { loadModel, type ModelProto } from '../../engine/onnx/proto.js';
 import { createExplainer, explainerNames } from '../../explain/registry.js';
-import '../../explain/methods.js';
 import type { Explainer } from '../../explain/protocol.js';
 import { FittedTlc, type TlcExplanation } from '../../explain/tlc/fit.js';
 import { modelHash } from '../../explain/tlc/extract.js';

@@ -11,7 +11,6 @@ import { readCsv } from '../../data/datasets/csv.js';
 import { makeEcg, type Ecg, type WaveAnnotations } from '../../data/ecg.js';
 import { loadModel, type ModelProto } from '../../engine/onnx/proto.js';
 import { createExplainer } from '../../explain/registry.js';
-import '../../explain/methods.js';
 import { FittedTlc, type TlcExplanation } from '../../explain/tlc/fit.js';
 import { modelHash } from '../../explain/tlc/extract.js';
 import { datasetSource } from '../../explain/tlc/source.js';

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { CLI, runCli } from '../../test/data-paths.js';
 import { resnet1d } from '../models/resnet1d.js';
 import { loadModel, saveModel } from '../engine/onnx/proto.js';
-import { PREPROCESS_META_KEY } from '../train/run.js';
 import { openDataset } from '../data/datasets/registry.js';
 import { writeCode15 } from '../data/datasets/code15.js';
 import { synthesizeDatabase } from '../data/synth/database.js';
@@ -23,7 +22,8 @@ const SPEC: PreprocessSpec = { fs: 100, length: 300, leads: [...STANDARD_LEADS],
 const modelPath = join(root, 'model.onnx');
 {
   const m = resnet1d({ leads: 12, samples: 300, filters: [4, 6, 8], downsample: [4, 2], kernel: 5, dropout: 0.1, head: 'gap', task: 'multilabel', outputs: 5, classNames: ['NORM', 'MI', 'STTC', 'CD', 'HYP'], fs: 100, leadNames: [...STANDARD_LEADS], seed: 3 });
-  saveModel(modelPath, { ...m, metadataProps: [...(m.metadataProps ?? []), { key: PREPROCESS_META_KEY, value: JSON.stringify(SPEC) }] });
+  // Metadata as checkpoints written before model cards had it: read as their card.
+  saveModel(modelPath, { ...m, metadataProps: [...(m.metadataProps ?? []), { key: 'ecgx.preprocess', value: JSON.stringify(SPEC) }] });
 }
 
 interface Metrics {
@@ -120,7 +120,7 @@ test('ecgx explain evaluate: --input with delineated waves; bad options are one-
 
   const noWaves = await tinyPtbxl(2, 4, { edit: (e) => { const c = { ...e }; delete c.waves; return c; } });
   const cases: [string[], RegExp][] = [
-    [['--data', noWaves, '--method', 'saliency', '--waves', 'annotations'], /^ecgx: record \S+: no wave annotations \(use --waves delineate or --waves none\)$/],
+    [['--data', noWaves, '--method', 'saliency', '--waves', 'annotations'], /^ecgx: record \S+: no wave annotations \(use waves 'delineate' or 'none'\)$/],
     [['--input', xPath, '--method', 'saliency', '--waves', 'annotations'], /^ecgx: --waves: --input tensors carry no annotations/],
     [['--input', xPath, '--method', 'saliency', '--waves', 'fourier'], /^ecgx: --waves: expected one of annotations\|delineate\|none/],
     [['--input', xPath, '--method', 'saliency', '--stages', '2'], /^ecgx: --stages: needs --randomization$/],

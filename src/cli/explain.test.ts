@@ -9,7 +9,8 @@ import { resnet1d } from '../models/resnet1d.js';
 import { saveModel } from '../engine/onnx/proto.js';
 import { GraphBuilder } from '../engine/onnx/builder.js';
 import { Rng } from '../util/rng.js';
-import { PREPROCESS_META_KEY } from '../train/run.js';
+import { trainingCard, withCard } from '../models/card.js';
+import { inspectModel } from '../engine/onnx/inspect.js';
 import { openDataset } from '../data/datasets/registry.js';
 import { preprocess, type PreprocessSpec } from '../data/preprocess/index.js';
 import { STANDARD_LEADS } from '../data/leads.js';
@@ -25,7 +26,7 @@ const CLASSES = ['NORM', 'MI', 'STTC', 'CD', 'HYP'];
 const modelPath = join(root, 'model.onnx');
 {
   const m = resnet1d({ leads: 12, samples: 300, filters: [4, 6, 8], downsample: [4, 2], kernel: 5, dropout: 0.1, head: 'gap', task: 'multilabel', outputs: 5, classNames: CLASSES, fs: 100, leadNames: [...STANDARD_LEADS], seed: 3 });
-  saveModel(modelPath, { ...m, metadataProps: [...(m.metadataProps ?? []), { key: PREPROCESS_META_KEY, value: JSON.stringify(SPEC) }] });
+  saveModel(modelPath, withCard(m, trainingCard({ leads: [...STANDARD_LEADS], fs: 100, length: 300, standardize: true }, { task: 'multilabel', classes: CLASSES }, inspectModel(m))));
 }
 
 test('ecgx explain: --data and --input give the same attributions as the API; explain.json records the run', async () => {
@@ -35,8 +36,11 @@ test('ecgx explain: --data and --input give the same attributions as the API; ex
   const out = join(root, 'out-data');
   const r = cli('explain', '--model', modelPath, '--data', data, '--records', ids.join(','), '--method', 'gradcam,integrated-gradients', '--steps', '8', '--target', 'MI', '--out', out, '--json');
   assert.equal(r.code, 0, r.stderr);
-  const rec = JSON.parse(r.stdout) as { records: string[]; target: { index: number[]; name: string[] }; methods: { method: string; shape: number[]; options: Record<string, unknown>; meta?: Record<string, unknown> }[]; versions: Record<string, string> };
-  assert.deepEqual(rec.records, ids);
+  const rec = JSON.parse(r.stdout) as { records: { id: string; nSamples: number; windows: { starts: number[]; length: number }; scores: Record<string, number> }[]; card: { fs: number }; target: { index: number[]; name: string[] }; methods: { method: string; shape: number[]; options: Record<string, unknown>; meta?: Record<string, unknown> }[]; versions: Record<string, string> };
+  assert.deepEqual(rec.records.map((x) => x.id), ids);
+  assert.deepEqual(rec.records.map((x) => [x.nSamples, x.windows.starts, x.windows.length]), [[300, [0], 300], [300, [0], 300]]);
+  assert.equal(rec.card.fs, 100);
+  for (const x of rec.records) assert.ok(Object.values(x.scores).every((p) => p > 0 && p < 1));
   assert.deepEqual(rec.target.index, [1, 1]);
   assert.deepEqual(rec.target.name, ['MI', 'MI']);
   assert.deepEqual(rec.methods.map((m) => m.method), ['gradcam', 'integrated-gradients']);
@@ -142,8 +146,8 @@ test('ecgx explain: bad method options are one-line errors naming the flag, exit
     [['--method', 'ig', '--steps', '0'], /^ecgx: --steps: expected >= 1, got 0$/],
     [['--method', 'ig', '--steps=-3'], /^ecgx: --steps: expected >= 1, got -3$/],
     [['--method', 'occlusion', '--window', '400'], /^ecgx: --window: 400 samples is longer than the signal \(300 samples\)$/],
-    [['--method', 'occlusion', '--set', 'occlusion.window=301'], /--window: 301 samples is longer than the signal/],
-    [['--method', 'ig', '--baseline', 'ones'], /^ecgx: --baseline: expected zero, mean or a FILE\.npy, got 'ones'$/],
+    [['--method', 'occlusion', '--set', 'occlusion.window=301'], /occlusion\.window: 301 samples is longer than the signal/],
+    [['--method', 'ig', '--baseline', 'ones'], /^ecgx: --baseline: expected zero, mean, a number or a FILE\.npy, got 'ones'$/],
     [['--method', 'ig', '--baseline', join(root, 'nope.npy')], /nope\.npy/],
     [['--method', 'ig', '--baseline', join(root, 'x-flags.npy')], /^ecgx: --baseline: .*x-flags\.npy has shape \[2, 12, 300\], expected \[leads, time\]/],
     [['--method', 'smoothgrad', '--sigma=-1'], /^ecgx: --sigma: expected >= 0, got -1$/],

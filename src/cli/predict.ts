@@ -1,56 +1,46 @@
-import { resolve } from 'node:path';
 import type { Command } from './command.js';
-import { numberOption, parseCommandArgs, required } from './command.js';
+import { parseCommandArgs } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
-import { openDataset } from '../data/datasets/registry.js';
-import { readRecord } from '../data/wfdb/index.js';
 import type { Ecg } from '../data/ecg.js';
-import { openPredictor, type Prediction } from '../train/predict.js';
+import { openPredictor, type Prediction } from '../models/predict.js';
+import { SOURCE_FLAGS, SOURCE_HELP, openModelSource } from './model-input.js';
+import { numberOption } from './command.js';
 
-const usage = `Usage: ecgx predict --model MODEL.onnx (--data DIR | --record PATH) [--json] [--max-records N] [--threads N]
+const usage = `Usage: ecgx predict --model MODEL.onnx (--data DIR [--records IDS] | --record PATH) [--json] [--threads N]
 
-Runs a checkpoint written by 'ecgx train' on ECGs, preprocessed as its metadata
-says (sampling rate, leads, length, filters), and prints one row per record:
-the probability of each class, or the predicted value (e.g. age in years).
+Runs a model on records through its card (sampling rate, leads, preprocessing,
+crop/pad or sliding windows with their aggregation) and prints one row per
+record: the probability of each class, or the predicted value (e.g. age in
+years). Works the same on ecgx checkpoints and on carded PyTorch exports.
 
 Options:
-  --model FILE      the checkpoint (.onnx)
-  --data DIR        every record of a dataset folder (PTB-XL, CODE-15%, LUDB, WFDB)
-  --record PATH     one WFDB record (PATH or PATH.hea)
-  --json            JSON lines: {"id": ..., "values": {"<class>": p, ...}}
-  --max-records N   only the first N records of --data
+${SOURCE_HELP}  --json            JSON lines: {"record": ID, "classes": [...], "scores": [...], "windows": N}
   --threads N       onnxruntime threads
 `;
 
 const command: Command = {
-  summary: 'predict with a trained checkpoint on a dataset or a record',
+  summary: 'predict with a model (ecgx checkpoint or carded ONNX) on a dataset or a record',
   usage,
   async run(argv) {
-    const { values } = parseCommandArgs('predict', argv, {
-      model: { type: 'string' }, data: { type: 'string' }, record: { type: 'string' }, json: { type: 'boolean' },
-      'max-records': { type: 'string' }, threads: { type: 'string' },
-    });
-    const model = resolve(required('--model', values.model));
-    if ((values.data === undefined) === (values.record === undefined)) throw new OptionError('--data', 'give exactly one of --data DIR or --record PATH');
-    const max = numberOption('--max-records', values['max-records'], { integer: true, min: 1 });
-    const threads = numberOption('--threads', values.threads, { integer: true, min: 1 });
-    const predictor = await openPredictor(model, threads !== undefined ? { threads } : {});
+    const { values } = parseCommandArgs('predict', argv, { ...SOURCE_FLAGS, json: { type: 'boolean' }, threads: { type: 'string' } });
+    if (values.input !== undefined) throw new OptionError('--input', "predict runs on records (--data or --record); for tensors use 'ecgx model run'");
+    const threads = numberOption('--threads', values.threads, { integer: true, min: 1, max: 1024 });
+    const src = await openModelSource(values);
+    if (src.kind !== 'records') throw new OptionError('--data', 'give --data DIR or --record PATH');
+    const predictor = await openPredictor(src.model, { ...(threads !== undefined ? { threads } : {}), ...(src.leadMap ? { leadMap: src.leadMap } : {}) });
     const print = (ps: Prediction[]): void => {
       for (const p of ps) {
-        process.stdout.write(values.json ? JSON.stringify(p) + '\n' : `${p.id}\t${Object.entries(p.values).map(([c, v]) => `${c}=${v.toFixed(4)}`).join('\t')}\n`);
+        for (const w of p.warnings) process.stderr.write(`ecgx: warning: ${w}\n`);
+        process.stdout.write(values.json
+          ? JSON.stringify({ record: p.id, classes: Object.keys(p.values), scores: Object.values(p.values), windows: p.windows }) + '\n'
+          : `${p.id}\t${Object.entries(p.values).map(([c, v]) => `${c}=${v.toFixed(4)}`).join('\t')}\n`);
       }
     };
     try {
-      if (values.record !== undefined) {
-        print(await predictor.predict([readRecord(values.record).ecg]));
-        return 0;
-      }
-      const ds = await openDataset(values.data!);
-      const ids = ds.records().map((r) => r.id).slice(0, max ?? Infinity);
-      const bar = new Progress({ label: 'predict', total: ids.length, unit: 'ECG' });
+      const bar = new Progress({ label: 'predict', total: src.ids.length, unit: 'ECG' });
       let chunk: Ecg[] = [];
-      for await (const ecg of ds.iterate(ids)) {
+      for await (const ecg of src.records()) {
         chunk.push(ecg);
         if (chunk.length === 64) {
           print(await predictor.predict(chunk));
@@ -58,7 +48,7 @@ const command: Command = {
           chunk = [];
         }
       }
-      print(await predictor.predict(chunk));
+      if (chunk.length) print(await predictor.predict(chunk));
       bar.finish();
       return 0;
     } finally {

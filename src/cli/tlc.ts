@@ -5,15 +5,13 @@ import { choiceOption, numberOption, parseCommandArgs, required } from './comman
 import { OptionError } from '../util/errors.js';
 import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { Progress } from '../util/progress.js';
-import { openDataset } from '../data/datasets/registry.js';
-import { readRecord } from '../data/wfdb/index.js';
-import { preprocess } from '../data/preprocess/index.js';
-import { loadModel } from '../engine/onnx/proto.js';
 import { versions } from '../train/run.js';
+import type { CardedModel } from '../models/predict.js';
 import {
-  FittedTlc, fitTlc, datasetSource, tensorSource, TlcPipeline, TlcWaveStats, evaluateTlcRun, formatTlcEvaluation, explanationJson,
-  modelInputSpec, openRun, sweepTlcRun, wavesOf, bestPurity, type TlcOptions, type TlcExplanation, type EcgSource, type WaveSource,
+  FittedTlc, fitTlc, datasetSource, recordSource, TlcPipeline, TlcWaveStats, evaluateTlcRun, formatTlcEvaluation, explanationJson,
+  openRun, sweepTlcRun, wavesOf, bestPurity, type TlcOptions, type TlcExplanation, type EcgSource, type WaveSource,
 } from '../explain/tlc/index.js';
+import { SOURCE_FLAGS, openModelSource } from './model-input.js';
 
 const usage = `Usage: ecgx tlc <fit|explain|evaluate|align|sweep> [options]
 
@@ -62,7 +60,9 @@ const FIT_FLAGS = {
   layers: { type: 'string' }, k: { type: 'string' }, method: { type: 'string' }, concat: { type: 'boolean' }, pca: { type: 'string' },
   'max-samples': { type: 'string' }, upsampling: { type: 'string' }, seed: { type: 'string' },
 } as const;
-const RUN_FLAGS = { threads: { type: 'string' }, 'batch-size': { type: 'string' }, 'max-records': { type: 'string' } } as const;
+const RUN_FLAGS = { threads: { type: 'string' }, 'batch-size': { type: 'string' } } as const;
+/** Where a TLC's records come from (the model and its records; see model-input.ts). */
+const DATA_FLAGS = SOURCE_FLAGS;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 const str = (v: Values, k: string): string | undefined => v[k] as string | undefined;
@@ -99,20 +99,22 @@ function runOptions(v: Values): { threads?: number; batchSize?: number; maxRecor
 
 const jsonText = (x: unknown): string => JSON.stringify(x, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : ArrayBuffer.isView(v) ? Array.from(v as Float64Array) : v), 2);
 
-/** A dataset's records (all, --records, first --max-records) as model input for `model`. */
-async function dataSource(dir: string, model: ReturnType<typeof loadModel>, modelFile: string, records: string | undefined, max: number | undefined): Promise<EcgSource> {
-  const ds = await openDataset(dir);
-  let ids = ds.records().map((r) => r.id);
-  if (records !== undefined) {
-    const want = records.split(',').map((s) => s.trim()).filter((s) => s);
-    const known = new Set(ids);
-    for (const id of want) if (!known.has(id)) throw new OptionError('--records', `no record '${id}' in ${ds.root}`);
-    ids = want;
-  }
-  if (max !== undefined) ids = ids.slice(0, max);
-  if (ids.length === 0) throw new OptionError('--data', `${ds.root} has no records`);
-  const spec = await modelInputSpec(model, await ds.load(ids[0]!), modelFile);
-  return datasetSource(ds, spec, ids);
+/**
+ * The model (with its card) and the records of --data (--records,
+ * --max-records) or --record, as TLC input through the card; the card's TLC
+ * layers are the default layers.
+ */
+async function cardSource(values: Values): Promise<{ model: CardedModel; source: EcgSource }> {
+  if (str(values, 'input') !== undefined) throw new OptionError('--input', 'TLC runs on records (--data or --record) through the model card');
+  const src = await openModelSource(values as Parameters<typeof openModelSource>[0]);
+  if (src.kind !== 'records') throw new OptionError('--data', 'give --data DIR or --record PATH');
+  const where = src.describe['data'] ?? src.describe['record'] ?? 'records';
+  return { model: src.model, source: await recordSource(src.model.card, src.records, src.ids.length, where, src.leadMap ? { leadMap: src.leadMap } : {}) };
+}
+
+/** --layers, else the card's TLC layers. */
+function withCardLayers(opts: TlcOptions, model: CardedModel): TlcOptions {
+  return opts.layers || !model.card.layers.tlc ? opts : { ...opts, layers: model.card.layers.tlc };
 }
 
 function waveSource(v: string | undefined): WaveSource {
@@ -130,57 +132,46 @@ function summaryLine(id: string, e: TlcExplanation): string {
 }
 
 async function fitCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc fit', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' } });
+  const { values } = parseCommandArgs('tlc fit', argv, { ...FIT_FLAGS, ...RUN_FLAGS, ...DATA_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, out: { type: 'string' } });
   const out = resolve(required('--out', values.out));
   const opts = fitOptions(values);
   const ro = runOptions(values);
   const run = { ...(ro.threads !== undefined ? { threads: ro.threads } : {}), ...(ro.batchSize !== undefined ? { batchSize: ro.batchSize } : {}) };
   let tlc: FittedTlc;
   if (values.run !== undefined) {
-    if (values.model !== undefined || values.data !== undefined) throw new OptionError('--run', 'give either --run RUNDIR or --model and --data, not both');
+    if (values.model !== undefined || values.data !== undefined || values.record !== undefined) throw new OptionError('--run', 'give either --run RUNDIR or --model and --data, not both');
     const { dir, plan, folds } = await openRun(values.run, ro.maxRecords);
     const fold = numberOption('--fold', values.fold, { integer: true }) ?? folds[0]!;
     if (!folds.includes(fold)) throw new OptionError('--fold', `fold ${fold} has no checkpoint in ${dir} (folds with one: ${folds.join(', ')})`);
     const ids = plan.task.examples.filter((e) => plan.foldOf.get(e.id) !== fold).map((e) => e.id);
-    tlc = await fitTlc(join(dir, `fold-${fold}`, 'model.onnx'), datasetSource(plan.dataset, plan.spec, ids), opts, run);
+    tlc = await fitTlc(join(dir, `fold-${fold}`, 'model.onnx'), await datasetSource(plan.dataset, plan.card, ids), opts, run);
   } else {
-    const modelFile = resolve(required('--model', values.model));
     if (values.fold !== undefined) throw new OptionError('--fold', 'goes with --run');
-    const model = loadModel(modelFile);
-    const source = await dataSource(required('--data', values.data), model, modelFile, undefined, ro.maxRecords);
-    tlc = await fitTlc(model, source, opts, run);
+    required('--data', values.data ?? values.record);
+    const { model, source } = await cardSource(values);
+    tlc = await fitTlc(model.proto, source, withCardLayers(opts, model), run);
   }
   tlc.save(out);
-  process.stdout.write(`fitted TLC (${tlc.groupNames.join(', ')}; K = ${tlc.k}; ${tlc.fit.ecgs} ECGs, ${tlc.fit.samples.join('/')} vectors) -> ${out}\n`);
+  process.stdout.write(`fitted TLC (${tlc.groupNames.join(', ')}; K = ${tlc.k}; ${tlc.fit.ecgs} model inputs, ${tlc.fit.samples.join('/')} vectors) -> ${out}\n`);
   return 0;
 }
 
 async function explainCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc explain', argv, { ...RUN_FLAGS, tlc: { type: 'string' }, model: { type: 'string' }, record: { type: 'string' }, data: { type: 'string' }, records: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
+  const { values } = parseCommandArgs('tlc explain', argv, { ...RUN_FLAGS, ...DATA_FLAGS, tlc: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
   const tlc = FittedTlc.load(resolve(required('--tlc', values.tlc)));
-  const modelFile = resolve(required('--model', values.model));
   if ((values.data === undefined) === (values.record === undefined)) throw new OptionError('--data', 'give exactly one of --data DIR or --record PATH');
-  if (values.records !== undefined && values.data === undefined) throw new OptionError('--records', 'goes with --data');
   const ro = runOptions(values);
-  const model = loadModel(modelFile);
-  tlc.checkModel(model, modelFile);
-  let source: EcgSource;
-  if (values.record !== undefined) {
-    const ecg = readRecord(values.record).ecg;
-    const p = preprocess(ecg, await modelInputSpec(model, ecg, modelFile));
-    source = tensorSource({ data: p.signal, shape: [1, p.leads.length, p.nSamples] }, p.fs, [ecg.meta.recordId]);
-  } else {
-    source = await dataSource(values.data!, model, modelFile, values.records, ro.maxRecords);
-  }
-  const pipe = await TlcPipeline.open(model, tlc, ro.threads !== undefined ? { threads: ro.threads } : {});
+  const { model, source } = await cardSource(values);
+  tlc.checkModel(model.proto, model.file);
+  const pipe = await TlcPipeline.open(model.proto, tlc, ro.threads !== undefined ? { threads: ro.threads } : {});
   const lines: string[] = [];
-  const bar = new Progress({ label: 'tlc explain', total: source.count, unit: 'ECG' });
+  const bar = new Progress({ label: 'tlc explain', total: source.count, unit: 'input' });
   try {
-    for await (const r of pipe.explain(source, ro.batchSize ?? 32)) {
-      const line = values.json || values.out !== undefined ? JSON.stringify(explanationJson(r.item.id, r.explanation)) : summaryLine(r.item.id, r.explanation);
+    for await (const r of pipe.explainRecords(source, ro.batchSize ?? 32)) {
+      const line = values.json || values.out !== undefined ? JSON.stringify({ ...explanationJson(r.id, r.explanation), windows: r.windows.map((w) => w.item.window?.start ?? 0) }) : summaryLine(r.id, r.explanation);
       if (values.out !== undefined) lines.push(line);
       else process.stdout.write(line + '\n');
-      bar.tick();
+      bar.tick(r.windows.length);
     }
   } finally {
     bar.finish();
@@ -220,16 +211,14 @@ async function evaluateCommand(argv: string[]): Promise<number> {
 }
 
 async function alignCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc align', argv, { ...RUN_FLAGS, tlc: { type: 'string' }, model: { type: 'string' }, data: { type: 'string' }, waves: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseCommandArgs('tlc align', argv, { ...RUN_FLAGS, ...DATA_FLAGS, tlc: { type: 'string' }, waves: { type: 'string' }, json: { type: 'boolean' } });
   const tlc = FittedTlc.load(resolve(required('--tlc', values.tlc)));
-  const modelFile = resolve(required('--model', values.model));
   const mode = waveSource(values.waves);
   const ro = runOptions(values);
-  const model = loadModel(modelFile);
+  required('--data', values.data ?? values.record);
+  const { model: carded, source } = await cardSource(values);
+  const model = carded.proto, modelFile = carded.file, leads = carded.card.leads;
   tlc.checkModel(model, modelFile);
-  const source = await dataSource(required('--data', values.data), model, modelFile, undefined, ro.maxRecords);
-  const ds = await openDataset(values.data!);
-  const leads = (await modelInputSpec(model, await ds.load(ds.records()[0]!.id), modelFile)).leads;
   const stats = new TlcWaveStats(tlc.groupNames, tlc.k);
   const pipe = await TlcPipeline.open(model, tlc, ro.threads !== undefined ? { threads: ro.threads } : {});
   const per = source.leads * source.samples;

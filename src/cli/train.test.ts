@@ -28,7 +28,10 @@ test('ecgx train, then evaluate and predict on the run', async () => {
   assert.equal(p.code, 0, p.stderr);
   const lines = p.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(lines.length, 3);
-  for (const l of lines) assert.ok(l.values.NORM >= 0 && l.values.NORM <= 1 && l.values.MI >= 0 && l.values.MI <= 1);
+  for (const l of lines) {
+    assert.deepEqual(l.classes, ['NORM', 'MI']);
+    assert.ok(l.scores.every((p: number) => p >= 0 && p <= 1), JSON.stringify(l));
+  }
 });
 
 test('ecgx train: bad input gives one line, exit 2, and no run folder', async () => {

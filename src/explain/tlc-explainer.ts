@@ -18,6 +18,7 @@
  * or `{ fit: { x, fs, options? } }` to fit it there on the ECGs x (seeded,
  * independent of the batches explained later).
  */
+import { resolve } from 'node:path';
 import { loadModel, type ModelProto } from '../engine/onnx/proto.js';
 import type { CardedModel } from '../models/predict.js';
 import { OptionError } from '../util/errors.js';
@@ -29,7 +30,7 @@ import { FittedTlc, fitTlc, type TlcOptions } from './tlc/fit.js';
 import { TlcPipeline } from './tlc/pipeline.js';
 
 const OPTIONS: readonly OptionDecl[] = [
-  { name: 'tlc', kind: 'text', help: "a fitted TLC: the JSON file written by 'ecgx tlc fit' (required with --method tlc)" },
+  { name: 'tlc', kind: 'text', help: "a fitted TLC: the JSON file written by 'ecgx tlc fit' (required with --method tlc)", fromText: (t) => resolve(t) },
   { name: 'fit', kind: 'text', help: 'fit the TLC at creation on { x, fs, options } (API only)', cli: false },
   { name: 'group', kind: 'text', defaultText: 'the last (deepest) group', help: 'the clustered layer whose entropy is the attribution: a name or index' },
 ];

@@ -496,3 +496,22 @@ export function modelCard(model: ModelProto, file = '<model>', info: ModelInfo =
   if (card) return card;
   throw new FormatError(file, `has no model card (the leads, rate, length, preprocessing and outputs it expects); run 'ecgx model card ${file === '<model>' ? 'MODEL.onnx' : file}' to see what ecgx infers from the graph and which flags are still needed`, { field: 'card' });
 }
+
+/** One line a person can read: what the model takes and how records become its input. */
+export function describeCard(card: ModelCard): string {
+  const steps = card.preprocess.map((s) => {
+    switch (s.op) {
+      case 'resample': return `resample to ${card.fs} Hz`;
+      case 'highpass': return `high-pass ${s.hz} Hz (order ${s.order})`;
+      case 'bandpass': return `band-pass ${s.hz[0]}-${s.hz[1]} Hz (order ${s.order})`;
+      case 'notch': return `notch ${s.hz} Hz (Q ${s.q})`;
+      case 'zscore': return s.mean ? 'z-score (given mean/std)' : 'z-score per record';
+      case 'units': return `units ${s.to}`;
+    }
+  });
+  const f = card.fit;
+  const fit = card.length === null ? 'any length'
+    : f.longer === 'windows' ? `windows of ${card.length} (stride ${f.stride}, ${f.aggregate})`
+    : `${card.length} samples${f.longer === 'crop' ? `, crop ${f.anchor}` : ''}${f.shorter === 'pad' ? `, pad ${f.anchor}` : ''}`;
+  return `${card.leads.length} leads (${card.leads.join(' ')}) at ${card.fs} Hz, ${fit}; ${steps.length ? steps.join(', ') : 'no preprocessing'}; output '${card.output.name}' ${card.output.task} ${card.output.kind}`;
+}

@@ -19,6 +19,9 @@ import type { ModelTask } from './meta.js';
 
 export * from './resnet1d.js';
 export * from './meta.js';
+export * from './card.js';
+export * from './inputs.js';
+export * from './predict.js';
 
 /** What the data and the run decide about a model, whatever its architecture. */
 export interface ModelContext {

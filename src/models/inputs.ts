@@ -243,13 +243,16 @@ export function aggregateWindows(card: ModelCard, batch: InputBatch, windowScore
   return { data: out, shape: [nRec, K] };
 }
 
+/** What `activate` needs to know of an output (a card's output section). */
+export type OutputKind = Pick<ModelCard['output'], 'name' | 'task' | 'kind'>;
+
 /** Raw output [n, K] -> scores per the card (probabilities for classification, values for regression). */
-export function activate(card: ModelCard, raw: NdArray, check = true): NdArray {
+export function activate(output: OutputKind, raw: NdArray, check = true): NdArray {
   const n = raw.shape[0]!, K = raw.shape.length > 1 ? raw.shape[1]! : 1;
   const x = raw.data;
-  const { task, kind } = card.output;
+  const { task, kind } = output;
   if (kind !== 'logits' || (task !== 'multilabel' && task !== 'multiclass')) {
-    if (check && kind === 'probabilities') checkProbabilities(card, x, n, K);
+    if (check && kind === 'probabilities') checkProbabilities(output, x, n, K);
     return { data: x, shape: [n, K] };
   }
   const y = new Float32Array(x.length);
@@ -267,19 +270,19 @@ export function activate(card: ModelCard, raw: NdArray, check = true): NdArray {
 }
 
 /** Declared probabilities outside [0, 1] (or multiclass rows not summing to 1) mean the card's output kind is wrong. */
-function checkProbabilities(card: ModelCard, x: Float32Array, n: number, K: number): void {
+function checkProbabilities(output: OutputKind, x: Float32Array, n: number, K: number): void {
   const tol = 1e-3;
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let k = 0; k < K; k++) {
       const v = x[i * K + k]!;
       if (!(v >= -tol && v <= 1 + tol)) {
-        throw new ModelError(`card.output.kind: the card says '${card.output.name}' holds probabilities, but the model gave ${v.toPrecision(4)}; set 'ecgx model card --output-kind logits'`);
+        throw new ModelError(`card.output.kind: the card says '${output.name}' holds probabilities, but the model gave ${v.toPrecision(4)}; set 'ecgx model card --output-kind logits'`);
       }
       s += v;
     }
-    if (card.output.task === 'multiclass' && Math.abs(s - 1) > 1e-2 * Math.max(1, K / 10)) {
-      throw new ModelError(`card.output.kind: the card says '${card.output.name}' holds multiclass probabilities, but a row sums to ${s.toPrecision(4)}; set 'ecgx model card --output-kind logits' or '--task multilabel'`);
+    if (output.task === 'multiclass' && Math.abs(s - 1) > 1e-2 * Math.max(1, K / 10)) {
+      throw new ModelError(`card.output.kind: the card says '${output.name}' holds multiclass probabilities, but a row sums to ${s.toPrecision(4)}; set 'ecgx model card --output-kind logits' or '--task multilabel'`);
     }
   }
 }
@@ -314,14 +317,21 @@ export function windowWeights(card: ModelCard, batch: InputBatch, windowScores: 
 /**
  * Per-window time series [windows, C, L] -> per-record series [C, T] in
  * record time: sum over windows of weight * value, each window placed at its
- * start (samples outside the record, i.e. padding, dropped). With the weights
+ * start (samples outside the record, i.e. padding, dropped; samples no window
+ * covers, outside a crop, are NaN). With the weights
  * of windowWeights this is the attribution of the record's score (for
  * attributions that are linear in the explained output, exactly).
  */
 export function stitchWeighted(batch: InputBatch, values: NdArray, weights: Float32Array): NdArray[] {
   const [nw, C, L] = values.shape as [number, number, number];
   if (nw !== batch.owner.length) throw new RangeError(`stitchWeighted: ${nw} windows of values, the batch has ${batch.owner.length}`);
-  const out = batch.records.map((r) => ({ data: new Float32Array(C * r.ecg.nSamples), shape: [C, r.ecg.nSamples] }));
+  // Samples no window covers (outside a crop) stay NaN: the model never saw them.
+  const out = batch.records.map((r) => ({ data: new Float32Array(C * r.ecg.nSamples).fill(NaN), shape: [C, r.ecg.nSamples] }));
+  for (let w = 0; w < nw; w++) {
+    const rec = out[batch.owner[w]!]!, T = rec.shape[1]!, s = batch.start[w]!;
+    const from = Math.max(0, s), to = Math.min(T, s + L);
+    for (let c = 0; c < C; c++) for (let t = from; t < to; t++) if (Number.isNaN(rec.data[c * T + t]!)) rec.data[c * T + t] = 0;
+  }
   for (let w = 0; w < nw; w++) {
     const wt = weights[w]!;
     if (wt === 0) continue;

@@ -58,7 +58,7 @@ export async function openPredictor(model: string | ModelProto | CardedModel, op
   const run = async (batch: InputBatch): Promise<{ raw: NdArray; windowScores: NdArray; scores: NdArray }> => {
     const raw = (await session.run({ [card.input.name]: batch.x }, { outputs: [card.output.name], batchSize: 64 }))[card.output.name]!;
     // The output kind is checked on the first batch: a wrong card shows there.
-    const windowScores = activate(card, raw, !checked);
+    const windowScores = activate(card.output, raw, !checked);
     const scores = aggregateWindows(card, batch, windowScores);
     checked = true;
     return { raw, windowScores, scores };

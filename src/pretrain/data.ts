@@ -10,7 +10,7 @@
 import { basename } from 'node:path';
 import { openDataset } from '../data/datasets/registry.js';
 import { STANDARD_LEADS } from '../data/leads.js';
-import type { PreprocessSpec } from '../data/preprocess/index.js';
+import { trainingCard, type ModelCard } from '../models/card.js';
 import { EcgTensorSource, DEFAULT_CACHE_BYTES } from '../train/loader.js';
 import { DataError, OptionError } from '../util/errors.js';
 import type { SampleInfo } from './sampler.js';
@@ -24,7 +24,8 @@ export interface PretrainRecord extends SampleInfo {
 export interface PretrainData {
   sources: EcgTensorSource[];
   records: PretrainRecord[];
-  spec: PreprocessSpec;
+  /** The card of the encoder's input (12 standard leads, rate, length, high-pass). */
+  card: ModelCard;
   cohorts: Record<string, number>;
 }
 
@@ -45,8 +46,7 @@ export async function openPretrainData(dirs: readonly string[], o: PretrainDataO
   const datasets = [];
   for (const d of dirs) datasets.push(await openDataset(d));
   const fs = o.fs ?? datasets[0]!.fs;
-  const spec: PreprocessSpec = { fs, length: o.length ?? Math.round(10 * fs), leads: [...STANDARD_LEADS], missingLeads: 'zero', fillMissing: 0 };
-  if (o.highpass !== undefined) spec.highpass = o.highpass;
+  const card = trainingCard({ fs, length: o.length ?? Math.round(10 * fs), leads: [...STANDARD_LEADS], ...(o.highpass !== undefined ? { highpass: o.highpass } : {}) }, { task: 'embedding', classes: [], name: 'embedding' });
   const names = datasets.map((ds) => basename(ds.root));
   if (dirs.length > 1 && new Set(names).size !== names.length) throw new OptionError('--data', `folder names must differ (they name the cohorts): ${names.join(', ')}`);
   const records: PretrainRecord[] = [];
@@ -55,7 +55,7 @@ export async function openPretrainData(dirs: readonly string[], o: PretrainDataO
     let recs = ds.records();
     if (o.maxRecords !== undefined) recs = recs.slice(0, o.maxRecords);
     if (recs.length === 0) throw new DataError(`${ds.root}: the dataset has no records`);
-    const source = new EcgTensorSource(ds, spec);
+    const source = new EcgTensorSource(ds, card);
     sources.push(source);
     for (const r of recs) {
       const cohort = dirs.length > 1 ? names[s]! : (r.meta.cohort ?? names[s]!);
@@ -67,7 +67,7 @@ export async function openPretrainData(dirs: readonly string[], o: PretrainDataO
   }
   const cohorts: Record<string, number> = {};
   for (const r of records) cohorts[r.cohort] = (cohorts[r.cohort] ?? 0) + 1;
-  return { sources, records, spec, cohorts };
+  return { sources, records, card, cohorts };
 }
 
 /** The preprocessed signal of a record. */

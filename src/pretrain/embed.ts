@@ -9,7 +9,7 @@ import type { PreprocessSpec } from '../data/preprocess/index.js';
 import { loadModel, type ModelProto } from '../engine/onnx/proto.js';
 import { OnnxSession } from '../engine/runtime.js';
 import { batches, EcgTensorSource } from '../train/loader.js';
-import { PREPROCESS_META_KEY } from '../train/run.js';
+import { modelCard, type ModelCard } from '../models/card.js';
 import { DataError, FormatError } from '../util/errors.js';
 import type { NdArray } from '../util/npy.js';
 import { EMBEDDING_OUTPUT } from './encoder.js';
@@ -29,27 +29,23 @@ export interface EmbedOptions {
   onBatch?: (done: number) => void;
 }
 
-/** The preprocessing an encoder expects (written by ecgx pretrain). */
-export function encoderPreprocess(model: ModelProto, file = '<encoder>'): PreprocessSpec {
-  const raw = (model.metadataProps ?? []).find((p) => p.key === PREPROCESS_META_KEY)?.value;
-  if (!raw) throw new FormatError(file, `no '${PREPROCESS_META_KEY}' metadata (expected an encoder written by ecgx pretrain)`, { field: PREPROCESS_META_KEY });
-  try {
-    return JSON.parse(raw) as PreprocessSpec;
-  } catch {
-    throw new FormatError(file, `metadata '${PREPROCESS_META_KEY}' is not JSON`, { field: PREPROCESS_META_KEY });
-  }
+/** The card of an encoder written by ecgx pretrain (its input: leads, rate, length, preprocessing). */
+export function encoderCard(model: ModelProto, file = '<encoder>'): ModelCard {
+  const card = modelCard(model, file);
+  if (card.output.task !== 'embedding') throw new FormatError(file, `the card's task is '${card.output.task}', expected an encoder ('embedding', written by ecgx pretrain)`, { field: 'card.output.task' });
+  return card;
 }
 
 export async function embedDataset(encoder: string | ModelProto, data: string | EcgDataset, o: EmbedOptions = {}): Promise<Embeddings> {
   const file = typeof encoder === 'string' ? encoder : '<encoder>';
   const model = typeof encoder === 'string' ? loadModel(encoder) : encoder;
   if (!(model.graph?.output ?? []).some((v) => v.name === EMBEDDING_OUTPUT)) throw new FormatError(file, `the model has no '${EMBEDDING_OUTPUT}' output (expected an encoder written by ecgx pretrain)`);
-  const spec = encoderPreprocess(model, file);
+  const card = encoderCard(model, file);
   const dataset = typeof data === 'string' ? await openDataset(data) : data;
   let records = dataset.records();
   if (o.maxRecords !== undefined) records = records.slice(0, o.maxRecords);
   if (records.length === 0) throw new DataError(`${dataset.root}: the dataset has no records`);
-  const source = new EcgTensorSource(dataset, spec);
+  const source = new EcgTensorSource(dataset, card);
   const session = await OnnxSession.create(model, o.threads !== undefined ? { threads: o.threads } : {});
   const rows: Float32Array[] = [];
   let f = 0, done = 0;

@@ -23,7 +23,7 @@ import { resolveTask } from '../train/task.js';
 import { evaluateModel } from '../train/run.js';
 import { FormatError, OptionError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { encoderPreprocess } from './embed.js';
+import { encoderCard } from './embed.js';
 import { PRETRAIN_META_KEY } from './run.js';
 import type { ProbeRow } from './probe.js';
 
@@ -56,7 +56,7 @@ export function initFromEncoder(model: ModelProto, encoder: ModelProto): { model
 /** Fine-tuning rows ('fine-tune' and, with the baseline, 'fine-tune (random init)') per label fraction. */
 export async function fineTuneEncoder(encoderPath: string, dataDir: string, o: FineTuneOptions = {}): Promise<ProbeRow[]> {
   const encoder = loadModel(encoderPath);
-  const spec = encoderPreprocess(encoder, encoderPath);
+  const card = encoderCard(encoder, encoderPath);
   const info = (encoder.metadataProps ?? []).find((p) => p.key === PRETRAIN_META_KEY)?.value;
   if (!info) throw new FormatError(encoderPath, `no '${PRETRAIN_META_KEY}' metadata (expected an encoder written by ecgx pretrain)`, { field: PRETRAIN_META_KEY });
   const modelSpec = parseModelSpec((JSON.parse(info) as { model: string }).model);
@@ -74,7 +74,7 @@ export async function fineTuneEncoder(encoderPath: string, dataDir: string, o: F
   const folds = stratifiedFolds(task.examples.map((e) => e.info), 5, seed, task.classes);
   const test = task.examples.filter((_, i) => folds[i] === 1);
   const trainAll = task.examples.filter((_, i) => folds[i] !== 1);
-  const source = new EcgTensorSource(dataset, spec);
+  const source = new EcgTensorSource(dataset, card);
   await source.fill(task.examples.map((e) => e.id));
   const k = task.classes.length;
   const rows: ProbeRow[] = [];
@@ -83,7 +83,7 @@ export async function fineTuneEncoder(encoderPath: string, dataDir: string, o: F
   for (const fraction of fractions) {
     const train = fraction >= 1 ? trainAll : new Rng(seed * 7919 + 13).shuffle(trainAll.slice()).slice(0, Math.max(2, Math.round(fraction * trainAll.length)));
     for (const [name, pretrained] of variants) {
-      let model = buildModel(modelSpec, { leads: spec.leads!.length, samples: spec.length!, task: 'multilabel', outputs: k, classNames: task.classes, fs: spec.fs!, leadNames: spec.leads!, seed });
+      let model = buildModel(modelSpec, { leads: card.leads.length, samples: card.length!, task: 'multilabel', outputs: k, classNames: task.classes, fs: card.fs, leadNames: card.leads, seed });
       if (pretrained) model = initFromEncoder(model, encoder).model;
       model = withModelMeta(model, { task: 'multilabel', classNames: task.classes });
       const trainer = await Trainer.create(model, { loss: { kind: 'bce' }, optimizer: { weightDecay: 0.01 }, clipNorm: 5, ...(o.threads !== undefined ? { threads: o.threads } : {}) });

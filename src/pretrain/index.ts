@@ -5,6 +5,6 @@ export { contrastiveModel, maskedModel, exportEncoder, EMBEDDING_OUTPUT, PROJECT
 export { ntXentLoss, maskedReconstructionLoss, ntXentReference } from './losses.js';
 export { openPretrainData, type PretrainData, type PretrainRecord, type PretrainDataOptions } from './data.js';
 export { pretrainRun, pretrainModel, checkPretrainConfig, PRETRAIN_META_KEY, type PretrainConfig, type PretrainEpoch, type PretrainRecordFile, type PretrainRunOptions } from './run.js';
-export { embedDataset, encoderPreprocess, type Embeddings, type EmbedOptions } from './embed.js';
+export { embedDataset, encoderCard, type Embeddings, type EmbedOptions } from './embed.js';
 export { probeEncoder, formatProbe, fitRidge, predictRidge, choleskySolve, type RidgeProbe, type ProbeOptions, type ProbeRow, type ProbeResult } from './probe.js';
 export { fineTuneEncoder, initFromEncoder, type FineTuneOptions } from './finetune.js';

@@ -104,7 +104,7 @@ test('a tiny contrastive run lowers the loss on a fixed batch, resumes, and brin
   const data = await openPretrainData(cfg.data, { length: 300 });
   const idx = new PatientIndex(data.records);
   const batch = await makeBatch(cfg, data, Array.from({ length: 16 }, (_, i) => i), idx, new Rng(9));
-  const { model: init, loss } = pretrainModel(cfg, 12, 300, 100, data.spec.leads!);
+  const { model: init, loss } = pretrainModel(cfg, 12, 300, 100, data.card.leads);
   const trained = loadModel(join(out, 'model.onnx'));
   const lossOf = async (m: typeof init): Promise<number> => {
     const s = await OnnxSession.create(loss(m), { threads: 1 });

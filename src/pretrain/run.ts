@@ -18,7 +18,8 @@ import { formatModelSpec, parseModelSpec, withModelMeta } from '../models/index.
 import { Trainer } from '../train/trainer.js';
 import { learningRate } from '../train/optimizer.js';
 import { loadFoldState, saveFoldState, type FoldProgress } from '../train/state.js';
-import { PREPROCESS_META_KEY, versions } from '../train/run.js';
+import { versions } from '../train/run.js';
+import { withCard } from '../models/card.js';
 import type { LossGraph } from '../train/graph.js';
 import type { NdArray } from '../util/npy.js';
 import { DataError, OptionError } from '../util/errors.js';
@@ -73,7 +74,7 @@ export interface PretrainEpoch {
 export interface PretrainRecordFile {
   config: PretrainConfig;
   versions: Record<string, string>;
-  data: { records: number; cohorts: Record<string, number>; multiVisitPatients: number; preprocess: unknown };
+  data: { records: number; cohorts: Record<string, number>; multiVisitPatients: number; card: unknown };
   history: PretrainEpoch[];
   complete: boolean;
 }
@@ -117,7 +118,7 @@ export function pretrainModel(cfg: PretrainConfig, leads: number, samples: numbe
 
 /** One batch's input and target: contrastive [2B rows of views] and positive weights, or masked input and signal+mask. */
 export async function makeBatch(cfg: PretrainConfig, data: PretrainData, idx: readonly number[], partners: PatientIndex | undefined, rng: Rng): Promise<{ x: NdArray; y: NdArray }> {
-  const L = data.spec.leads!.length, T = data.spec.length!, fs = data.spec.fs!;
+  const L = data.card.leads.length, T = data.card.length!, fs = data.card.fs;
   const per = L * T;
   const B = idx.length;
   if (cfg.method === 'contrastive') {
@@ -150,10 +151,10 @@ export async function makeBatch(cfg: PretrainConfig, data: PretrainData, idx: re
 /** The encoder with everything a user of it needs in its metadata. */
 function encoderFile(model: ModelProto, cfg: PretrainConfig, data: PretrainData, epochs: number): ModelProto {
   let m = exportEncoder(model);
-  m = withModelMeta(m, { fs: data.spec.fs!, leads: data.spec.leads! });
+  m = withModelMeta(m, { fs: data.card.fs, leads: data.card.leads });
   const info = { method: cfg.method, batches: cfg.batches, epochs, model: formatModelSpec(parseModelSpec(cfg.model ?? 'resnet1d-small')), cohorts: data.cohorts };
-  const keep = (m.metadataProps ?? []).filter((p) => p.key !== PREPROCESS_META_KEY && p.key !== PRETRAIN_META_KEY);
-  return { ...m, metadataProps: [...keep, { key: PREPROCESS_META_KEY, value: JSON.stringify(data.spec) }, { key: PRETRAIN_META_KEY, value: JSON.stringify(info) }] };
+  const keep = (m.metadataProps ?? []).filter((p) => p.key !== PRETRAIN_META_KEY);
+  return withCard({ ...m, metadataProps: [...keep, { key: PRETRAIN_META_KEY, value: JSON.stringify(info) }] }, { ...data.card, layers: {} });
 }
 
 export async function pretrainRun(cfgIn: PretrainConfig, outDir: string, opts: PretrainRunOptions = {}): Promise<PretrainRecordFile> {
@@ -173,7 +174,7 @@ export async function pretrainRun(cfgIn: PretrainConfig, outDir: string, opts: P
   const bar0 = new Progress({ label: 'pretrain: reading data', unit: 'ECG', ...(opts.progress !== undefined ? { enabled: opts.progress } : {}) });
   const data = await openPretrainData(cfg.data, { ...(cfg.fs !== undefined ? { fs: cfg.fs } : {}), ...(cfg.length !== undefined ? { length: cfg.length } : {}), ...(cfg.maxRecords !== undefined ? { maxRecords: cfg.maxRecords } : {}), ...(cfg.highpass !== undefined ? { highpass: cfg.highpass } : {}), onRecord: () => bar0.tick() });
   bar0.finish();
-  const L = data.spec.leads!.length, T = data.spec.length!;
+  const L = data.card.leads.length, T = data.card.length!;
   const seed = cfg.seed ?? 1;
   const batchSize = cfg.batchSize ?? 32;
   const index = cfg.method === 'contrastive' && (cfg.patientPairs ?? true) ? new PatientIndex(data.records) : undefined;
@@ -181,12 +182,12 @@ export async function pretrainRun(cfgIn: PretrainConfig, outDir: string, opts: P
   const record: PretrainRecordFile = {
     config: cfg,
     versions: versions(),
-    data: { records: data.records.length, cohorts: data.cohorts, multiVisitPatients: index?.multiVisitPatients ?? 0, preprocess: data.spec },
+    data: { records: data.records.length, cohorts: data.cohorts, multiVisitPatients: index?.multiVisitPatients ?? 0, card: data.card },
     history: [],
     complete: false,
   };
   if (!opts.resume) writeFileAtomic(join(partial, 'pretrain.json'), JSON.stringify(record, null, 2)); // resumable from here on
-  const { model, loss } = pretrainModel(cfg, L, T, data.spec.fs!, data.spec.leads!);
+  const { model, loss } = pretrainModel(cfg, L, T, data.card.fs, data.card.leads);
   const trainer = await Trainer.create(model, { loss, optimizer: { weightDecay: cfg.weightDecay ?? 1e-4 }, ...(cfg.clip !== undefined ? { clipNorm: cfg.clip } : { clipNorm: 5 }), ...(cfg.threads !== undefined ? { threads: cfg.threads } : {}) });
   let progress: FoldProgress = { epoch: 0, badEpochs: 0, history: [], stopped: false };
   const resumed = opts.resume ? loadFoldState(partial) : undefined;

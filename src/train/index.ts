@@ -7,6 +7,5 @@ export { resolveTask, splitLabels, type TaskRequest, type ResolvedTask, type Exa
 export { EcgTensorSource, batches, DEFAULT_CACHE_BYTES, type Batch, type BatchOptions, type LoaderItem } from './loader.js';
 export { computeMetrics, defaultMetric, checkMetric, isBetter, CLASSIFICATION_METRICS, REGRESSION_METRICS, type MetricValues } from './evaluate.js';
 export { saveFoldState, loadFoldState, type FoldProgress, type EpochRecord } from './state.js';
-export { trainRun, planRun, evaluateModel, writePredictions, summarize, versions, PREPROCESS_META_KEY, type TrainConfig, type TrainRunOptions, type RunRecord, type FoldResult } from './run.js';
+export { trainRun, planRun, evaluateModel, writePredictions, summarize, versions, type TrainConfig, type TrainRunOptions, type RunRecord, type FoldResult } from './run.js';
 export { evaluateRun, formatRunEvaluation, type RunEvaluation } from './report.js';
-export { openPredictor, type Predictor, type Prediction } from './predict.js';

@@ -10,7 +10,8 @@
  * Shuffling uses a seeded Rng, so a run's batches are reproducible.
  */
 import type { EcgDataset } from '../data/datasets/types.js';
-import { preprocess, type PreprocessSpec } from '../data/preprocess/index.js';
+import type { ModelCard } from '../models/card.js';
+import { copyWindow, prepareRecord } from '../models/inputs.js';
 import { DataError, EcgxError } from '../util/errors.js';
 import type { NdArray } from '../util/npy.js';
 import type { Rng } from '../util/rng.js';
@@ -30,16 +31,17 @@ export interface LoaderItem {
   target: Float32Array;
 }
 
-/** Turns records into model input: preprocess with `spec` (which must fix leads and length), checked to [leads, samples]. */
+/** Turns records into model input through the card (which must fix the input length and give one input per record). */
 export class EcgTensorSource {
   readonly leads: number;
   readonly samples: number;
   private cache: Map<string, Float32Array> | undefined;
 
-  constructor(readonly dataset: EcgDataset, readonly spec: PreprocessSpec) {
-    if (!spec.leads || spec.length === undefined) throw new RangeError('EcgTensorSource: the spec must fix leads and length');
-    this.leads = spec.leads.length;
-    this.samples = spec.length;
+  constructor(readonly dataset: EcgDataset, readonly card: ModelCard) {
+    if (card.length === null) throw new RangeError('EcgTensorSource: the card must fix the input length');
+    if (card.fit.longer === 'windows') throw new RangeError('EcgTensorSource: one input per record (a card that crops, not windows)');
+    this.leads = card.leads.length;
+    this.samples = card.length;
   }
 
   /** Bytes one record takes as a tensor. */
@@ -68,15 +70,14 @@ export class EcgTensorSource {
   }
 
   private async read(id: string): Promise<Float32Array> {
-    let signal: Float32Array;
+    const signal = new Float32Array(this.leads * this.samples);
     try {
-      const ecg = preprocess(await this.dataset.load(id), this.spec);
-      signal = ecg.signal;
+      const p = prepareRecord(this.card, await this.dataset.load(id));
+      copyWindow(p.ecg, p.starts[0]!, this.samples, signal);
     } catch (e) {
-      if (e instanceof EcgxError) throw new DataError(`record ${id} of ${this.dataset.root}: ${e.message}`);
+      if (e instanceof EcgxError && !e.message.startsWith('record ')) throw new DataError(`record ${id} of ${this.dataset.root}: ${e.message}`);
       throw e;
     }
-    if (signal.length !== this.leads * this.samples) throw new DataError(`record ${id}: preprocessing gave ${signal.length} values, expected ${this.leads} x ${this.samples}`);
     return signal;
   }
 }

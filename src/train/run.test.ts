@@ -14,7 +14,8 @@ import { preprocess, type PreprocessSpec } from '../data/preprocess/index.js';
 import { DataError, OptionError } from '../util/errors.js';
 import { loadModel } from '../engine/onnx/proto.js';
 import { readModelMeta } from '../models/meta.js';
-import { trainRun, PREPROCESS_META_KEY, type TrainConfig } from './run.js';
+import { trainRun, type TrainConfig } from './run.js';
+import { modelCard } from '../models/card.js';
 import { tinyPtbxl, TINY_MODEL } from './testing.js';
 
 const data = tinyPtbxl(48, 5);
@@ -41,8 +42,11 @@ test('a run writes run.json and fold-K/{model.onnx, predictions.csv, metrics.jso
   const meta = readModelMeta(model);
   assert.equal(meta.task, 'multilabel');
   assert.deepEqual(meta.classNames, ['NORM', 'MI']);
-  const spec = JSON.parse(model.metadataProps!.find((p) => p.key === PREPROCESS_META_KEY)!.value!) as PreprocessSpec;
-  assert.equal(spec.length, 256);
+  const card = modelCard(model);
+  assert.equal(card.length, 256);
+  assert.deepEqual(card.output.classes, ['NORM', 'MI']);
+  assert.deepEqual(card.fit, { longer: 'crop', shorter: 'pad', anchor: 'center' });
+  const spec: PreprocessSpec = { fs: card.fs, length: 256, leads: card.leads, missingLeads: 'zero', fillMissing: 0 };
 
   // Plain onnxruntime on the file, fed records preprocessed from the dataset, gives the stored probabilities.
   const table = readCsv(join(out, 'fold-1', 'predictions.csv'));

@@ -19,8 +19,9 @@ import { openDataset } from '../data/datasets/registry.js';
 import { stratifiedFolds } from '../data/datasets/folds.js';
 import { formatCsv } from '../data/datasets/csv.js';
 import type { EcgDataset } from '../data/datasets/types.js';
-import type { PreprocessSpec } from '../data/preprocess/index.js';
 import { buildModel, parseModelSpec, formatModelSpec, withModelMeta, type ModelSpec } from '../models/index.js';
+import { trainingCard, withCard, type ModelCard } from '../models/card.js';
+import { inspectModel } from '../engine/onnx/inspect.js';
 import { encodeModel, type ModelProto } from '../engine/onnx/proto.js';
 import { OnnxSession, ortVersion } from '../engine/runtime.js';
 import { DataError, OptionError } from '../util/errors.js';
@@ -35,9 +36,6 @@ import { checkMetric, computeMetrics, defaultMetric, isBetter, type MetricValues
 import { meanStd } from './metrics.js';
 import { loadFoldState, saveFoldState, type FoldProgress } from './state.js';
 import type { LossKind } from './graph.js';
-
-/** Metadata key of the preprocessing a checkpoint expects (JSON PreprocessSpec). */
-export const PREPROCESS_META_KEY = 'ecgx.preprocess';
 
 export interface TrainConfig {
   /** Dataset folder. */
@@ -109,7 +107,8 @@ export interface RunRecord {
   config: Required<Pick<TrainConfig, 'data' | 'model' | 'epochs'>> & TrainConfig;
   versions: Record<string, string>;
   task: { name: string; task: string; loss: string; classes: string[]; dropped: Record<string, number>; records: number };
-  preprocess: PreprocessSpec;
+  /** The card every checkpoint of the run carries (its input and output; layers once built). */
+  card: ModelCard;
   metric: string;
   folds: FoldResult[];
   /** Mean ± std over folds of each test metric. */
@@ -122,7 +121,8 @@ export interface RunRecord {
 interface Plan {
   dataset: EcgDataset;
   task: ResolvedTask;
-  spec: PreprocessSpec;
+  /** The card of the run's models (leads, rate, length, preprocessing, output). */
+  card: ModelCard;
   modelSpec: ModelSpec;
   foldOf: Map<string, number>;
   foldIds: number[];
@@ -175,13 +175,15 @@ export async function planRun(cfg: TrainConfig): Promise<Plan> {
 
   const first = await dataset.load(task.examples[0]!.id);
   const fs = cfg.fs ?? dataset.fs;
-  const spec: PreprocessSpec = { fs, length: cfg.length ?? Math.round(10 * fs), leads: first.leads, missingLeads: 'zero', fillMissing: 0 };
-  if (cfg.bandpass) spec.bandpass = cfg.bandpass;
-  if (cfg.highpass !== undefined) spec.highpass = cfg.highpass;
-  if (cfg.standardize) spec.standardize = true;
-  // Build once to reject bad model options before any work.
-  buildModel(modelSpec, { leads: first.leads.length, samples: spec.length!, task: task.task, outputs: task.classes.length, seed: 0 });
-  return { dataset, task, spec, modelSpec, foldOf, foldIds, testFolds, metric };
+  const length = cfg.length ?? Math.round(10 * fs);
+  // Build once to reject bad model options before any work; its blocks name the card's layers.
+  const probe = buildModel(modelSpec, { leads: first.leads.length, samples: length, task: task.task, outputs: task.classes.length, seed: 0 });
+  const card = trainingCard(
+    { leads: first.leads, fs, length, ...(cfg.bandpass ? { bandpass: cfg.bandpass } : {}), ...(cfg.highpass !== undefined ? { highpass: cfg.highpass } : {}), ...(cfg.standardize ? { standardize: true } : {}) },
+    { task: task.task, classes: task.classes, ...(task.task === 'regression' ? { unit: task.name === 'age' ? 'years' : undefined } : {}) },
+    inspectModel(probe),
+  );
+  return { dataset, task, card, modelSpec, foldOf, foldIds, testFolds, metric };
 }
 
 function nextFold(ids: number[], f: number): number {
@@ -238,12 +240,12 @@ export async function trainRun(cfgIn: TrainConfig, outDir: string, opts: TrainRu
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
   }
-  const { task, spec } = plan;
+  const { task, card } = plan;
   const record: RunRecord = {
     config: { ...cfg, data: resolve(cfg.data), model: formatModelSpec(plan.modelSpec) },
     versions: versions(),
     task: { name: task.name, task: task.task, loss: task.loss, classes: task.classes, dropped: task.dropped, records: task.examples.length },
-    preprocess: spec,
+    card,
     metric: plan.metric,
     folds: [],
     summary: {},
@@ -251,7 +253,7 @@ export async function trainRun(cfgIn: TrainConfig, outDir: string, opts: TrainRu
   };
   writeFileAtomic(join(partial, 'run.json'), JSON.stringify(record, null, 2));
 
-  const source = new EcgTensorSource(plan.dataset, spec);
+  const source = new EcgTensorSource(plan.dataset, card);
   const budget = cfg.cacheBytes ?? DEFAULT_CACHE_BYTES;
   const bar = new Progress({ label: 'preprocess', total: task.examples.length, unit: 'ECG', ...(opts.progress !== undefined ? { enabled: opts.progress } : {}) });
   const cached = await source.fill(task.examples.map((e) => e.id), budget, () => bar.tick());
@@ -292,7 +294,7 @@ export function summarize(folds: FoldResult[]): RunRecord['summary'] {
 
 async function trainFold(plan: Plan, cfg: TrainConfig, source: EcgTensorSource, fold: number, dir: string, log: (l: string) => void, opts: TrainRunOptions, budgetLeft: { epochs: number }): Promise<FoldResult | undefined> {
   mkdirSync(dir, { recursive: true });
-  const { task, spec } = plan;
+  const { task, card } = plan;
   const split = splitFold(task.examples, plan.foldOf, plan.foldIds, fold);
   const valFold = nextFold(plan.foldIds, fold);
   const seed = cfg.seed ?? 1;
@@ -315,8 +317,8 @@ async function trainFold(plan: Plan, cfg: TrainConfig, source: EcgTensorSource, 
       return (split.train.length - pos) / pos;
     });
   }
-  const leads = spec.leads!.length, samples = spec.length!;
-  const model = buildModel(plan.modelSpec, { leads, samples, task: task.task, outputs: k, classNames: task.classes, fs: spec.fs!, leadNames: spec.leads!, seed: subSeed(seed, fold) });
+  const leads = card.leads.length, samples = card.length!;
+  const model = buildModel(plan.modelSpec, { leads, samples, task: task.task, outputs: k, classNames: task.classes, fs: card.fs, leadNames: card.leads, seed: subSeed(seed, fold) });
   const trainer = await Trainer.create(model, {
     loss: posWeight ? { kind: task.loss, posWeight } : { kind: task.loss },
     optimizer: { weightDecay: cfg.weightDecay ?? 0.01 },
@@ -331,8 +333,8 @@ async function trainFold(plan: Plan, cfg: TrainConfig, source: EcgTensorSource, 
   const checkpoint = (): ModelProto => {
     let m = trainer.inferenceModel();
     if (task.task === 'regression') m = withOutputAffine(m, 'logits', scale, shift);
-    m = withModelMeta(m, { task: task.task, classNames: task.classes, fs: spec.fs!, leads: spec.leads! });
-    return { ...m, metadataProps: [...(m.metadataProps ?? []).filter((p) => p.key !== PREPROCESS_META_KEY), { key: PREPROCESS_META_KEY, value: JSON.stringify(spec) }] };
+    m = withModelMeta(m, { task: task.task, classNames: task.classes, fs: card.fs, leads: card.leads });
+    return withCard(m, card);
   };
 
   let progress: FoldProgress = { epoch: 0, badEpochs: 0, history: [], stopped: false };

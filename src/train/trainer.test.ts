@@ -13,6 +13,7 @@ import { Rng } from '../util/rng.js';
 import type { NdArray } from '../util/npy.js';
 import { EcgTensorSource, batches } from './loader.js';
 import { Trainer } from './trainer.js';
+import { trainingCard } from '../models/card.js';
 import { withLoss, type LossSpec } from './graph.js';
 import { tinyPtbxl, TINY_MODEL } from './testing.js';
 
@@ -21,7 +22,7 @@ const LENGTH = 256;
 async function firstBatch(n: number): Promise<{ x: NdArray; y: NdArray }> {
   const dir = await tinyPtbxl(n, 11);
   const ds = await openDataset(dir);
-  const src = new EcgTensorSource(ds, { length: LENGTH, leads: ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'], fillMissing: 0 });
+  const src = new EcgTensorSource(ds, trainingCard({ fs: ds.fs, length: LENGTH, leads: ['I', 'II', 'III', 'aVR', 'aVL', 'aVF', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6'] }, { task: 'multilabel', classes: ['NORM', 'MI'] }));
   const items = ds.records().map((r) => ({ id: r.id, target: Float32Array.of(r.meta.labels?.includes('NORM') ? 1 : 0, r.meta.labels?.includes('MI') ? 1 : 0) }));
   for await (const b of batches(src, items, { batchSize: n })) return b;
   throw new Error('no batch');

@@ -3,3 +3,4 @@ export { deletionCurve, trapezoid, targetProbability, type CurveOptions, type Cu
 export { cascadingRandomization, randomizableLayers, randomizeInitializers, type RandomizationOptions, type RandomizationStage, type RandomizationResult } from './randomization.js';
 export { waveMass, waveLabels as attributionWaveLabels, WAVE_REGIONS, type WaveMass, type WaveMassOptions, type WaveRegion } from './wave-mass.js';
 export { spearman, kendallTau, averageRanks, attributionCorrelation } from './rank-correlation.js';
+export { evaluateExplanations, metricsMarkdown, WAVE_SOURCES, type EvaluateOptions, type EvaluateWaveSource, type ExplanationMetrics, type MethodMetrics, type WaveSummary, type RandomizationRow } from './evaluate.js';

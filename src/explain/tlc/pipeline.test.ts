@@ -20,7 +20,7 @@ async function setup(): Promise<{ run: string; model: string; x: { data: Float32
   const { run } = await fixture;
   const { plan } = await openRun(run);
   const ids = plan.task.examples.slice(0, 12).map((e) => e.id);
-  const src = datasetSource(plan.dataset, plan.spec, ids);
+  const src = await datasetSource(plan.dataset, plan.card, ids);
   const parts: Float32Array[] = [];
   for await (const b of src.batches(64)) parts.push(b.x.data);
   return { run, model: join(run, 'fold-1', 'model.onnx'), x: { data: parts[0]!, shape: [ids.length, src.leads, src.samples] }, fs: src.fs, ids };

@@ -15,7 +15,7 @@ import { readModelMeta } from '../../models/meta.js';
 import { ecgDelineate } from '../../delineate/index.js';
 import { makeEcg } from '../../data/ecg.js';
 import { loadModel, valueInfoDims, type ModelProto } from '../../engine/onnx/proto.js';
-import { planRun, PREPROCESS_META_KEY, type RunRecord } from '../../train/run.js';
+import { planRun, type RunRecord } from '../../train/run.js';
 import { meanStd } from '../../train/metrics.js';
 import { DataError, FormatError, IoError, ModelError, OptionError } from '../../util/errors.js';
 import { Progress } from '../../util/progress.js';
@@ -27,6 +27,7 @@ import { datasetSource, type EcgSource, type SourceItem } from './source.js';
 import { surrogateFold, summarizeSurrogate, type SurrogateFoldResult, type SurrogateSummary } from './surrogate.js';
 import { TlcWaveStats, type GroupWaveReport } from './waves.js';
 import { silhouetteScore } from './sweep.js';
+import { stitchExplanations } from './stitch.js';
 import type { ForestOptions } from './forest.js';
 
 /** One explained ECG. */
@@ -121,9 +122,35 @@ export class TlcPipeline {
     if (pending) yield* finish.call(this, await pending.run, pending.items);
   }
 
+  /**
+   * Explains every record of a source made through a card: a record's model
+   * inputs (windows) are explained, then stitched into one explanation over
+   * the record's whole duration (stitch.ts). Records of plain tensor sources
+   * are their own single input.
+   */
+  async *explainRecords(source: EcgSource, batchSize = 32): AsyncGenerator<TlcExplainedRecord> {
+    let parts: ExplainedEcg[] = [];
+    for await (const e of this.explain(source, batchSize)) {
+      parts.push(e);
+      const w = e.item.window;
+      if (w && parts.length < w.of) continue;
+      const starts = parts.map((p) => p.item.window?.start ?? 0);
+      const nSamples = w?.nSamples ?? e.explanation.nSamples;
+      yield { id: e.item.id, explanation: stitchExplanations(parts.map((p) => p.explanation), starts, nSamples), windows: parts };
+      parts = [];
+    }
+  }
+
   async release(): Promise<void> {
     await this.reader.release();
   }
+}
+
+/** One record explained over its whole duration, with the explanations of its model inputs. */
+export interface TlcExplainedRecord {
+  id: string;
+  explanation: TlcExplanation;
+  windows: ExplainedEcg[];
 }
 
 const round = (v: number, d = 4): number => Number(v.toFixed(d));
@@ -250,7 +277,7 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
     folds = [match];
   }
   const o = opts.tlc ? opts.tlc.options : resolveTlcOptions(opts);
-  const { task, spec, foldOf } = plan;
+  const { task, card, foldOf } = plan;
   const k = task.classes.length;
   const index = new Map(task.examples.map((e, i) => [e.id, i]));
   const mode = opts.waves ?? 'annotations';
@@ -265,7 +292,7 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
     else {
       const reader = await ActivationReader.open(model, { ...(opts.layers ? { layers: opts.layers } : {}), ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
       try {
-        tlc = await fitTlcWith(reader, datasetSource(plan.dataset, spec, trainIds), opts, { ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}), ...(opts.progress !== undefined ? { progress: opts.progress } : {}) });
+        tlc = await fitTlcWith(reader, await datasetSource(plan.dataset, card, trainIds), opts, { ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}), ...(opts.progress !== undefined ? { progress: opts.progress } : {}) });
       } finally {
         await reader.release();
       }
@@ -276,11 +303,11 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
     const feats = new Float64Array(allIds.length * d);
     const cnn = new Float32Array(allIds.length * k);
     const stats = new TlcWaveStats(groups, o.k);
-    const protos = new TlcPrototypes(groups, o.k, spec.leads!.length, Math.round((opts.prototypeS ?? 0.3) * spec.fs!));
+    const protos = new TlcPrototypes(groups, o.k, card.leads.length, Math.round((opts.prototypeS ?? 0.3) * card.fs));
     const agreements: number[] = [];
     const bar = new Progress({ label: `tlc fold ${f}: explain`, total: allIds.length, unit: 'ECG', ...(opts.progress !== undefined ? { enabled: opts.progress } : {}) });
     const out = scoreOutput(pipe.outputs, task.task);
-    const source = datasetSource(plan.dataset, spec, allIds);
+    const source = await datasetSource(plan.dataset, card, allIds);
     try {
       for await (const b of source.batches(opts.batchSize ?? 32)) {
         const r = await pipe.explainBatch(b.x, source.fs);
@@ -295,7 +322,7 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
           if (foldOf.get(item.id) === f) {
             const signal = b.x.data.subarray(i * per, (i + 1) * per);
             protos.add(signal, e);
-            const waves = wavesOf(item, signal, spec.leads, source.fs, mode);
+            const waves = wavesOf(item, signal, card.leads, source.fs, mode);
             if (waves && Object.keys(waves).length > 0) stats.add(e, waves);
             if (e.agreement) agreements.push(meanOffDiagonal(e.agreement.ari));
           }
@@ -403,7 +430,7 @@ export async function sweepTlcRun(runDir: string, ks: readonly number[], opts: T
   const trainIds = plan.task.examples.filter((e) => plan.foldOf.get(e.id) !== fold).map((e) => e.id);
   const reader = await ActivationReader.open(join(dir, `fold-${fold}`, 'model.onnx'), { ...(opts.layers ? { layers: opts.layers } : {}), ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
   try {
-    const s = await collectSamples(reader, datasetSource(plan.dataset, plan.spec, trainIds), o, opts.progress !== undefined ? { progress: opts.progress } : {});
+    const s = await collectSamples(reader, await datasetSource(plan.dataset, plan.card, trainIds), o, opts.progress !== undefined ? { progress: opts.progress } : {});
     rows.forEach((row) => {
       row.groups = s.points.map((p, g) => {
         const c = groupClusterer(o, p.n, row.k).fit(p);
@@ -417,35 +444,6 @@ export async function sweepTlcRun(runDir: string, ks: readonly number[], opts: T
     await reader.release();
   }
   return rows;
-}
-
-/** The preprocessing a checkpoint records (metadata ecgx.preprocess), if any. */
-export function checkpointPreprocess(model: ModelProto, file = 'the model'): PreprocessSpec | undefined {
-  const raw = (model.metadataProps ?? []).find((p) => p.key === PREPROCESS_META_KEY)?.value;
-  if (raw === undefined || raw === null) return undefined;
-  try {
-    return JSON.parse(raw) as PreprocessSpec;
-  } catch {
-    throw new FormatError(file, `metadata '${PREPROCESS_META_KEY}' is not JSON`, { field: PREPROCESS_META_KEY });
-  }
-}
-
-/**
- * How records become this model's input: the checkpoint's own preprocessing;
- * for a model without it (an imported ONNX), resampling to the model's
- * recorded rate (else the data's), its leads (else the records'), and a
- * centre crop or zero-pad to its declared input length.
- */
-export async function modelInputSpec(model: ModelProto, first: Ecg, file = 'the model'): Promise<PreprocessSpec> {
-  const own = checkpointPreprocess(model, file);
-  if (own) return own;
-  const meta = readModelMeta(model, file);
-  const input = (model.graph?.input ?? [])[0];
-  const dims = input ? valueInfoDims(input) : [];
-  const leads = meta.leads ?? first.leads;
-  if (typeof dims[1] === 'number' && dims[1] !== leads.length) throw new DataError(`${file} takes ${dims[1]} leads; the records have ${leads.length} (${leads.join(' ')})`);
-  if (typeof dims[2] !== 'number') throw new DataError(`${file} does not declare its input length and has no ecgx preprocessing metadata; TLC needs a fixed length`);
-  return { fs: meta.fs ?? first.fs, leads, length: dims[2], missingLeads: 'zero', fillMissing: 0 };
 }
 
 /** Markdown report of a run evaluation: surrogate per fold, mean ± std, wave alignment per group. */

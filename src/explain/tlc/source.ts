@@ -6,7 +6,9 @@
  */
 import type { EcgDataset } from '../../data/datasets/types.js';
 import type { Ecg, WaveAnnotations } from '../../data/ecg.js';
-import { preprocess, type PreprocessSpec } from '../../data/preprocess/index.js';
+import { mapWaves } from '../../data/preprocess/derive.js';
+import type { ModelCard } from '../../models/card.js';
+import { copyWindow, prepareRecord, type InputOptions, type PreparedRecord } from '../../models/inputs.js';
 import { DataError, EcgxError, OptionError } from '../../util/errors.js';
 import type { NdArray } from '../../util/npy.js';
 
@@ -14,6 +16,8 @@ export interface SourceItem {
   id: string;
   /** Wave intervals at the tensor's rate (after preprocessing), when the record has them. */
   waves?: WaveAnnotations;
+  /** For records through a card: which of its record's model inputs this is, where it starts, and the record's length. */
+  window?: { index: number; start: number; of: number; nSamples: number };
 }
 
 export interface SourceBatch {
@@ -57,43 +61,58 @@ export function tensorSource(x: NdArray, fs: number, ids?: readonly string[], wa
 }
 
 /**
- * ECG records preprocessed with `spec` (which must fix leads and length, as
- * a checkpoint's spec does). Records are read when their batch is needed.
+ * Records made model input through the card (models/inputs.ts): every
+ * window of a record is one item, in record order, with its place in the
+ * record (`window`) and its waves moved into it. `records` opens the records
+ * afresh for each pass. The number of inputs is known from the first record;
+ * every record must give as many (records of one length, as PTB-XL, CODE-15%
+ * and LUDB have), else a DataError names the record.
  */
-export function recordSource(load: (id: string) => Promise<Ecg>, ids: readonly string[], spec: PreprocessSpec, where = 'dataset'): EcgSource {
-  if (!spec.leads || spec.length === undefined || spec.fs === undefined) {
-    throw new OptionError('preprocess', 'the preprocessing must fix the sampling rate, leads and length of the model input');
+export async function recordSource(card: ModelCard, records: () => AsyncIterable<Ecg>, count: number, where = 'dataset', opts: InputOptions = {}): Promise<EcgSource> {
+  if (card.length === null) throw new OptionError('card.length', 'TLC needs a fixed input length (the card takes any length)');
+  if (count === 0) throw new DataError(`${where}: no records to use`);
+  const prepare = (e: Ecg): PreparedRecord => {
+    try {
+      return prepareRecord(card, e, opts);
+    } catch (err) {
+      if (err instanceof EcgxError && !err.message.startsWith('record ')) throw new DataError(`record ${e.meta.recordId} of ${where}: ${err.message}`);
+      throw err;
+    }
+  };
+  let perRecord = 0;
+  for await (const e of records()) {
+    perRecord = prepare(e).starts.length;
+    break;
   }
-  const leads = spec.leads.length, samples = spec.length, per = leads * samples;
+  const leads = card.leads.length, samples = card.length, per = leads * samples;
   return {
-    count: ids.length, fs: spec.fs, leads, samples,
+    count: count * perRecord, fs: card.fs, leads, samples,
     async *batches(batchSize) {
-      for (let s = 0; s < ids.length; s += batchSize) {
-        const chunk = ids.slice(s, s + batchSize);
-        const x = new Float32Array(chunk.length * per);
-        const items: SourceItem[] = [];
-        for (let i = 0; i < chunk.length; i++) {
-          const id = chunk[i]!;
-          let ecg: Ecg;
-          try {
-            ecg = preprocess(await load(id), spec);
-          } catch (e) {
-            if (e instanceof EcgxError) throw new DataError(`record ${id} of ${where}: ${e.message}`);
-            throw e;
-          }
-          if (ecg.signal.length !== per) throw new DataError(`record ${id} of ${where}: preprocessing gave ${ecg.signal.length} values, expected ${leads} x ${samples}`);
-          x.set(ecg.signal, i * per);
-          items.push({ id, ...(ecg.waves ? { waves: ecg.waves } : {}) });
+      let x = new Float32Array(batchSize * per), items: SourceItem[] = [];
+      const flush = (): SourceBatch => {
+        const out = { x: { data: x.subarray(0, items.length * per), shape: [items.length, leads, samples] }, items };
+        x = new Float32Array(batchSize * per);
+        items = [];
+        return out;
+      };
+      for await (const e of records()) {
+        const rec = prepare(e);
+        if (rec.starts.length !== perRecord) throw new DataError(`record ${rec.id} of ${where} gives ${rec.starts.length} model inputs, the first record ${perRecord}: TLC on a windowed model needs records of one length`);
+        for (const [w, start] of rec.starts.entries()) {
+          copyWindow(rec.ecg, start, samples, x.subarray(items.length * per, (items.length + 1) * per));
+          const waves = rec.ecg.waves && mapWaves(rec.ecg.waves, (t) => t - start, samples);
+          items.push({ id: rec.id, ...(waves ? { waves } : {}), window: { index: w, start, of: perRecord, nSamples: rec.ecg.nSamples } });
+          if (items.length === batchSize) yield flush();
         }
-        yield { x: { data: x, shape: [chunk.length, leads, samples] }, items };
       }
+      if (items.length) yield flush();
     },
   };
 }
 
-/** Records of a dataset (all, or `ids`), preprocessed with `spec`. */
-export function datasetSource(dataset: EcgDataset, spec: PreprocessSpec, ids?: readonly string[]): EcgSource {
+/** Records of a dataset (all, or `ids`), through the card. */
+export function datasetSource(dataset: EcgDataset, card: ModelCard, ids?: readonly string[], opts: InputOptions = {}): Promise<EcgSource> {
   const list = ids ?? dataset.records().map((r) => r.id);
   if (list.length === 0) throw new DataError(`${dataset.root}: no records to use`);
-  return recordSource((id) => dataset.load(id), list, spec, dataset.root);
+  return recordSource(card, () => dataset.iterate([...list]), list.length, dataset.root, opts);
 }

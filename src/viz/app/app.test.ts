@@ -54,8 +54,8 @@ test('serve API: records with predictions, charts with TLC and attributions, err
   assert.equal(count(c2.svg, /<g class="segment"/g), 12);
   assert.equal(count(c2.svg, /<g class="cluster-band"/g), 2);
   assert.equal(c2.attribution.target, 'MI');
-  assert.equal(c2.attribution.values.length, c2.attribution.leads * 256);
-  assert.equal(c2.tlc.groups[0].labels.length, 256);
+  assert.equal(c2.attribution.values.length, c2.attribution.leads * 300);
+  assert.equal(c2.tlc.groups[0].labels.length, 300);
   const again = (await get(app, `/api/chart?id=${inFold(2).id}&method=gradcam&target=MI&overlays=`)).body;
   assert.deepEqual(again.attribution, c2.attribution, 'cached explanation');
   assert.equal(count(again.svg, /class="cluster-band"|class="attribution/g), 0, 'overlays switched off');
@@ -137,20 +137,20 @@ test('serve in headless Chromium: filter, pick methods, hover values, zoom, over
     const lead = await page.getAttribute('#tooltip', 'data-lead');
     const n = Number(await page.getAttribute('#tooltip', 'data-sample'));
     assert.equal(lead, 'II');
-    assert.ok(Math.abs(n - 128) <= 3, `sample ${n}`);
+    assert.ok(Math.abs(n - 150) <= 3, `sample ${n}`);
     const recData = (await get(app, `/api/record?id=${rec.id}`)).body;
     const chartData = (await get(app, `/api/chart?id=${rec.id}&method=gradcam&target=MI`)).body;
     assert.ok(tip.includes(`t = ${(n / 100).toFixed(3)} s`), tip);
-    assert.ok(tip.includes(`II: ${recData.signal[1 * 256 + n].toFixed(3)} mV`), tip);
+    assert.ok(tip.includes(`II: ${recData.signal[1 * 300 + n].toFixed(3)} mV`), tip);
     assert.ok(tip.includes(`block2: cluster c${chartData.tlc.groups[1].labels[n]}, entropy ${chartData.tlc.groups[1].entropy[n].toFixed(3)}`), tip);
     const a = chartData.attribution;
-    assert.ok(tip.includes(`gradcam (MI): ${a.values[(a.leads === 1 ? 0 : 1) * 256 + n].toPrecision(3)}`), tip);
+    assert.ok(tip.includes(`gradcam (MI): ${a.values[(a.leads === 1 ? 0 : 1) * 300 + n].toPrecision(3)}`), tip);
     writeFileSync(join(shots(root), 'app.png'), await page.screenshot({ fullPage: false }));
     // Zoom in: half the window; switch the cluster bands off.
     await page.locator('#methods input[value="saliency"]').uncheck();
     await page.click('#z-in');
-    await page.waitForFunction(() => (globalThis as any).document.querySelector('.chart svg')?.dataset.duration === '1.28');
-    assert.equal(await page.textContent('#window'), '0.64–1.92 s');
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('.chart svg')?.dataset.duration === '1.5');
+    assert.equal(await page.textContent('#window'), '0.75–2.25 s');
     await page.locator('#overlays input[value="clusters"]').uncheck();
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.chart svg g.cluster-band').length === 0);
     // Cohort views drawn by vega in the page.

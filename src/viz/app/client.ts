@@ -174,8 +174,9 @@ export const APP_JS = String.raw`'use strict';
     if (!l) { tip.hidden = true; return; }
     var li = rec.leads.indexOf(l.lead), N = rec.nSamples, n = l.n;
     var rows = ['<b>t = ' + (n / rec.fs).toFixed(3) + ' s</b>', esc(l.lead) + ': ' + rec.signal[li * N + n].toFixed(3) + ' mV'];
-    if (c.tlc) c.tlc.groups.forEach(function (g) { rows.push(esc(g.name) + ': cluster c' + g.labels[n] + ', entropy ' + g.entropy[n].toFixed(3)); });
-    if (c.attribution) { var a = c.attribution, v = a.values[(a.leads === 1 ? 0 : li) * N + n]; rows.push(esc(a.method) + ' (' + esc(a.target) + '): ' + v.toPrecision(3)); }
+    // Samples outside what the model saw (a crop) have no cluster (-1) and no value (null).
+    if (c.tlc) c.tlc.groups.forEach(function (g) { rows.push(esc(g.name) + ': ' + (g.labels[n] < 0 ? 'not seen by the model' : 'cluster c' + g.labels[n] + ', entropy ' + g.entropy[n].toFixed(3))); });
+    if (c.attribution) { var a = c.attribution, v = a.values[(a.leads === 1 ? 0 : li) * N + n]; rows.push(esc(a.method) + ' (' + esc(a.target) + '): ' + (v === null ? 'not seen by the model' : v.toPrecision(3))); }
     tip.innerHTML = rows.join('<br>');
     tip.dataset.lead = l.lead; tip.dataset.sample = String(n);
     tip.hidden = false;

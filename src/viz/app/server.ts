@@ -152,7 +152,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const vendor = { vega: readFileSync(vendorFile('vega')), vegaLite: readFileSync(vendorFile('vega-lite')) };
   const info = {
     description: session.description, task: session.task, classes: session.classes, methods: session.methods(),
-    fs: session.fs, leads: session.spec.leads ?? null, samples: session.spec.length ?? null,
+    fs: session.fs, leads: session.card.leads, samples: session.card.length,
     tlc: session.tlc ? { k: session.tlc.k, groups: session.tlc.groupNames } : null, maxUploadBytes: MAX_UPLOAD_BYTES,
   };
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { openDataset } from '../../data/datasets/registry.js';
 import type { EcgDataset } from '../../data/datasets/types.js';
 import { makeEcg, type Ecg } from '../../data/ecg.js';
-import { preprocess, type PreprocessSpec } from '../../data/preprocess/index.js';
 import { readRecord } from '../../data/wfdb/index.js';
 import { loadModel, type ModelProto } from '../../engine/onnx/proto.js';
 import { createExplainer, explainerNames } from '../../explain/registry.js';
@@ -19,7 +18,11 @@ import type { Explainer } from '../../explain/protocol.js';
 import { FittedTlc, type TlcExplanation } from '../../explain/tlc/fit.js';
 import { modelHash } from '../../explain/tlc/extract.js';
 import { openRun, TlcPipeline } from '../../explain/tlc/pipeline.js';
-import { openPredictor } from '../../train/predict.js';
+import { loadCardedModel, openPredictor, type CardedModel } from '../../models/predict.js';
+import { prepareRecord } from '../../models/inputs.js';
+import type { ModelCard } from '../../models/card.js';
+import { explainRecords } from '../../explain/run.js';
+import { recordSource } from '../../explain/tlc/source.js';
 import { DataError, EcgxError, FormatError, OptionError } from '../../util/errors.js';
 import { pooledPredictions } from '../report/collect.js';
 
@@ -52,7 +55,9 @@ export interface RecordSummary {
 interface Entry {
   summary: RecordSummary;
   modelKey: string;
-  /** Preprocessed input, loaded on first use. */
+  /** The record as read. */
+  raw: () => Promise<Ecg>;
+  /** The record as its card prepares it (leads, rate, preprocessing) over its whole duration: what is drawn. */
   load: () => Promise<Ecg>;
 }
 
@@ -61,7 +66,7 @@ export const MAX_UPLOAD_BYTES = 16 << 20;
 
 export class AppSession {
   readonly records = new Map<string, Entry>();
-  private readonly models = new Map<string, ModelProto>();
+  private readonly models = new Map<string, CardedModel>();
   private readonly explainers = new Map<string, Promise<Explainer>>();
   private readonly cache = new Map<string, Promise<{ values: Float32Array; leads: number; target: string }>>();
   private readonly tlcCache = new Map<string, Promise<TlcExplanation | null>>();
@@ -72,7 +77,8 @@ export class AppSession {
   private constructor(
     readonly task: string,
     readonly classes: string[],
-    readonly spec: PreprocessSpec,
+    /** The card records are prepared by (every model of a run shares it). */
+    readonly card: ModelCard,
     readonly tlc: FittedTlc | null,
     /** Model key the TLC belongs to. */
     readonly tlcModel: string | null,
@@ -81,7 +87,7 @@ export class AppSession {
   ) {}
 
   get fs(): number {
-    return this.spec.fs!;
+    return this.card.fs;
   }
 
   static async open(src: AppSource): Promise<AppSession> {
@@ -94,22 +100,22 @@ export class AppSession {
 
   private static async openRun(runDir: string, tlc: FittedTlc | null, threads: number | undefined): Promise<AppSession> {
     const { dir, plan } = await openRun(runDir);
-    const { task, spec, dataset } = plan;
+    const { task, card, dataset } = plan;
     const p = pooledPredictions(dir, task.classes, task.task);
     const modelPath = (f: number): string => join(dir, `fold-${f}`, 'model.onnx');
     let tlcModel: string | null = null;
-    const s0 = new AppSession(task.task, task.classes, spec, tlc, null, `run ${dir}`, threads);
+    const s0 = new AppSession(task.task, task.classes, card, tlc, null, `run ${dir}`, threads);
     if (tlc) {
-      const f = [...new Set(p.folds)].find((fold) => modelHash(s0.model(modelPath(fold))) === tlc.model.sha256);
+      const f = [...new Set(p.folds)].find((fold) => modelHash(s0.model(modelPath(fold)).proto) === tlc.model.sha256);
       if (f === undefined) throw new DataError(`the TLC was not fitted on any checkpoint of ${dir} (no fold-K/model.onnx has its hash)`);
       tlcModel = modelPath(f);
     }
-    const s = new AppSession(task.task, task.classes, spec, tlc, tlcModel, `run ${dir}`, threads);
+    const s = new AppSession(task.task, task.classes, card, tlc, tlcModel, `run ${dir}`, threads);
     const k = task.classes.length;
     p.ids.forEach((id, i) => {
       const scores = Object.fromEntries(task.classes.map((c, j) => [c, p.scores[i * k + j]!]));
       const labels = task.task === 'regression' ? [String(p.targets[i * k])] : task.classes.filter((_, j) => p.targets[i * k + j]! > 0.5);
-      s.records.set(id, { summary: { id, fold: p.folds[i]!, labels, scores, predicted: s.predictedOf(scores) }, modelKey: modelPath(p.folds[i]!), load: () => s.loadFrom(dataset, id) });
+      s.records.set(id, { summary: { id, fold: p.folds[i]!, labels, scores, predicted: s.predictedOf(scores) }, modelKey: modelPath(p.folds[i]!), ...s.loaders(id, () => dataset.load(id)) });
     });
     return s;
   }
@@ -117,9 +123,10 @@ export class AppSession {
   private static async openModel(modelPath: string, dataDir: string, tlc: FittedTlc | null, threads: number | undefined, maxRecords: number): Promise<AppSession> {
     const predictor = await openPredictor(modelPath, threads !== undefined ? { threads } : {});
     const dataset = await openDataset(dataDir);
-    const s = new AppSession(predictor.task, predictor.classes, predictor.spec, tlc, null, `model ${modelPath} on ${dataDir}`, threads);
+    const card = predictor.card;
+    const s = new AppSession(card.output.task, card.output.classes, card, tlc, null, `model ${modelPath} on ${dataDir}`, threads);
     if (tlc) {
-      tlc.checkModel(s.model(modelPath), modelPath);
+      tlc.checkModel(s.model(modelPath).proto, modelPath);
       (s as { tlcModel: string | null }).tlcModel = modelPath;
     }
     try {
@@ -132,8 +139,8 @@ export class AppSession {
           const id = infos[i + j]!.id;
           const truth = ecgs[j]!.meta.labels ?? [];
           s.records.set(id, {
-            summary: { id, fold: infos[i + j]!.fold ?? null, labels: predictor.classes.filter((c) => truth.includes(c)), scores: pr.values, predicted: s.predictedOf(pr.values) },
-            modelKey: modelPath, load: () => s.loadFrom(dataset, id),
+            summary: { id, fold: infos[i + j]!.fold ?? null, labels: card.output.classes.filter((c) => truth.includes(c)), scores: pr.values, predicted: s.predictedOf(pr.values) },
+            modelKey: modelPath, ...s.loaders(id, () => dataset.load(id)),
           });
         });
       }
@@ -150,27 +157,19 @@ export class AppSession {
     return e.filter(([, v]) => v >= 0.5).map(([c]) => c);
   }
 
-  private async loadFrom(dataset: EcgDataset, id: string): Promise<Ecg> {
-    return this.prepare(await dataset.load(id), id);
+  /** A record's loaders: as read (under its app id), and as its card prepares it. */
+  private loaders(id: string, read: () => Promise<Ecg>): Pick<Entry, 'raw' | 'load'> {
+    const raw = async (): Promise<Ecg> => {
+      const e = await read();
+      return { ...e, meta: { ...e.meta, recordId: id } };
+    };
+    return { raw, load: async () => prepareRecord(this.card, await raw()).ecg };
   }
 
-  /** The model input of an ECG (preprocessed as in training) as an Ecg. */
-  private prepare(raw: Ecg, id: string): Ecg {
-    let signal: Float32Array;
-    try {
-      signal = preprocess(raw, this.spec).signal;
-    } catch (e) {
-      if (e instanceof EcgxError) throw new DataError(`record ${id}: ${e.message}`);
-      throw e;
-    }
-    const leads = this.spec.leads ?? raw.leads;
-    return makeEcg({ signal, fs: this.fs, leads, meta: { ...raw.meta, recordId: id } });
-  }
-
-  model(path: string): ModelProto {
+  model(path: string): CardedModel {
     let m = this.models.get(path);
     if (!m) {
-      m = loadModel(path);
+      m = loadCardedModel(path);
       this.models.set(path, m);
     }
     return m;
@@ -207,11 +206,12 @@ export class AppSession {
     if (!p) {
       const e = this.entry(id);
       p = (async () => {
-        const ecg = await e.load();
+        const raw = await e.raw();
         const ex = await this.explainer(method, e.modelKey);
         const t = this.task === 'regression' ? 'regression' : target;
-        const a = await ex.explain({ x: { data: ecg.signal, shape: [1, ecg.leads.length, ecg.nSamples] }, fs: ecg.fs, leads: [...ecg.leads] }, { target: t, seed: 0 });
-        return { values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]!, target: a.target.name?.[0] ?? String(a.target.index[0]) };
+        const r = await explainRecords(this.model(e.modelKey), [raw], { methods: [method], target: t, seed: 0, progress: false, explainers: { [method]: ex } });
+        const a = r.attributions[0]!;
+        return { values: Float32Array.from(a.values.data), leads: a.values.shape[1]!, target: a.target.name?.[0] ?? String(a.target.index[0]) };
       })();
       this.cache.set(key, p);
       p.catch(() => this.cache.delete(key));
@@ -226,11 +226,12 @@ export class AppSession {
     let p = this.tlcCache.get(id);
     if (!p) {
       p = (async () => {
-        this.pipeline ??= TlcPipeline.open(this.model(this.tlcModel!), this.tlc!, this.threads !== undefined ? { threads: this.threads } : {});
+        this.pipeline ??= TlcPipeline.open(this.model(this.tlcModel!).proto, this.tlc!, this.threads !== undefined ? { threads: this.threads } : {});
         const pipe = await this.pipeline;
-        const ecg = await e.load();
-        const r = await pipe.explainBatch({ data: ecg.signal, shape: [1, ecg.leads.length, ecg.nSamples] }, ecg.fs);
-        return r.explanations[0]!;
+        const raw = await e.raw();
+        const source = await recordSource(this.card, async function* () { yield raw; }, 1, id);
+        for await (const r of pipe.explainRecords(source)) return r.explanation;
+        return null;
       })();
       this.tlcCache.set(id, p);
       p.catch(() => this.tlcCache.delete(id));
@@ -271,7 +272,7 @@ export class AppSession {
       throw e;
     }
     const id = `upload-${n}-${base.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}`;
-    const ecg = this.prepare(raw, id);
+    prepareRecord(this.card, raw);
     const modelKey = this.tlcModel ?? this.records.values().next().value?.modelKey;
     if (!modelKey) throw new DataError('no model to score the upload with');
     const predictor = await openPredictor(this.model(modelKey), this.threads !== undefined ? { threads: this.threads } : {});
@@ -283,7 +284,7 @@ export class AppSession {
     }
     const truth = raw.meta.labels ?? [];
     const summary: RecordSummary = { id, fold: null, labels: this.classes.filter((c) => truth.includes(c)), scores, predicted: this.predictedOf(scores), uploaded: true };
-    this.records.set(id, { summary, modelKey, load: async () => ecg });
+    this.records.set(id, { summary, modelKey, ...this.loaders(id, async () => raw) });
     return summary;
   }
 

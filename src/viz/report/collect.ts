@@ -17,6 +17,7 @@ import { datasetSource } from '../../explain/tlc/source.js';
 import { evaluateTlcRun, openRun, TlcPipeline, type TlcEvaluation, type WaveSource } from '../../explain/tlc/pipeline.js';
 import { evaluateRun, type RunEvaluation } from '../../train/report.js';
 import type { RunRecord } from '../../train/run.js';
+import type { ModelCard } from '../../models/card.js';
 import { FormatError, ModelError } from '../../util/errors.js';
 import type { EcgOverlays } from '../overlays.js';
 import type { EntropyRow, PrototypeRow, ProportionRow } from '../cohort/tlc-views.js';
@@ -83,6 +84,8 @@ export interface MethodComparison {
 
 export interface ReportContent {
   run: RunRecord;
+  /** The card of the run's checkpoints. */
+  card: ModelCard;
   evaluation: RunEvaluation;
   predictions: PooledPredictions;
   method: string;
@@ -184,7 +187,7 @@ function overlaysOf(e: TlcExplanation | undefined, names: Record<string, string[
 export async function collectReport(runDir: string, opts: ReportOptions = {}): Promise<ReportContent> {
   const evaluation = evaluateRun(runDir);
   const { dir, run, plan, folds } = await openRun(evaluation.dir);
-  const { task, spec } = plan;
+  const { task, card } = plan;
   const classes = task.classes;
   const predictions = pooledPredictions(dir, classes, task.task);
   const method = opts.method ?? 'gradcam';
@@ -216,14 +219,14 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
     }
     // Per-ECG entropy and prototypes of the fold's test ECGs (one more pass, with the same pipeline).
     const testIds = predictions.ids.filter((_, i) => predictions.folds[i] === fold);
-    const leadName = spec.leads!.includes('II') ? 'II' : spec.leads![0]!;
-    const leadIndex = spec.leads!.indexOf(leadName);
-    const half = Math.round(0.3 * spec.fs!);
+    const leadName = card.leads.includes('II') ? 'II' : card.leads[0]!;
+    const leadIndex = card.leads.indexOf(leadName);
+    const half = Math.round(0.3 * card.fs);
     const stats = groups.map(() => new PrototypeStats(tlc.k, half));
     const entropy: Record<string, EntropyRow[]> = Object.fromEntries(groups.map((g) => [g, []]));
     const pipe = await TlcPipeline.open(model, tlc, threads);
     try {
-      const source = datasetSource(plan.dataset, spec, testIds);
+      const source = await datasetSource(plan.dataset, card, testIds);
       for await (const b of source.batches(32)) {
         const per = source.leads * source.samples;
         const r = await pipe.explainBatch(b.x, source.fs);
@@ -244,7 +247,7 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
     }
     cohort = {
       fold, evaluation: ev, groups, k: tlc.k, clusterNames, proportions, entropy,
-      prototypes: Object.fromEntries(groups.map((g, gi) => [g, stats[gi]!.rows(spec.fs!)])), prototypeLead: leadName,
+      prototypes: Object.fromEntries(groups.map((g, gi) => [g, stats[gi]!.rows(card.fs)])), prototypeLead: leadName,
     };
   }
 
@@ -253,7 +256,7 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
   const gallery: GalleryItem[] = [];
   if (picks.length) {
     const ids = [...new Set(picks.map((p) => predictions.ids[p.row]!))];
-    const source = datasetSource(plan.dataset, spec, ids);
+    const source = await datasetSource(plan.dataset, card, ids);
     const explainer = await createExplainer(method, model, threads);
     try {
       const per = source.leads * source.samples;
@@ -269,8 +272,8 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
         const id = predictions.ids[p.row]!;
         const signal = signals.get(id)!;
         const target = task.task === 'regression' ? 'regression' : p.class;
-        const a = await explainer.explain({ x: { data: signal, shape: [1, source.leads, source.samples] }, fs: source.fs, leads: spec.leads! }, { target, seed: 0 });
-        const ecg = makeEcg({ signal, fs: source.fs, leads: spec.leads!, meta: { recordId: id } });
+        const a = await explainer.explain({ x: { data: signal, shape: [1, source.leads, source.samples] }, fs: source.fs, leads: card.leads }, { target, seed: 0 });
+        const ecg = makeEcg({ signal, fs: source.fs, leads: card.leads, meta: { recordId: id } });
         const truth = task.task === 'regression' ? String(predictions.targets[p.row * k]) : classes.filter((_, j) => predictions.targets[p.row * k + j]! > 0.5).join(', ') || '(none)';
         gallery.push({
           class: p.class, id, fold, truth, ecg,
@@ -305,5 +308,5 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
     if (e) panels.push({ method: 'tlc', overlays: overlaysOf(e, cohort?.clusterNames ?? {}, undefined) });
     comparison = { id: g0.id, target: g0.class, ecg: g0.ecg, panels };
   }
-  return { run, evaluation, predictions, method, tlc: cohort, gallery, comparison };
+  return { run, card, evaluation, predictions, method, tlc: cohort, gallery, comparison };
 }

@@ -10,6 +10,7 @@ import { confusionMatrix, confusionSpec } from '../cohort/confusion.js';
 import { clusterProportionsSpec, clusterPrototypesSpec, entropyByClassSpec, surrogateFidelitySpec, type FidelityRow } from '../cohort/tlc-views.js';
 import { renderVegaSvg, type TopLevelSpec } from '../cohort/vega.js';
 import { esc } from '../svg.js';
+import { describeCard } from '../../models/card.js';
 import { LOCATE_JS } from '../app/locate.js';
 import { paperFor } from '../app/paper.js';
 import type { ReportContent, TlcCohort } from './collect.js';
@@ -27,7 +28,7 @@ async function figure(id: string, spec: TopLevelSpec, caption: string): Promise<
 }
 
 function summarySection(c: ReportContent): string {
-  const r = c.run, pre = r.preprocess;
+  const r = c.run;
   const rows: string[][] = [
     ['data', r.config.data],
     ['task', `${r.task.name} (${r.task.task}, loss ${r.task.loss})`],
@@ -35,7 +36,7 @@ function summarySection(c: ReportContent): string {
     ['records used', String(r.task.records)],
     ['records dropped', Object.entries(r.task.dropped).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'],
     ['model', r.config.model],
-    ['model input', `${pre.leads?.length ?? '?'} leads × ${pre.length ?? '?'} samples at ${pre.fs ?? '?'} Hz`],
+    ['model input', describeCard(c.card)],
     ['training', `${r.config.epochs} epoch(s), batch ${r.config.batchSize ?? 'default'}, seed ${r.config.seed ?? 0}; ${r.folds.length} test fold(s)${r.complete ? '' : ' (run not finished)'}`],
     ['selection metric', r.metric],
     ['versions', Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')],

@@ -186,6 +186,10 @@ class RelabelledDataset implements EcgDataset {
     return this.infos.map((r) => ({ ...r }));
   }
 
+  close(): void {
+    this.base.close?.();
+  }
+
   labelSets(): Record<string, string[]> {
     return structuredClone(this.sets);
   }

@@ -43,6 +43,8 @@ export interface EcgDataset {
   labelInfo?(): Record<string, LabelInfo>;
   /** How a label table was joined to the records, when one was (see label-join.ts). */
   readonly labelJoin?: LabelJoinReport;
+  /** Releases what the dataset holds open (CODE-15%: an HDF5 part and its read buffer); later reads reopen it. */
+  close?(): void;
 }
 
 /** What a label name stands for. */

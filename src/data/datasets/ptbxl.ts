@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DataError, FormatError, IoError } from '../../util/errors.js';
 import { writeDirAtomic, writeFileAtomic } from '../../util/atomic-write.js';
 import type { Ecg, EcgMeta } from '../ecg.js';
+import { canonicalLead } from '../leads.js';
 import { commentsToMeta, readHeader, readRecord, writeRecord } from '../wfdb/index.js';
 import { formatCsv, parseCsv, readCsv, requireColumns } from './csv.js';
 import { diagnosticSuperclasses, parseScpCodes, parseScpStatements, PTBXL_SUPERCLASSES, type ScpStatement } from './ptbxl-labels.js';
@@ -156,7 +157,7 @@ async function openFromHeaders(root: string, fs: 100 | 500, opts: OpenDatasetOpt
     if (header.fs !== fs) throw new FormatError(file + '.hea', `sampling rate ${header.fs} Hz (expected ${fs} Hz for records${fs})`, { field: 'sampling frequency' });
     const meta = commentsToMeta(header.comments, String(id), file + '.hea');
     meta.cohort = 'ptbxl';
-    meta.extra = { ...meta.extra, fs: header.fs, leads: header.signals.map((s) => s.description).join(' '), samples: header.nSamples };
+    meta.extra = { ...meta.extra, fs: header.fs, leads: header.signals.map((s) => canonicalLead(s.description)).join(' '), samples: header.nSamples };
     records.push({ id: String(id), meta, file });
   }
   const statementsPath = join(root, STATEMENTS);

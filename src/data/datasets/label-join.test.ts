@@ -207,3 +207,22 @@ test('joinLabelTable works on any EcgDataset object (the API, not only openDatas
     rmSync(base, { recursive: true, force: true });
   }
 });
+
+test('a dx map alone names a WFDB folder\'s own SNOMED CT labels (header Dx codes), equivalents merged', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'ecgx-dx-'));
+  try {
+    const dir = join(base, 'wfdb');
+    writeRecord(dir, 'A1', ecg(1, { labels: ['164889003', '59118001'] }));
+    writeRecord(dir, 'A2', ecg(2, { labels: ['713427006', 'Some note'] }));
+    const dx = join(base, 'dx.csv');
+    writeFileSync(dx, DX + '\n');
+    const ds = await openDataset(dir, { dxMap: dx });
+    assert.deepEqual(ds.records().map((r) => r.meta.labels), [['AF', 'CRBBB'], ['CRBBB', 'Some note']]);
+    assert.deepEqual(ds.labelSets(), { labels: ['AF', 'CRBBB', 'Some note'] });
+    assert.deepEqual(ds.labelInfo!()['AF'], { code: '164889003', description: 'atrial fibrillation' });
+    assert.equal(ds.labelJoin, undefined);
+    assert.deepEqual((await ds.load('A1')).meta.labels, ['AF', 'CRBBB']);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

@@ -205,14 +205,14 @@ class RelabelledDataset implements EcgDataset {
     return own.filter((f) => present.has(f));
   }
 
-  private info_(id: string): RecordInfo {
+  private joined(id: string): RecordInfo {
     const r = this.byId.get(id);
     if (!r) throw new DataError(`record ${id} of ${this.root}: ${this.base.records().some((b) => b.id === id) ? this.whyMissing : 'no such record'}`);
     return r;
   }
 
   async load(id: string): Promise<Ecg> {
-    const r = this.info_(id);
+    const r = this.joined(id);
     const ecg = await this.base.load(id);
     ecg.meta = structuredClone(r.meta);
     return ecg;
@@ -221,7 +221,7 @@ class RelabelledDataset implements EcgDataset {
   /** Streams through the dataset underneath (which may read in blocks), in its file order, which is this list's order. */
   async *iterate(ids?: string[]): AsyncIterable<Ecg> {
     const want = ids ? new Set(ids) : undefined;
-    if (want) for (const id of want) this.info_(id);
+    if (want) for (const id of want) this.joined(id);
     const order = want ? this.infos.filter((r) => want.has(r.id)) : this.infos;
     let k = 0;
     for await (const ecg of this.base.iterate(order.map((r) => r.id))) {

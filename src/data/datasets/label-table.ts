@@ -69,9 +69,8 @@ const MAX_AGE = 150;
 
 function binary(cell: string): 0 | 1 | undefined {
   const v = cell.trim().toLowerCase();
-  if (v === '1' || v === '1.0' || v === 'true') return 1;
-  if (v === '0' || v === '0.0' || v === 'false') return 0;
-  if (/^[01]\.0+$/.test(v)) return v.startsWith('1') ? 1 : 0;
+  if (v === 'true' || /^1(\.0+)?$/.test(v)) return 1;
+  if (v === 'false' || /^0(\.0+)?$/.test(v)) return 0;
   return undefined;
 }
 

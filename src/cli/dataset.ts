@@ -2,11 +2,13 @@ import type { Command } from './command.js';
 import { choiceOption, numberOption, parseCommandArgs } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { DATASET_LAYOUTS, DATASETS, openDataset, summarizeDataset, type DatasetSummary } from '../data/datasets/index.js';
+import { DATA_FLAGS, DATA_FLAGS_USAGE, dataOptions } from './data-flags.js';
 
-const usage = `Usage: ecgx dataset info DIR [--json] [--layout L] [--fs 100|500] [--checksum warn]
+const usage = `Usage: ecgx dataset info DIR [--json] [--layout L] [--fs 100|500] [--checksum warn] [--labels FILE.csv ...]
 
 Detects the layout of a dataset folder and prints its record count, sex and
-age, label distribution per label set, and folds. Reads metadata only.
+age, label distribution per label set, and folds. Reads metadata only (for
+WFDB records, the headers). With --labels, also how the table joined.
 
 Layouts (detected in this order):
 ${DATASET_LAYOUTS.map((l) => `  ${l.padEnd(7)} ${DATASETS[l].description}`).join('\n')}
@@ -15,11 +17,31 @@ Options:
   --json            one JSON object on stdout: { layout, root, fs, records, patients,
                     sex: {M, F, unknown}, age: {n, min, max, mean} | null,
                     labelSets: { set: { label: count } }, labels: { label: count },
-                    folds: { fold: count } | null }
+                    folds: { fold: count } | null, labelInfo: { label: {code, description?,
+                    merged?} } | null, join: { file, idColumn, match, records, joined,
+                    recordsWithoutRow, rowsWithoutRecord, dxMap, ... } | null, notes: [text] }
   --layout L        open as layout L instead of detecting it (${DATASET_LAYOUTS.join('|')})
   --fs 100|500      PTB-XL: which records folder (default 100 when present)
   --checksum warn   report WFDB checksum mismatches instead of failing
+
+${DATA_FLAGS_USAGE}
 `;
+
+const some = (ids: string[], total: number): string => (total === 0 ? '' : ` (${ids.join(', ')}${total > ids.length ? ', ...' : ''})`);
+
+function joinLines(s: DatasetSummary): string[] {
+  const j = s.join;
+  if (!j) return [];
+  const lines = [
+    `table    ${j.file}: id column '${j.idColumn}' (${j.idColumnFrom}), matched by ${j.match} (${j.matchFrom})`,
+    `joined   ${j.joined} of ${j.records} records; ${j.recordsWithoutRow} without a label row, left out${some(j.examples.recordsWithoutRow, j.recordsWithoutRow)}`,
+    `         ${j.rowsWithoutRecord} label row(s) name no record${some(j.examples.rowsWithoutRecord, j.rowsWithoutRecord)}`,
+    `columns  ${j.labelColumns.length} label; metadata: ${j.metaColumns.join(', ') || 'none'}; not used: ${j.ignoredColumns.join(', ') || 'none'}`,
+  ];
+  if (j.dxMap) lines.push(`dx map   ${j.dxMap.files.join(', ')} (${j.dxMap.from})`);
+  if (j.merged.length > 0) lines.push(`merged   ${j.merged.map(([from, into]) => `${from} into ${into}`).join(', ')} (equivalent codes, as the Challenge scores them)`);
+  return lines;
+}
 
 function text(s: DatasetSummary): string {
   const lines = [
@@ -27,15 +49,22 @@ function text(s: DatasetSummary): string {
     `records  ${s.records} at ${s.fs} Hz${s.patients !== null ? `, ${s.patients} patients` : ''}`,
     `sex      M ${s.sex.M}, F ${s.sex.F}, unknown ${s.sex.unknown}`,
     `age      ${s.age ? `${s.age.min}-${s.age.max} years, mean ${s.age.mean} (${s.age.n} records)` : 'none'}`,
+    ...joinLines(s),
   ];
   if (s.folds) lines.push(`folds    ${Object.entries(s.folds).map(([f, n]) => `${f}:${n}`).join('  ')}`);
+  for (const note of s.notes) lines.push(`note     ${note}`);
+  const info = s.labelInfo ?? {};
   for (const [name, counts] of Object.entries(s.labelSets)) {
     lines.push('', `labels: ${name}`);
     const entries = Object.entries(counts);
     const width = Math.min(60, Math.max(8, ...entries.map(([l]) => l.length)));
+    const described = entries.some(([l]) => info[l] !== undefined);
+    const codeWidth = Math.max(0, ...entries.map(([l]) => info[l]?.code.length ?? 0));
     for (const [label, n] of entries) {
       const pct = s.records > 0 ? ((100 * n) / s.records).toFixed(1) : '0.0';
-      lines.push(`  ${label.padEnd(width)} ${String(n).padStart(7)}  ${pct.padStart(5)}%`);
+      const about = info[label];
+      const what = described ? `  ${(about?.code ?? '').padEnd(codeWidth)}  ${about?.description ?? ''}${about?.merged ? ` (scored as one with ${about.merged.join(", ")})` : ''}` : '';
+      lines.push(`  ${label.padEnd(width)} ${String(n).padStart(7)}  ${pct.padStart(5)}%${what}`.trimEnd());
     }
   }
   return lines.join('\n');
@@ -52,6 +81,7 @@ const command: Command = {
       layout: { type: 'string' },
       fs: { type: 'string' },
       checksum: { type: 'string' },
+      ...DATA_FLAGS,
     });
     if (positionals.length !== 1) throw new OptionError('DIR', `expected one dataset folder, got ${positionals.length} (see 'ecgx dataset --help')`);
     const layout = choiceOption('--layout', values.layout, DATASET_LAYOUTS);
@@ -62,6 +92,7 @@ const command: Command = {
       ...(layout !== undefined ? { layout } : {}),
       ...(fs !== undefined ? { fs: fs as 100 | 500 } : {}),
       ...(checksum !== undefined ? { checksum } : {}),
+      ...dataOptions(values),
     });
     const summary = summarizeDataset(ds);
     process.stdout.write((values.json ? JSON.stringify(summary) : text(summary)) + '\n');

@@ -4,6 +4,7 @@ import { OptionError } from '../util/errors.js';
 import { pretrainRun, type PretrainConfig } from '../pretrain/run.js';
 import type { BatchMode } from '../pretrain/sampler.js';
 import type { PretrainMethod } from '../pretrain/encoder.js';
+import { parseDataList } from './data-flags.js';
 
 const usage = `Usage: ecgx pretrain --data DIR[,DIR...] --method contrastive|masked --epochs N --out RUNDIR [options]
 
@@ -61,8 +62,7 @@ const command: Command = {
       if (other.length) throw new OptionError(`--${other[0]}`, '--resume continues a run with its own config: give only --out RUNDIR');
       cfg = { data: [], method: 'contrastive', batches: 'mixed', epochs: 0 }; // replaced by the interrupted run's config
     } else {
-      const data = required('--data', values.data).split(',').map((s) => s.trim()).filter((s) => s !== '');
-      if (data.length === 0) throw new OptionError('--data', 'expected DIR[,DIR...]');
+      const data = parseDataList(required('--data', values.data));
       cfg = {
         data,
         method: required('--method', choiceOption<PretrainMethod>('--method', values.method, ['contrastive', 'masked'])),

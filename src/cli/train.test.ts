@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, runCli } from '../../test/data-paths.js';
+import { CLI, SHARED_DIR, runCli } from '../../test/data-paths.js';
 import { tinyPtbxl, TINY_MODEL } from '../train/testing.js';
 
 const ecgx = (...args: string[]): ReturnType<typeof runCli> => runCli(args, 120_000);
@@ -50,4 +50,26 @@ test('ecgx train: bad input gives one line, exit 2, and no run folder', async ()
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.ok(!existsSync(out) && !existsSync(`${out}.partial`));
   }
+});
+
+test('ecgx train on real PTB-XL with --labels and --min-positives: classes by prevalence, join and fold notes in the log and run.json', () => {
+  const ptbxl = join(SHARED_DIR, 'data/ptbxl');
+  const out = join(root, 'real');
+  const r = ecgx('train', '--data', ptbxl, '--labels', join(ptbxl, 'cinc2020_labels.csv'), '--task', 'labels', '--min-positives', '15', '--max-records', '240',
+    '--model', TINY_MODEL, '--epochs', '1', '--batch-size', '16', '--length', '256', '--cv', '3', '--fold', '1', '--threads', '1', '--out', out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /labels: 5891 of 5979 records joined from .*cinc2020_labels\.csv; 88 without a label row left out, 20 row\(s\) name no record/);
+  assert.match(r.stderr, /classes with fewer than 15 positives left out: .*AFL \(\d+\)/);
+  assert.match(r.stderr, /note: no patient ids: .*may fall in two folds/);
+  const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+  assert.equal(run.config.labelTable.file, join(ptbxl, 'cinc2020_labels.csv'));
+  assert.equal(run.config.minPositives, 15);
+  assert.equal(run.task.name, 'labels (>= 15 positives)');
+  // Counted in the 240 records used: every kept class has >= 15 positives, every excluded one fewer.
+  const table = readFileSync(join(out, 'fold-1', 'predictions.csv'), 'utf8');
+  assert.ok(table.startsWith('record_id,fold,target:'));
+  assert.ok(run.task.classes.includes('NSR') && run.task.classes.length >= 2);
+  assert.ok(Object.values(run.task.excludedClasses as Record<string, number>).every((n) => n < 15));
+  assert.equal(run.task.classes.length + Object.keys(run.task.excludedClasses).length, 24);
+  assert.ok(run.notes.some((n: string) => /3 folds made by ecgx \(seed 1\)/.test(n)));
 });

@@ -4,6 +4,7 @@ import { OptionError } from '../util/errors.js';
 import { trainRun, type TrainConfig } from '../train/run.js';
 import type { LossKind } from '../train/graph.js';
 import type { ScheduleKind } from '../train/optimizer.js';
+import { DATA_FLAGS, DATA_FLAGS_USAGE, dataOptions } from './data-flags.js';
 
 const usage = `Usage: ecgx train --data DIR --task TASK --model SPEC --epochs N --out RUNDIR [options]
 
@@ -21,6 +22,8 @@ Task:
                       'age' (regression), or label names: 'MI,HYP', or separated by ';' when a name
                       has a comma: 'Sinus rhythm;Atrial flutter, typical'
   --label NAME        a label name taken verbatim (repeatable; instead of --task)
+  --min-positives N   keep only the classes with at least N positive records, e.g.
+                      --labels cinc2020_labels.csv --task labels --min-positives 50
   --loss L            bce (multi-label, default), ce (multi-class: one label per record), mse|l1 (age)
   --balance           bce: per-class pos_weight = negatives / positives in the training part
 Model and optimisation:
@@ -36,6 +39,8 @@ Model and optimisation:
 Folds:
   --cv K              K folds: the dataset's own (PTB-XL strat_fold) when it has K, else stratified by ecgx
   --fold K[,K...]     run only these test folds
+                      (made folds keep a patient's records together when the data gives patient ids;
+                      without them, each record is its own patient and the run says so)
 Preprocessing (stored in each checkpoint):
   --fs HZ             resample to HZ (default: the dataset's rate)
   --length N          samples per lead, centre crop or zero-pad (default 10 s)
@@ -50,6 +55,8 @@ Run:
   --cache-mb MB       keep preprocessed tensors in memory when they fit (default 1024)
   --resume            continue RUNDIR.partial with its own config (give only --out)
   --force             replace an existing RUNDIR
+
+${DATA_FLAGS_USAGE}
 `;
 
 const command: Command = {
@@ -64,6 +71,7 @@ const command: Command = {
       fs: { type: 'string' }, length: { type: 'string' }, bandpass: { type: 'string' }, highpass: { type: 'string' },
       standardize: { type: 'boolean' }, out: { type: 'string' }, seed: { type: 'string' }, threads: { type: 'string' },
       'max-records': { type: 'string' }, 'cache-mb': { type: 'string' }, resume: { type: 'boolean' }, force: { type: 'boolean' },
+      'min-positives': { type: 'string' }, ...DATA_FLAGS,
     });
     const out = required('--out', values.out);
     let cfg: TrainConfig;
@@ -77,6 +85,9 @@ const command: Command = {
         model: values.model ?? 'resnet1d',
         epochs: required('--epochs', numberOption('--epochs', values.epochs, { integer: true, min: 1 })),
       };
+      const data = dataOptions(values);
+      if (data.labels !== undefined) cfg.labelTable = data.labels;
+      if (data.dxMap !== undefined) cfg.dxMap = data.dxMap;
       if (values.task !== undefined) cfg.task = values.task;
       if (values.label !== undefined) cfg.labels = values.label;
       const loss = choiceOption<LossKind>('--loss', values.loss, ['bce', 'ce', 'mse', 'l1']);
@@ -86,6 +97,7 @@ const command: Command = {
       const set = <K extends keyof TrainConfig>(key: K, v: TrainConfig[K] | undefined): void => {
         if (v !== undefined) cfg[key] = v;
       };
+      set('minPositives', num('--min-positives', values['min-positives'], { integer: true, min: 1 }));
       set('batchSize', num('--batch-size', values['batch-size'], { integer: true, min: 1 }));
       set('lr', num('--lr', values.lr, { min: 0 }));
       set('weightDecay', num('--weight-decay', values['weight-decay'], { min: 0 }));

@@ -18,7 +18,8 @@ import { dirname, join, resolve } from 'node:path';
 import { openDataset } from '../data/datasets/registry.js';
 import { stratifiedFolds } from '../data/datasets/folds.js';
 import { formatCsv } from '../data/datasets/csv.js';
-import type { EcgDataset } from '../data/datasets/types.js';
+import type { EcgDataset, LabelTableSpec, OpenDatasetOptions } from '../data/datasets/types.js';
+import { NO_PATIENTS_NOTE } from '../data/datasets/summary.js';
 import { buildModel, parseModelSpec, formatModelSpec, withModelMeta, type ModelSpec } from '../models/index.js';
 import { trainingCard, withCard, type ModelCard } from '../models/card.js';
 import { inspectModel } from '../engine/onnx/inspect.js';
@@ -40,8 +41,14 @@ import type { LossKind } from './graph.js';
 export interface TrainConfig {
   /** Dataset folder. */
   data: string;
+  /** A label table joined to the dataset (its labels replace the dataset's). */
+  labelTable?: LabelTableSpec;
+  /** Challenge dx map naming SNOMED CT labels (null: none; default: found beside the label table). */
+  dxMap?: string | null;
   task?: string;
   labels?: string[];
+  /** Keep only the classes with at least this many positive records. */
+  minPositives?: number;
   loss?: LossKind;
   /** Model spec, e.g. 'resnet1d-small:filters=16,32,32,64'. */
   model: string;
@@ -106,7 +113,9 @@ export interface FoldResult {
 export interface RunRecord {
   config: Required<Pick<TrainConfig, 'data' | 'model' | 'epochs'>> & TrainConfig;
   versions: Record<string, string>;
-  task: { name: string; task: string; loss: string; classes: string[]; dropped: Record<string, number>; records: number };
+  task: { name: string; task: string; loss: string; classes: string[]; dropped: Record<string, number>; records: number; excludedClasses?: Record<string, number> };
+  /** How folds were made and what that implies (e.g. patients straddling folds). */
+  notes?: string[];
   /** The card every checkpoint of the run carries (its input and output; layers once built). */
   card: ModelCard;
   metric: string;
@@ -128,13 +137,22 @@ interface Plan {
   foldIds: number[];
   testFolds: number[];
   metric: string;
+  notes: string[];
+}
+
+/** The openDataset options a config asks for. */
+export function datasetOptions(cfg: Pick<TrainConfig, 'labelTable' | 'dxMap'>): OpenDatasetOptions {
+  const o: OpenDatasetOptions = {};
+  if (cfg.labelTable !== undefined) o.labels = cfg.labelTable;
+  if (cfg.dxMap !== undefined) o.dxMap = cfg.dxMap;
+  return o;
 }
 
 /** Checks everything that can be checked before training: a DataError/OptionError names the first problem. */
 export async function planRun(cfg: TrainConfig): Promise<Plan> {
   if (!Number.isInteger(cfg.epochs) || cfg.epochs < 1) throw new OptionError('--epochs', `expected an integer >= 1, got ${cfg.epochs}`);
   const modelSpec = parseModelSpec(cfg.model);
-  const dataset = await openDataset(cfg.data);
+  const dataset = await openDataset(cfg.data, datasetOptions(cfg));
   let records = dataset.records();
   if (cfg.maxRecords !== undefined) records = records.slice(0, cfg.maxRecords);
   if (records.length === 0) throw new DataError(`${dataset.root}: the dataset has no records`);
@@ -142,6 +160,7 @@ export async function planRun(cfg: TrainConfig): Promise<Plan> {
   if (cfg.task !== undefined) req.task = cfg.task;
   if (cfg.labels !== undefined) req.labels = cfg.labels;
   if (cfg.loss !== undefined) req.loss = cfg.loss;
+  if (cfg.minPositives !== undefined) req.minPositives = cfg.minPositives;
   const task = resolveTask(dataset, req, records);
   const metric = checkMetric(task.task, cfg.metric ?? defaultMetric(task.task));
 
@@ -149,6 +168,7 @@ export async function planRun(cfg: TrainConfig): Promise<Plan> {
   const own = [...new Set(task.examples.map((e) => e.fold).filter((f): f is number => f !== undefined))].sort((a, b) => a - b);
   const useOwn = own.length >= 2 && task.examples.every((e) => e.fold !== undefined) && (cfg.cv === undefined || cfg.cv === own.length);
   const foldOf = new Map<string, number>();
+  const notes: string[] = [];
   if (useOwn) for (const e of task.examples) foldOf.set(e.id, e.fold!);
   else {
     const k = cfg.cv;
@@ -156,6 +176,9 @@ export async function planRun(cfg: TrainConfig): Promise<Plan> {
     const labels = task.task === 'regression' ? [] : task.classes;
     const recs = task.examples.map((e) => e.info);
     stratifiedFolds(recs, k, cfg.seed ?? 1, labels).forEach((f, i) => foldOf.set(task.examples[i]!.id, f));
+    const withPatient = recs.filter((r) => r.meta.patientId !== undefined).length;
+    notes.push(`${k} folds made by ecgx (seed ${cfg.seed ?? 1}), stratified on ${labels.length > 0 ? `${labels.length} label(s)` : 'nothing (regression)'}`);
+    if (withPatient < recs.length) notes.push(withPatient === 0 ? NO_PATIENTS_NOTE : `${recs.length - withPatient} of ${recs.length} records have no patient id: each is its own patient, so a patient's ECGs may fall in two folds`);
   }
   const foldIds = [...new Set(foldOf.values())].sort((a, b) => a - b);
   if (foldIds.length < 3) throw new DataError(`the k-fold protocol needs at least 3 folds (test, validation, training); the data has ${foldIds.length}`);
@@ -183,7 +206,7 @@ export async function planRun(cfg: TrainConfig): Promise<Plan> {
     { task: task.task, classes: task.classes, ...(task.task === 'regression' ? { unit: task.name === 'age' ? 'years' : undefined } : {}) },
     inspectModel(probe),
   );
-  return { dataset, task, card, modelSpec, foldOf, foldIds, testFolds, metric };
+  return { dataset, task, card, modelSpec, foldOf, foldIds, testFolds, metric, notes };
 }
 
 function nextFold(ids: number[], f: number): number {
@@ -242,9 +265,10 @@ export async function trainRun(cfgIn: TrainConfig, outDir: string, opts: TrainRu
   }
   const { task, card } = plan;
   const record: RunRecord = {
-    config: { ...cfg, data: resolve(cfg.data), model: formatModelSpec(plan.modelSpec) },
+    config: { ...cfg, data: resolve(cfg.data), ...absolutePaths(cfg), model: formatModelSpec(plan.modelSpec) },
     versions: versions(),
-    task: { name: task.name, task: task.task, loss: task.loss, classes: task.classes, dropped: task.dropped, records: task.examples.length },
+    task: { name: task.name, task: task.task, loss: task.loss, classes: task.classes, dropped: task.dropped, records: task.examples.length, ...(task.excludedClasses ? { excludedClasses: task.excludedClasses } : {}) },
+    ...(plan.notes.length > 0 ? { notes: plan.notes } : {}),
     card,
     metric: plan.metric,
     folds: [],
@@ -258,6 +282,10 @@ export async function trainRun(cfgIn: TrainConfig, outDir: string, opts: TrainRu
   const bar = new Progress({ label: 'preprocess', total: task.examples.length, unit: 'ECG', ...(opts.progress !== undefined ? { enabled: opts.progress } : {}) });
   const cached = await source.fill(task.examples.map((e) => e.id), budget, () => bar.tick());
   bar.finish();
+  const joinReport = plan.dataset.labelJoin;
+  if (joinReport) log(`labels: ${joinReport.joined} of ${joinReport.records} records joined from ${joinReport.file}; ${joinReport.recordsWithoutRow} without a label row left out, ${joinReport.rowsWithoutRecord} row(s) name no record`);
+  if (task.excludedClasses && Object.keys(task.excludedClasses).length > 0) log(`classes with fewer than ${cfg.minPositives} positives left out: ${Object.entries(task.excludedClasses).map(([c, n]) => `${c} (${n})`).join(', ')}`);
+  for (const note of plan.notes) log(`note: ${note}`);
   log(`${task.examples.length} records, task ${task.name} (${task.task}, ${task.classes.length} outputs), ${cached ? 'preprocessed tensors cached in memory' : `streaming (cache budget ${(budget / 2 ** 20).toFixed(0)} MiB too small)`}`);
 
   const budgetLeft = { epochs: opts.stopAfterEpochs ?? Infinity };
@@ -285,6 +313,14 @@ export async function trainRun(cfgIn: TrainConfig, outDir: string, opts: TrainRu
   rmSync(out, { recursive: true, force: true });
   renameSync(partial, out);
   return record;
+}
+
+/** Label table and dx map paths made absolute, so that --resume and later readers of run.json find them from anywhere. */
+function absolutePaths(cfg: TrainConfig): Pick<TrainConfig, 'labelTable' | 'dxMap'> {
+  const o: Pick<TrainConfig, 'labelTable' | 'dxMap'> = {};
+  if (cfg.labelTable) o.labelTable = { ...cfg.labelTable, file: resolve(cfg.labelTable.file) };
+  if (typeof cfg.dxMap === 'string') o.dxMap = resolve(cfg.dxMap);
+  return o;
 }
 
 export function summarize(folds: FoldResult[]): RunRecord['summary'] {

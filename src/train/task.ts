@@ -9,6 +9,10 @@
  *   LUDB names contain commas ('Atrial flutter, typical'); `labels` (the
  *   repeatable --label flag) takes names verbatim;
  * - `age`: regression on meta.age (records without an age are left out).
+ * With `minPositives`, label tasks keep only the classes with at least that
+ * many positive records (counted over the records given, before any is left
+ * out), e.g. "the CinC classes with at least 50 positives"; the others are
+ * listed in `excludedClasses` with their counts.
  * Mistakes are DataErrors naming the problem (unknown label, no ages, ...).
  */
 import { DataError, OptionError } from '../util/errors.js';
@@ -23,6 +27,8 @@ export interface TaskRequest {
   labels?: string[];
   /** Loss (default bce for labels, mse for age); `ce` makes a multi-class task (exactly one label per record). */
   loss?: LossKind;
+  /** Keep only the classes with at least this many positive records. */
+  minPositives?: number;
 }
 
 export interface ResolvedTask {
@@ -36,6 +42,8 @@ export interface ResolvedTask {
   examples: Example[];
   /** Records left out, and why (counts). */
   dropped: Record<string, number>;
+  /** Classes left out by `minPositives`, with their positive counts. */
+  excludedClasses?: Record<string, number>;
 }
 
 export interface Example {
@@ -63,7 +71,10 @@ export function resolveTask(dataset: EcgDataset, req: TaskRequest, records: Reco
   };
   const fold = (r: RecordInfo): { fold?: number } => (r.fold !== undefined ? { fold: r.fold } : {});
 
+  const minPositives = req.minPositives;
+  if (minPositives !== undefined && !(Number.isInteger(minPositives) && minPositives >= 1)) throw new OptionError('minPositives', `expected an integer >= 1, got ${minPositives}`);
   if (req.task === 'age') {
+    if (minPositives !== undefined) throw new OptionError('minPositives', "applies to label tasks, not to 'age'");
     const loss = req.loss ?? 'mse';
     if (loss !== 'mse' && loss !== 'l1') throw new OptionError('--loss', `the age task is a regression: expected mse or l1, got ${loss}`);
     const examples: Example[] = [];
@@ -77,7 +88,7 @@ export function resolveTask(dataset: EcgDataset, req: TaskRequest, records: Reco
 
   const sets = dataset.labelSets();
   const setName = req.task !== undefined && sets[req.task] ? req.task : undefined;
-  const classes = setName ? sets[setName]! : explicit.length > 0 ? explicit : splitLabels(req.task!);
+  let classes = setName ? sets[setName]! : explicit.length > 0 ? explicit : splitLabels(req.task!);
   if (classes.length === 0) throw new OptionError('--task', `no label names in '${req.task ?? ''}'`);
   if (new Set(classes).size !== classes.length) throw new OptionError('--task', `a label is named twice in ${JSON.stringify(classes)}`);
   const known = new Set([...Object.values(sets).flat(), ...records.flatMap((r) => r.meta.labels ?? [])]);
@@ -86,6 +97,18 @@ export function resolveTask(dataset: EcgDataset, req: TaskRequest, records: Reco
       const hint = Object.keys(sets).length ? `label sets: ${Object.keys(sets).join(', ')}, age; labels such as ${[...known].slice(0, 8).map((s) => `'${s}'`).join(', ')}` : 'the records carry no labels';
       throw new DataError(`unknown label '${c}' in ${dataset.root} (${hint})`);
     }
+  }
+  let excludedClasses: Record<string, number> | undefined;
+  if (minPositives !== undefined) {
+    const positives = new Map(classes.map((c) => [c, 0]));
+    for (const r of records) for (const l of new Set(r.meta.labels ?? [])) if (positives.has(l)) positives.set(l, positives.get(l)! + 1);
+    const kept = classes.filter((c) => positives.get(c)! >= minPositives);
+    excludedClasses = Object.fromEntries(classes.filter((c) => !kept.includes(c)).map((c) => [c, positives.get(c)!]));
+    if (kept.length === 0) {
+      const best = [...positives].sort((a, b) => b[1] - a[1])[0]!;
+      throw new DataError(`no class has ${minPositives} positive records in ${dataset.root} (the most: '${best[0]}' with ${best[1]})`);
+    }
+    classes = kept;
   }
   const loss = req.loss ?? 'bce';
   if (loss !== 'bce' && loss !== 'ce') throw new OptionError('--loss', `a classification task takes bce or ce, got ${loss}`);
@@ -109,5 +132,8 @@ export function resolveTask(dataset: EcgDataset, req: TaskRequest, records: Reco
     examples.push({ id: r.id, target, info: r, ...fold(r) });
   }
   if (examples.length === 0) throw new DataError(`${dataset.root}: no record has any of the labels ${JSON.stringify(classes)}`);
-  return { name: setName ?? classes.join(';'), task: loss === 'ce' ? 'multiclass' : 'multilabel', loss, classes, examples, dropped };
+  const name = setName ?? (explicit.length > 0 || minPositives === undefined ? classes.join(';') : req.task!);
+  const out: ResolvedTask = { name: minPositives !== undefined ? `${name} (>= ${minPositives} positives)` : name, task: loss === 'ce' ? 'multiclass' : 'multilabel', loss, classes, examples, dropped };
+  if (excludedClasses !== undefined) out.excludedClasses = excludedClasses;
+  return out;
 }

@@ -169,3 +169,43 @@ test('code15: wave ground truth is written beside the parts, shifted by the cent
     rmSync(join(dir, '..'), { recursive: true, force: true });
   }
 });
+
+test('code15: a part with damaged bytes is a one-line FormatError naming the file, never HDF5 diagnostics on stderr', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'ecgx-c15-'));
+  const writes: string[] = [];
+  const realWrite = process.stderr.write.bind(process.stderr);
+  try {
+    const dir = join(base, 'db');
+    await writeCode15(dir, EXAMS.slice(0, 3));
+    const part = join(dir, 'exams_part0.hdf5');
+    const good = readFileSync(part);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      writes.push(String(chunk));
+      return (realWrite as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    // Flip 8 bytes at every 8th offset of the metadata at the start of the file (superblock, object headers, B-trees).
+    const outcomes = new Map<string, number>();
+    for (let off = 8; off < 2048; off += 8) {
+      const bad = Buffer.from(good);
+      for (let k = 0; k < 8; k++) bad[off + k] ^= 0x5a;
+      writeFileSync(part, bad);
+      let outcome = 'read';
+      try {
+        const ds = await openCode15(dir);
+        for await (const e of ds.iterate()) void e;
+        ds.close?.();
+      } catch (e) {
+        assert.ok(e instanceof FormatError && e.message.startsWith(part) && !e.message.includes('\n'), `offset ${off}: ${String(e)}`);
+        outcome = e.message.replace(/\(.*$/, '').slice(part.length + 2);
+      }
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    }
+    // Most damage there is caught (data bytes carry no checksum in HDF5, so some goes unseen).
+    const caught = [...outcomes].filter(([o]) => o.startsWith('damaged HDF5 file')).reduce((a, [, n]) => a + n, 0);
+    assert.ok(caught >= 60, JSON.stringify([...outcomes]));
+    assert.deepEqual(writes, []);
+  } finally {
+    process.stderr.write = realWrite;
+    rmSync(base, { recursive: true, force: true });
+  }
+});

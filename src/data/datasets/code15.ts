@@ -5,7 +5,7 @@ import { writeDirAtomic, writeFileAtomic } from '../../util/atomic-write.js';
 import { makeEcg, type Ecg, type EcgMeta, type WaveAnnotations } from '../ecg.js';
 import { STANDARD_LEADS, standardLeadIndex } from '../leads.js';
 import { formatCsv, readCsv, requireColumns } from './csv.js';
-import { F32RowBlock, openH5Read, openH5Write, readIntegers, readRowsF32, requireDataset, type H5Dataset, type H5File } from './h5.js';
+import { closeQuietly, F32RowBlock, h5Read, openH5Read, openH5Write, readIntegers, readRowsF32, requireDataset, type H5Dataset, type H5File } from './h5.js';
 import type { EcgDataset, OpenDatasetOptions, RecordInfo } from './types.js';
 import { readWaveFiles, writeWaveFiles } from './waves.js';
 
@@ -87,6 +87,9 @@ function parseNumber(v: string, file: string, line: number, field: string): numb
   return n;
 }
 
+/** Largest exam length read, in samples (about 43 minutes at 400 Hz). */
+const MAX_SAMPLES = 1 << 20;
+
 /** Opens a CODE-15% folder: reads exams.csv and every part's exam_id, checks that each listed exam is on disk. */
 export async function openCode15(dir: string, _opts: OpenDatasetOptions = {}): Promise<EcgDataset> {
   const root = resolve(dir);
@@ -118,12 +121,15 @@ export async function openCode15(dir: string, _opts: OpenDatasetOptions = {}): P
       const tr = requireDataset(f, path, 'tracings', 'float32 [N, 4096, 12] ECG tracings');
       const shape = tr.shape ?? [];
       if (shape.length !== 3 || shape[2] !== 12) throw new FormatError(path, `dataset 'tracings' has shape [${shape.join(', ')}] (expected [N, samples, 12])`, { field: 'tracings' });
-      const ids = readIntegers(requireDataset(f, path, 'exam_id', `exam ids [${shape[0]}]`));
+      // A damaged header can declare any size; refuse before allocating read buffers for it.
+      if (!(shape[1]! >= 1 && shape[1]! <= MAX_SAMPLES)) throw new FormatError(path, `dataset 'tracings' declares ${shape[1]} samples per exam (expected 1-${MAX_SAMPLES}; CODE-15% has ${CODE15_SAMPLES})`, { field: 'tracings' });
+      const examIds = requireDataset(f, path, 'exam_id', `exam ids [${shape[0]}]`);
+      const ids = h5Read(path, "dataset 'exam_id'", () => readIntegers(examIds));
       if (ids.length !== shape[0]) throw new FormatError(path, `dataset 'exam_id' has ${ids.length} entries, 'tracings' has ${shape[0]} (expected equal)`, { field: 'exam_id' });
       parts.push({ path, rows: shape[0]!, samples: shape[1]! });
       rowOfExam.push(new Map(ids.map((id, row) => [id, row])));
     } finally {
-      f.close();
+      closeQuietly(f);
     }
   }
 
@@ -193,20 +199,35 @@ class Code15Dataset implements EcgDataset {
     return undefined;
   }
 
+  /** Releases the open HDF5 part and its wasm-heap block (a later load reopens it). */
+  close(): void {
+    this.open?.block?.free();
+    closeQuietly(this.open?.file);
+    this.open = undefined;
+  }
+
   /** Opens part `part` (closing the previous one) and returns its row reader. */
   private async reader(part: number): Promise<(r0: number, r1: number) => Float32Array> {
     if (this.open?.part !== part) {
       this.open?.block?.free();
-      this.open?.file.close();
+      closeQuietly(this.open?.file);
       this.open = undefined;
       const path = this.parts[part]!.path;
       const file = await openH5Read(path);
-      const tracings = requireDataset(file, path, 'tracings', 'float32 [N, 4096, 12] ECG tracings');
-      this.open = { part, file, tracings, block: await F32RowBlock.create(tracings, BLOCK_ROWS) };
+      try {
+        const tracings = requireDataset(file, path, 'tracings', 'float32 [N, 4096, 12] ECG tracings');
+        const block = await F32RowBlock.create(tracings, BLOCK_ROWS);
+        this.open = { part, file, tracings, block };
+      } catch (e) {
+        closeQuietly(file);
+        throw e;
+      }
     }
     const { tracings, block } = this.open;
+    const path = this.parts[part]!.path;
+    const what = (r0: number, r1: number): string => `rows ${r0}-${r1 - 1} of dataset 'tracings'`;
     // The block's view lives in the wasm heap: callers copy out of it before any other HDF5 call.
-    return block ? (r0, r1) => block.read(r0, r1) : (r0, r1) => readRowsF32(tracings, r0, r1);
+    return block ? (r0, r1) => h5Read(path, what(r0, r1), () => block.read(r0, r1)) : (r0, r1) => h5Read(path, what(r0, r1), () => readRowsF32(tracings, r0, r1));
   }
 
   private toEcg(exam: Exam, block: Float32Array, offset: number): Ecg {

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { FormatError, IoError } from '../../util/errors.js';
+import { ioReason } from '../wfdb/header.js';
 
 /** A parsed CSV file: header names and rows of fields, with the line each row starts on. */
 export interface CsvTable {
@@ -99,10 +100,15 @@ export function parseCsv(text: string, file = '<csv>'): CsvTable {
   return { file, header, rows: records, lines };
 }
 
-/** Reads and parses a CSV file; a missing file is an IoError naming it. */
+/** Reads and parses a CSV file; a missing, unreadable or folder path is an IoError naming it. */
 export function readCsv(path: string): CsvTable {
-  if (!existsSync(path)) throw new IoError(path, 'file not found');
-  return parseCsv(readFileSync(path, 'utf8'), path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new IoError(path, (e as { code?: string }).code === 'ENOENT' ? 'file not found' : ioReason(e, 'a CSV file'));
+  }
+  return parseCsv(text, path);
 }
 
 /**

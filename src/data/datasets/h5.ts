@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FormatError, IoError } from '../../util/errors.js';
+import { EcgxError, FormatError, IoError } from '../../util/errors.js';
 import type * as H5 from 'h5wasm/node';
 
 type H5Lib = typeof H5;
@@ -52,16 +52,47 @@ function h5Reason(e: unknown): string {
   return minors.at(-1) ?? text.split('\n')[0]!.trim();
 }
 
-/** Opens an HDF5 file for reading; a missing or non-HDF5 file is a typed error naming it. */
+/**
+ * Runs an h5wasm read of `path`. A damaged file makes HDF5 fail anywhere (the
+ * superblock, an object header, a B-tree node), and h5wasm then throws HDF5's
+ * whole diagnostic stack; this turns it into one FormatError naming the file
+ * and what was being read. ecgx's own errors pass through.
+ */
+export function h5Read<T>(path: string, what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof EcgxError) throw e;
+    throw new FormatError(path, `damaged HDF5 file: cannot read ${what} (${h5Reason(e)})`);
+  }
+}
+
+/** Closes a file read with h5wasm; a damaged file may fail to close, which must not hide the error being reported. */
+export function closeQuietly(file: H5File | undefined): void {
+  try {
+    file?.close();
+  } catch {
+    // nothing more to release
+  }
+}
+
+/** Opens an HDF5 file for reading; a missing, non-HDF5 or damaged file is a typed error naming it. */
 export async function openH5Read(path: string): Promise<H5File> {
   const abs = resolve(path);
   if (!existsSync(abs)) throw new IoError(path, 'file not found');
+  let isFile: boolean;
+  try {
+    isFile = statSync(abs).isFile();
+  } catch (e) {
+    throw new IoError(path, `cannot read: ${(e as Error).message}`);
+  }
+  if (!isFile) throw new IoError(path, 'not a file (expected an HDF5 file)');
   if (!hasHdf5Signature(abs)) throw new FormatError(path, 'not an HDF5 file (no HDF5 signature)');
   const { File } = await h5();
   try {
     return new File(abs, 'r');
   } catch (e) {
-    throw new FormatError(path, `cannot open as HDF5: ${h5Reason(e)}`);
+    throw new FormatError(path, `damaged HDF5 file: cannot open it (${h5Reason(e)})`);
   }
 }
 
@@ -77,16 +108,16 @@ export async function openH5Write(path: string): Promise<H5File> {
 
 /** A dataset of the file, or a FormatError naming the file, the dataset and what was expected. */
 export function requireDataset(file: H5File, path: string, name: string, expected: string): H5Dataset {
-  let entity: unknown;
-  try {
-    entity = file.get(name);
-  } catch {
-    entity = null;
-  }
-  if (!entity || (entity as { type?: string }).type !== 'Dataset') {
-    throw new FormatError(path, `missing dataset '${name}' (expected ${expected}; file has: ${file.keys().join(', ') || 'nothing'})`, { field: name });
-  }
-  return entity as H5Dataset;
+  const keys = h5Read(path, 'its list of datasets', () => file.keys());
+  if (!keys.includes(name)) throw new FormatError(path, `missing dataset '${name}' (expected ${expected}; file has: ${keys.join(', ') || 'nothing'})`, { field: name });
+  const entity = h5Read(path, `dataset '${name}'`, () => {
+    const e = file.get(name) as { type?: string; shape?: unknown; metadata?: unknown } | null;
+    // Touch the header fields now, so that a damaged object header fails here rather than in a later read.
+    if (e && e.type === 'Dataset') void [e.shape, e.metadata];
+    return e;
+  });
+  if (!entity || entity.type !== 'Dataset') throw new FormatError(path, `'${name}' is not a dataset (expected ${expected})`, { field: name });
+  return entity as unknown as H5Dataset;
 }
 
 /** Reads rows [r0, r1) of the first dimension as float32. */

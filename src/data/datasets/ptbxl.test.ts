@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeEcg, type Ecg, type EcgMeta } from '../ecg.js';
 import { STANDARD_LEADS } from '../leads.js';
 import { openPtbxl, ptbxlRecordPath, writePtbxl } from './ptbxl.js';
+import { detectLayout } from './registry.js';
 import { DataError, FormatError, IoError } from '../../util/errors.js';
 
 function record(id: string, fs: number, labels: string[], meta: Partial<EcgMeta> = {}, waves = false): Ecg {
@@ -134,6 +135,44 @@ test('ptbxl: missing folds are assigned by seeded stratification; bad input is a
     await assert.rejects(writePtbxl(join(base, 'x'), [record('1', 500, [])], { fs: 100 }), (e: unknown) => e instanceof DataError && /500 Hz/.test(e.message));
     await assert.rejects(writePtbxl(join(base, 'y'), [record('1', 100, ['Sinus rhythm'])], { fs: 100 }), (e: unknown) => e instanceof DataError && /'Sinus rhythm'/.test(e.message));
     assert.ok(!existsSync(join(base, 'x')) && !existsSync(join(base, 'y')));
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('ptbxl without ptbxl_database.csv: records found by name under records<fs>/, metadata from the headers; a database that is a folder is named', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'ecgx-ptbxl-'));
+  try {
+    const dir = join(base, 'db');
+    await writePtbxl(dir, [record('1002', 500, ['NORM']), record('7', 500, ['IMI']), record('31', 500, ['NORM'])], { fs: 500 });
+    rmSync(join(dir, 'ptbxl_database.csv'));
+    rmSync(join(dir, 'scp_statements.csv'));
+    assert.equal(detectLayout(dir), 'ptbxl');
+    const ds = await openPtbxl(dir);
+    assert.equal(ds.fs, 500); // records500 only: chosen without being asked
+    assert.deepEqual(ds.records().map((r) => r.id), ['7', '31', '1002']); // ecg_id order, across folders
+    const r = ds.records()[0]!;
+    assert.deepEqual([r.meta.recordId, r.meta.cohort, r.meta.age, r.meta.sex, r.meta.labels, r.fold], ['7', 'ptbxl', undefined, undefined, undefined, undefined]);
+    assert.deepEqual(r.meta.extra, { fs: 500, leads: 'I II III aVR aVL aVF V1 V2 V3 V4 V5 V6', samples: 5000 });
+    assert.equal(ds.folds(), undefined);
+    assert.deepEqual(ds.labelSets(), {});
+    const e = await ds.load('31');
+    assert.deepEqual([e.fs, e.nSamples, e.meta.recordId], [500, 5000, '31']);
+    await assert.rejects(ds.load('8'), (e: unknown) => e instanceof DataError && /no record 8 in /.test(e.message) && !/ptbxl_database/.test(e.message));
+    await assert.rejects(openPtbxl(dir, { fs: 100 }), (e: unknown) => e instanceof IoError && /records100: folder not found \(PTB-XL without ptbxl_database\.csv needs records100\/\)/.test(e.message));
+    // A header at the wrong rate for its folder is named when listing.
+    const hea = join(dir, ptbxlRecordPath(31, 500) + '.hea');
+    const text = readFileSync(hea, 'utf8');
+    writeFileSync(hea, text.replace(/^(\S+ 12) 500/, '$1 250'));
+    await assert.rejects(openPtbxl(dir), (e: unknown) => e instanceof FormatError && e.message.startsWith(hea) && /sampling rate 250 Hz \(expected 500 Hz for records500\)/.test(e.message));
+    writeFileSync(hea, text);
+    // ptbxl_database.csv that is a folder: one line naming it.
+    mkdirSync(join(dir, 'ptbxl_database.csv'));
+    await assert.rejects(openPtbxl(dir), (e: unknown) => e instanceof IoError && e.message === `${join(dir, 'ptbxl_database.csv')}: is a folder (expected PTB-XL's database CSV file)`);
+    // An empty records folder is not PTB-XL.
+    const empty = join(base, 'empty');
+    mkdirSync(join(empty, 'records100'), { recursive: true });
+    assert.throws(() => detectLayout(empty), DataError);
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError, FormatError, IoError } from '../../util/errors.js';
 import { writeDirAtomic, writeFileAtomic } from '../../util/atomic-write.js';
 import type { Ecg, EcgMeta } from '../ecg.js';
-import { readRecord, writeRecord } from '../wfdb/index.js';
+import { canonicalLead } from '../leads.js';
+import { commentsToMeta, readHeader, readRecord, writeRecord } from '../wfdb/index.js';
 import { formatCsv, parseCsv, readCsv, requireColumns } from './csv.js';
 import { diagnosticSuperclasses, parseScpCodes, parseScpStatements, PTBXL_SUPERCLASSES, type ScpStatement } from './ptbxl-labels.js';
 import { PTBXL_SCP_STATEMENTS_CSV } from './ptbxl-statements.js';
@@ -18,6 +19,11 @@ import type { EcgDataset, OpenDatasetOptions, RecordInfo } from './types.js';
  * its diagnostic superclasses (NORM, MI, STTC, CD, HYP, aggregated as the
  * PTB-XL benchmark does) followed by every SCP statement code of its
  * `scp_codes`, whatever the likelihood. Folds are `strat_fold` (1-10).
+ *
+ * Without `ptbxl_database.csv` (copies that ship only the records) the
+ * records are found by name under `records100/` or `records500/` and their
+ * metadata comes from the WFDB headers alone: no labels, patients or folds
+ * (join a label table for labels; see label-join.ts).
  */
 const DATABASE = 'ptbxl_database.csv';
 const STATEMENTS = 'scp_statements.csv';
@@ -32,8 +38,27 @@ const REQUIRED = ['ecg_id', 'patient_id', 'age', 'sex', 'scp_codes', 'strat_fold
 /** PTB-XL writes ages above 89 as 300 (de-identification); ecgx reads them as 90. */
 const AGE_OVER_89 = 300;
 
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** ptbxl_database.csv, or a records100/ or records500/ folder of 5-digit subfolders (PTB-XL's own layout). */
 export function isPtbxlDir(dir: string): boolean {
-  return existsSync(join(dir, DATABASE));
+  if (existsSync(join(dir, DATABASE))) return true;
+  for (const sub of ['records100', 'records500']) {
+    const path = join(dir, sub);
+    if (!isFolder(path)) continue;
+    try {
+      if (readdirSync(path).some((n) => /^\d{5}$/.test(n))) return true;
+    } catch {
+      // unreadable: not recognised here
+    }
+  }
+  return false;
 }
 
 /** '15709.0' -> '15709': pandas writes integer ids of columns with missing values as floats. */
@@ -45,8 +70,10 @@ function intText(s: string): string {
 export async function openPtbxl(dir: string, opts: OpenDatasetOptions = {}): Promise<EcgDataset> {
   const root = resolve(dir);
   const fs = opts.fs ?? (existsSync(join(root, 'records100')) || !existsSync(join(root, 'records500')) ? 100 : 500);
-  const statements = parseScpStatements(readCsv(join(root, STATEMENTS)));
   const dbPath = join(root, DATABASE);
+  if (!existsSync(dbPath)) return openFromHeaders(root, fs, opts);
+  if (isFolder(dbPath)) throw new IoError(dbPath, 'is a folder (expected PTB-XL\'s database CSV file)');
+  const statements = parseScpStatements(readCsv(join(root, STATEMENTS)));
   const table = readCsv(dbPath);
   const col = requireColumns(table, REQUIRED);
   const fileCol = fs === 100 ? 'filename_lr' : 'filename_hr';
@@ -96,7 +123,46 @@ export async function openPtbxl(dir: string, opts: OpenDatasetOptions = {}): Pro
     return { id, meta, fold, file };
   });
   if (records.length === 0) throw new DataError(`${dbPath}: no records listed`);
-  return new PtbxlDataset(root, fs, records, statements, opts.checksum ?? 'error');
+  return new PtbxlDataset(root, fs, records, statements, opts.checksum ?? 'error', true);
+}
+
+/**
+ * PTB-XL without its database: every `records<fs>/<folder>/<ecg_id>_lr|hr.hea`,
+ * in ecg_id order. Only the headers are read (a few KB each), so listing
+ * thousands of records stays fast. Header comments give age, sex and labels
+ * where a copy has them; the header's rate, leads and length go to `extra`.
+ */
+async function openFromHeaders(root: string, fs: 100 | 500, opts: OpenDatasetOptions): Promise<EcgDataset> {
+  const folder = join(root, `records${fs}`);
+  if (!isFolder(folder)) throw new IoError(folder, `folder not found (PTB-XL without ${DATABASE} needs records${fs}/)`);
+  const suffix = fs === 100 ? 'lr' : 'hr';
+  const pattern = new RegExp(`^(\\d+)_${suffix}\\.hea$`);
+  const found: { id: number; file: string }[] = [];
+  for (const sub of readdirSync(folder).filter((n) => /^\d+$/.test(n))) {
+    const dir = join(folder, sub);
+    if (!isFolder(dir)) continue;
+    for (const name of readdirSync(dir)) {
+      const m = pattern.exec(name);
+      if (m) found.push({ id: Number(m[1]), file: join(dir, name.slice(0, -'.hea'.length)) });
+    }
+  }
+  if (found.length === 0) throw new DataError(`${folder}: no PTB-XL records (expected <folder>/<ecg_id>_${suffix}.hea, e.g. records${fs}/00000/00001_${suffix}.hea)`);
+  found.sort((a, b) => a.id - b.id);
+  const records: (RecordInfo & { file: string })[] = [];
+  for (let i = 0; i < found.length; i++) {
+    const { id, file } = found[i]!;
+    if (i > 0 && found[i - 1]!.id === id) throw new DataError(`${folder}: ecg_id ${id} appears twice (${found[i - 1]!.file}.hea and ${file}.hea)`);
+    const header = readHeader(file);
+    if (header.nSegments !== undefined) throw new FormatError(file + '.hea', 'a multi-segment record (expected one PTB-XL record)');
+    if (header.fs !== fs) throw new FormatError(file + '.hea', `sampling rate ${header.fs} Hz (expected ${fs} Hz for records${fs})`, { field: 'sampling frequency' });
+    const meta = commentsToMeta(header.comments, String(id), file + '.hea');
+    meta.cohort = 'ptbxl';
+    meta.extra = { ...meta.extra, fs: header.fs, leads: header.signals.map((s) => canonicalLead(s.description)).join(' '), samples: header.nSamples };
+    records.push({ id: String(id), meta, file });
+  }
+  const statementsPath = join(root, STATEMENTS);
+  const statements = existsSync(statementsPath) && !isFolder(statementsPath) ? parseScpStatements(readCsv(statementsPath)) : new Map<string, ScpStatement>();
+  return new PtbxlDataset(root, fs, records, statements, opts.checksum ?? 'error', false);
 }
 
 class PtbxlDataset implements EcgDataset {
@@ -109,6 +175,8 @@ class PtbxlDataset implements EcgDataset {
     private readonly infos: (RecordInfo & { file: string })[],
     private readonly statements: Map<string, ScpStatement>,
     private readonly checksum: 'error' | 'warn',
+    /** False when opened from the headers alone (no ptbxl_database.csv). */
+    private readonly hasDatabase: boolean,
   ) {
     this.byId = new Map(infos.map((r) => [r.id, r]));
   }
@@ -117,19 +185,28 @@ class PtbxlDataset implements EcgDataset {
     return this.infos.map(({ id, meta, fold }) => (fold === undefined ? { id, meta } : { id, meta, fold }));
   }
 
-  /** superclass: NORM MI STTC CD HYP; diagnostic/form/rhythm: the SCP codes of each kind in scp_statements.csv. */
+  /**
+   * superclass: NORM MI STTC CD HYP; diagnostic/form/rhythm: the SCP codes of
+   * each kind in scp_statements.csv. Without the database no record carries
+   * SCP codes, so only labels found in header comments are offered.
+   */
   labelSets(): Record<string, string[]> {
+    if (!this.hasDatabase) {
+      const labels = [...new Set(this.infos.flatMap((r) => r.meta.labels ?? []))].sort();
+      return labels.length > 0 ? { labels } : {};
+    }
     const of = (pick: (s: ScpStatement) => boolean): string[] => [...this.statements.values()].filter(pick).map((s) => s.code);
     return { superclass: [...PTBXL_SUPERCLASSES], diagnostic: of((s) => s.diagnostic), form: of((s) => s.form), rhythm: of((s) => s.rhythm) };
   }
 
-  folds(): number[] {
+  folds(): number[] | undefined {
+    if (!this.hasDatabase) return undefined;
     return [...new Set(this.infos.map((r) => r.fold!))].sort((a, b) => a - b);
   }
 
   async load(id: string): Promise<Ecg> {
     const info = this.byId.get(id);
-    if (!info) throw new DataError(`no record ${id} in ${this.root} (${DATABASE})`);
+    if (!info) throw new DataError(`no record ${id} in ${this.root}${this.hasDatabase ? ` (${DATABASE})` : ''}`);
     const { ecg } = readRecord(info.file, { checksum: this.checksum });
     if (ecg.fs !== this.fs) throw new FormatError(info.file + '.hea', `sampling rate ${ecg.fs} Hz (expected ${this.fs} Hz for records${this.fs})`, { field: 'sampling frequency' });
     ecg.meta = structuredClone(info.meta);
@@ -140,7 +217,7 @@ class PtbxlDataset implements EcgDataset {
 
   async *iterate(ids?: string[]): AsyncIterable<Ecg> {
     const want = ids ? new Set(ids) : undefined;
-    if (want) for (const id of want) if (!this.byId.has(id)) throw new DataError(`no record ${id} in ${this.root} (${DATABASE})`);
+    if (want) for (const id of want) if (!this.byId.has(id)) throw new DataError(`no record ${id} in ${this.root}${this.hasDatabase ? ` (${DATABASE})` : ''}`);
     for (const r of this.infos) if (!want || want.has(r.id)) yield await this.load(r.id);
   }
 }

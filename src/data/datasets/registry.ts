@@ -4,6 +4,9 @@ import { isCode15Dir, openCode15 } from './code15.js';
 import { isLudbDir, openLudb } from './ludb.js';
 import { isPtbxlDir, openPtbxl } from './ptbxl.js';
 import { hasWfdbRecords, openWfdbFolder } from './wfdb-folder.js';
+import { readDxMap } from './dx-map.js';
+import { readLabelTable } from './label-table.js';
+import { applyDxMap, joinLabelTable } from './label-join.js';
 import type { DatasetLayout, DatasetLoader, EcgDataset, OpenDatasetOptions } from './types.js';
 
 /**
@@ -15,7 +18,7 @@ import type { DatasetLayout, DatasetLoader, EcgDataset, OpenDatasetOptions } fro
 export const DATASETS: Readonly<Record<DatasetLayout, DatasetLoader>> = {
   ptbxl: {
     layout: 'ptbxl',
-    description: 'PTB-XL: ptbxl_database.csv, scp_statements.csv, records100/ and/or records500/',
+    description: 'PTB-XL: records100/ and/or records500/, with ptbxl_database.csv and scp_statements.csv when present',
     detect: isPtbxlDir,
     open: openPtbxl,
   },
@@ -51,15 +54,29 @@ export function detectLayout(dir: string): DatasetLayout {
   requireFolder(dir);
   for (const loader of Object.values(DATASETS)) if (loader.detect(dir)) return loader.layout;
   throw new DataError(
-    `${dir}: no dataset found (expected ptbxl_database.csv for PTB-XL, exams.csv + exams_part*.hdf5 for CODE-15%, ludb.csv + data/ for LUDB, or WFDB .hea records)`,
+    `${dir}: no dataset found (expected ptbxl_database.csv or records100/|records500/ for PTB-XL, exams.csv + exams_part*.hdf5 for CODE-15%, ludb.csv + data/ for LUDB, or WFDB .hea records)`,
   );
 }
 
-/** Opens a dataset folder, detecting its layout unless `opts.layout` names one. */
+/**
+ * Opens a dataset folder, detecting its layout unless `opts.layout` names one;
+ * with `opts.labels`, joins that label table (see label-join.ts), and with
+ * `opts.dxMap` alone, names the dataset's SNOMED CT labels by the map.
+ */
 export async function openDataset(dir: string, opts: OpenDatasetOptions = {}): Promise<EcgDataset> {
   if (opts.layout !== undefined && !(opts.layout in DATASETS)) throw new OptionError('layout', `expected one of ${DATASET_LAYOUTS.join('|')}, got '${String(opts.layout)}'`);
   if (opts.fs !== undefined && opts.fs !== 100 && opts.fs !== 500) throw new OptionError('fs', `expected 100 or 500 (PTB-XL's two folders), got ${String(opts.fs)}`);
   requireFolder(dir);
+  if (opts.labels !== undefined && opts.labels.match !== undefined && !['exact', 'number', 'auto'].includes(opts.labels.match)) {
+    throw new OptionError('labels.match', `expected exact|number|auto, got '${String(opts.labels.match)}'`);
+  }
   const layout = opts.layout ?? detectLayout(dir);
-  return DATASETS[layout].open(dir, opts);
+  const ds = await DATASETS[layout].open(dir, opts);
+  if (opts.labels !== undefined) {
+    const { file, idColumn, match } = opts.labels;
+    const table = readLabelTable(file, { ...(idColumn !== undefined ? { idColumn } : {}), ...(opts.dxMap !== undefined ? { dxMap: opts.dxMap } : {}), dxMapSearch: [ds.root] });
+    return joinLabelTable(ds, table, match !== undefined ? { match } : {});
+  }
+  if (opts.dxMap) return applyDxMap(ds, readDxMap([opts.dxMap]));
+  return ds;
 }

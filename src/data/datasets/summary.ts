@@ -1,4 +1,4 @@
-import type { DatasetLayout, EcgDataset } from './types.js';
+import type { DatasetLayout, EcgDataset, LabelInfo, LabelJoinReport } from './types.js';
 
 /** Counts over a dataset's metadata (no signal is read). */
 export interface DatasetSummary {
@@ -18,7 +18,16 @@ export interface DatasetSummary {
   labels: Record<string, number>;
   /** Records per fold, or null when the dataset defines no folds. */
   folds: Record<string, number> | null;
+  /** What label names stand for (code, description), or null when the dataset does not say. */
+  labelInfo: Record<string, LabelInfo> | null;
+  /** How a label table was joined, or null when none was. */
+  join: LabelJoinReport | null;
+  /** What a user should know before training on it (folds, patients). */
+  notes: string[];
 }
+
+/** Why folds made by ecgx may not separate patients. */
+export const NO_PATIENTS_NOTE = 'no patient ids: folds made by ecgx treat each record as its own patient, so one patient\'s ECGs may fall in two folds';
 
 export function summarizeDataset(ds: EcgDataset): DatasetSummary {
   const recs = ds.records();
@@ -61,5 +70,8 @@ export function summarizeDataset(ds: EcgDataset): DatasetSummary {
     labelSets,
     labels: Object.fromEntries([...labelCounts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
     folds,
+    labelInfo: ds.labelInfo?.() ?? null,
+    join: ds.labelJoin ?? null,
+    notes: folds === null ? ['no folds defined: ecgx makes seeded stratified folds', ...(patients.size === 0 ? [NO_PATIENTS_NOTE] : [])] : [],
   };
 }

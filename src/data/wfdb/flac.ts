@@ -1,0 +1,96 @@
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { FormatError } from '../../util/errors.js';
+
+/**
+ * FLAC signal files (WFDB 10.7 formats 508, 516 and 524). Each signal file is
+ * one FLAC stream whose channels are the signals of that file, in header
+ * order; a signal with k samples per frame puts k consecutive FLAC samples
+ * in each frame, so every signal of a file must have the same k. The stream's
+ * bits per sample are at most the format's (8, 16 or 24).
+ *
+ * Decoding uses @wasm-audio-decoders/flac (libFLAC compiled to WebAssembly,
+ * bundled in the package: nothing is fetched). Its API is asynchronous while
+ * ecgx's readers are synchronous, so the decoder runs in a worker thread and
+ * the caller blocks on a shared flag until the answer arrives (the worker is
+ * started on first use, kept for later files, and never keeps the process alive).
+ */
+
+export const FLAC_FORMATS = [508, 516, 524] as const;
+
+export function isFlacFormat(format: number): boolean {
+  return format === 508 || format === 516 || format === 524;
+}
+
+/** Most channels a FLAC stream can hold, and so most signals in one FLAC signal file. */
+export const FLAC_MAX_CHANNELS = 8;
+
+export interface FlacRequest {
+  bytes: Uint8Array;
+}
+
+export type FlacReply =
+  | { ok: true; channels: Int32Array[]; bitsPerSample: number; nSamples: number; errors: string[] }
+  | { ok: false; message: string };
+
+/** A decoded FLAC stream: one Int32Array of samples per channel. */
+export interface FlacStream {
+  channels: Int32Array[];
+  bitsPerSample: number;
+  /** Samples per channel. */
+  nSamples: number;
+}
+
+/** How long a caller waits for one file before giving up (a 1 GiB record decodes in well under a minute). */
+const TIMEOUT_MS = 300_000;
+
+let worker: { port: MessagePort; flag: Int32Array; thread: Worker } | undefined;
+
+function start(): NonNullable<typeof worker> {
+  if (worker) return worker;
+  const { port1, port2 } = new MessageChannel();
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const thread = new Worker(new URL('./flac-worker.js', import.meta.url), { workerData: { port: port2, flag }, transferList: [port2] });
+  thread.unref();
+  port1.unref();
+  // Errors reach the caller through the reply; a worker that dies is restarted on the next call.
+  thread.on('error', () => {});
+  thread.on('exit', () => {
+    if (worker?.thread === thread) worker = undefined;
+  });
+  worker = { port: port1, flag, thread };
+  return worker;
+}
+
+/**
+ * Decodes a whole FLAC stream synchronously. `file` names it in errors: a
+ * stream that is not FLAC, or that the decoder reports as damaged (lost sync,
+ * CRC mismatch), is a FormatError.
+ */
+export function decodeFlac(bytes: Uint8Array, file: string): FlacStream {
+  if (bytes.length < 4 || bytes[0] !== 0x66 || bytes[1] !== 0x4c || bytes[2] !== 0x61 || bytes[3] !== 0x43) {
+    throw new FormatError(file, "not a FLAC stream (expected the signature 'fLaC' at byte 0, as formats 508, 516 and 524 store)");
+  }
+  const w = start();
+  Atomics.store(w.flag, 0, 0);
+  const copy = bytes.slice(); // transferred to the worker
+  w.port.postMessage({ bytes: copy } satisfies FlacRequest, [copy.buffer]);
+  const deadline = Date.now() + TIMEOUT_MS;
+  let msg: { message: FlacReply } | undefined;
+  while ((msg = receiveMessageOnPort(w.port) as { message: FlacReply } | undefined) === undefined) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      void w.thread.terminate();
+      worker = undefined;
+      throw new FormatError(file, `the FLAC decoder gave no answer within ${TIMEOUT_MS / 1000} s`);
+    }
+    Atomics.wait(w.flag, 0, 0, Math.min(left, 1000));
+  }
+  const r = msg.message;
+  if (!r.ok) throw new FormatError(file, `cannot decode FLAC: ${oneLine(r.message)}`);
+  if (r.errors.length > 0) throw new FormatError(file, `damaged FLAC stream: ${oneLine(r.errors[0]!)}${r.errors.length > 1 ? ` (and ${r.errors.length - 1} more errors)` : ''}`);
+  return { channels: r.channels, bitsPerSample: r.bitsPerSample, nSamples: r.nSamples };
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}

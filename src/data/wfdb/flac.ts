@@ -32,6 +32,37 @@ export type FlacReply =
   | { ok: true; channels: Int32Array[]; bitsPerSample: number; nSamples: number; errors: string[] }
   | { ok: false; message: string };
 
+/** What a FLAC stream's STREAMINFO block (its first metadata block) declares. */
+export interface FlacStreamInfo {
+  channels: number;
+  bitsPerSample: number;
+  /** Samples per channel; undefined when the encoder left it unknown (0, or all ones as WFDB writes to a pipe). */
+  totalSamples?: number;
+}
+
+const FLAC_SIGNATURE = [0x66, 0x4c, 0x61, 0x43]; // 'fLaC'
+
+/**
+ * Reads the STREAMINFO block at the start of a FLAC stream (signature, then a
+ * 4-byte block header of type 0 and length 34; channels - 1 in 3 bits and
+ * bits per sample - 1 in 5 bits at byte 20, then a 36-bit sample count).
+ */
+export function flacStreamInfo(bytes: Uint8Array, file: string): FlacStreamInfo {
+  if (bytes.length < 4 || FLAC_SIGNATURE.some((b, i) => bytes[i] !== b)) {
+    throw new FormatError(file, "not a FLAC stream (expected the signature 'fLaC' at byte 0, as formats 508, 516 and 524 store)");
+  }
+  if (bytes.length < 42 || (bytes[4]! & 0x7f) !== 0 || ((bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!) !== 34) {
+    throw new FormatError(file, 'FLAC stream without a complete STREAMINFO block (expected one of 34 bytes right after the signature)');
+  }
+  const b = (i: number): number => bytes[8 + i]!;
+  const channels = ((b(12) >> 1) & 0x07) + 1;
+  const bitsPerSample = (((b(12) & 0x01) << 4) | (b(13) >> 4)) + 1;
+  const total = (b(13) & 0x0f) * 2 ** 32 + ((b(14) << 24) >>> 0) + (b(15) << 16) + (b(16) << 8) + b(17);
+  const info: FlacStreamInfo = { channels, bitsPerSample };
+  if (total !== 0 && total !== 2 ** 36 - 1) info.totalSamples = total;
+  return info;
+}
+
 /** A decoded FLAC stream: one Int32Array of samples per channel. */
 export interface FlacStream {
   channels: Int32Array[];
@@ -63,13 +94,11 @@ function start(): NonNullable<typeof worker> {
 
 /**
  * Decodes a whole FLAC stream synchronously. `file` names it in errors: a
- * stream that is not FLAC, or that the decoder reports as damaged (lost sync,
- * CRC mismatch), is a FormatError.
+ * stream that is not FLAC, that the decoder reports as damaged, or that
+ * yields fewer samples than its STREAMINFO declares is a FormatError.
  */
 export function decodeFlac(bytes: Uint8Array, file: string): FlacStream {
-  if (bytes.length < 4 || bytes[0] !== 0x66 || bytes[1] !== 0x4c || bytes[2] !== 0x61 || bytes[3] !== 0x43) {
-    throw new FormatError(file, "not a FLAC stream (expected the signature 'fLaC' at byte 0, as formats 508, 516 and 524 store)");
-  }
+  const info = flacStreamInfo(bytes, file);
   const w = start();
   Atomics.store(w.flag, 0, 0);
   const copy = bytes.slice(); // transferred to the worker
@@ -88,7 +117,14 @@ export function decodeFlac(bytes: Uint8Array, file: string): FlacStream {
   const r = msg.message;
   if (!r.ok) throw new FormatError(file, `cannot decode FLAC: ${oneLine(r.message)}`);
   if (r.errors.length > 0) throw new FormatError(file, `damaged FLAC stream: ${oneLine(r.errors[0]!)}${r.errors.length > 1 ? ` (and ${r.errors.length - 1} more errors)` : ''}`);
-  return { channels: r.channels, bitsPerSample: r.bitsPerSample, nSamples: r.nSamples };
+  // The decoder skips frames it cannot sync to or whose CRC fails: the sample count shows it.
+  if (info.totalSamples !== undefined && r.nSamples !== info.totalSamples) {
+    throw new FormatError(file, `damaged or truncated FLAC stream: ${r.nSamples} of the ${info.totalSamples} samples its STREAMINFO declares could be decoded`);
+  }
+  if (r.nSamples > 0 && (r.channels.length !== info.channels || r.bitsPerSample !== info.bitsPerSample)) {
+    throw new FormatError(file, `damaged FLAC stream: its frames hold ${r.channels.length} channel(s) of ${r.bitsPerSample} bits, its STREAMINFO ${info.channels} of ${info.bitsPerSample}`);
+  }
+  return { channels: r.nSamples > 0 ? r.channels : Array.from({ length: info.channels }, () => new Int32Array(0)), bitsPerSample: info.bitsPerSample, nSamples: r.nSamples };
 }
 
 function oneLine(s: string): string {

@@ -30,7 +30,7 @@ export interface FlacRequest {
 
 export type FlacReply =
   | { ok: true; channels: Int32Array[]; bitsPerSample: number; nSamples: number; errors: string[] }
-  | { ok: false; message: string };
+  | { ok: false; message: string; /** The worker is gone (it could not start): the next call starts another. */ fatal?: boolean };
 
 /** What a FLAC stream's STREAMINFO block (its first metadata block) declares. */
 export interface FlacStreamInfo {
@@ -76,11 +76,24 @@ const TIMEOUT_MS = 300_000;
 
 let worker: { port: MessagePort; flag: Int32Array; thread: Worker } | undefined;
 
+/**
+ * Loads the worker module from a tiny bootstrap, so that a worker that cannot
+ * start (its module or the decoder package missing) still answers the waiting
+ * caller instead of leaving it blocked until the timeout.
+ */
+const BOOTSTRAP = `const { workerData: w } = require('node:worker_threads');
+import(w.url).catch((e) => {
+  w.port.postMessage({ ok: false, fatal: true, message: 'the FLAC decoder could not start: ' + ((e && e.message) || e) });
+  Atomics.store(w.flag, 0, 1);
+  Atomics.notify(w.flag, 0);
+});`;
+
 function start(): NonNullable<typeof worker> {
   if (worker) return worker;
   const { port1, port2 } = new MessageChannel();
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  const thread = new Worker(new URL('./flac-worker.js', import.meta.url), { workerData: { port: port2, flag }, transferList: [port2] });
+  const url = new URL('./flac-worker.js', import.meta.url).href;
+  const thread = new Worker(BOOTSTRAP, { eval: true, workerData: { url, port: port2, flag }, transferList: [port2] });
   thread.unref();
   port1.unref();
   // Errors reach the caller through the reply; a worker that dies is restarted on the next call.
@@ -115,6 +128,10 @@ export function decodeFlac(bytes: Uint8Array, file: string): FlacStream {
     Atomics.wait(w.flag, 0, 0, Math.min(left, 1000));
   }
   const r = msg.message;
+  if (!r.ok && r.fatal) {
+    void w.thread.terminate();
+    worker = undefined;
+  }
   if (!r.ok) throw new FormatError(file, `cannot decode FLAC: ${oneLine(r.message)}`);
   if (r.errors.length > 0) throw new FormatError(file, `damaged FLAC stream: ${oneLine(r.errors[0]!)}${r.errors.length > 1 ? ` (and ${r.errors.length - 1} more errors)` : ''}`);
   // The decoder skips frames it cannot sync to or whose CRC fails: the sample count shows it.

@@ -8,6 +8,7 @@ export * from './data/ecg.js';
 export * from './data/leads.js';
 export * from './engine/onnx/proto.js';
 export * from './data/wfdb/index.js';
+export { ecgQualityWarnings } from './data/quality.js';
 export * from './engine/onnx/builder.js';
 export * from './engine/onnx/shapes.js';
 export * from './engine/onnx/inspect.js';

@@ -20,6 +20,8 @@ test('ecgx plot RECORD --out .svg: the 3x4 print with LUDB annotations; --out .p
     const r = ecgx('plot', `${LUDB}/1.hea`, '--out', svgFile);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^wrote .*one\.svg \(SVG, \d+x\d+ px, \d+ bytes\)\n$/);
+    // LUDB's leads are all scaled to 1 mV peak to peak: the plot says its mV grid does not mean much.
+    assert.match(r.stderr, /^ecgx: warning: record 1: every lead spans exactly 1 mV peak to peak: .*voltage criteria do not apply\n$/);
     const doc = parseSvg(readFileSync(svgFile, 'utf8'));
     const root = doc.children[0]!;
     assert.equal(root.attrs['data-layout'], '3x4+II');

@@ -4,6 +4,7 @@ import { DataError, OptionError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Ecg } from '../data/ecg.js';
 import { readRecord, recordBase } from '../data/wfdb/index.js';
+import { ecgQualityWarnings } from '../data/quality.js';
 import { openDataset } from '../data/datasets/index.js';
 import { readWaveFiles } from '../data/datasets/waves.js';
 import { ecgDelineate } from '../delineate/index.js';
@@ -50,7 +51,7 @@ function parseLayout(value: string | undefined): { layout?: EcgLayout; lead?: st
 async function loadEcg(path: string | undefined, data: string | undefined, id: string | undefined): Promise<Ecg> {
   if (path !== undefined) {
     if (data !== undefined || id !== undefined) throw new OptionError('--data', 'give either RECORD or --data DIR --id ID, not both');
-    const { ecg } = readRecord(path);
+    const { ecg } = readRecord(path, { onWarning: (m) => process.stderr.write(`ecgx: warning: ${m}\n`) });
     const waves = readWaveFiles(recordBase(path), ecg.leads);
     if (waves) ecg.waves = waves;
     return ecg;
@@ -128,6 +129,8 @@ const command: Command = {
     const size = /width="([\d.]+)" height="([\d.]+)"/.exec(svg)!;
     const px = format === 'png' ? `${Math.round(Number(size[1]) * scale)}x${Math.round(Number(size[2]) * scale)} px` : `${size[1]}x${size[2]} px`;
     process.stdout.write(`wrote ${out} (${format.toUpperCase()}, ${px}, ${bytes.length} bytes)\n`);
+    // Drawn anyway (a picture shows what is wrong), but the mV grid may mislead: say so.
+    for (const w of ecgQualityWarnings(ecg)) process.stderr.write(`ecgx: warning: record ${ecg.meta.recordId}: ${w}\n`);
     return 0;
   },
 };

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, LUDB_DIR, runCli } from '../../test/data-paths.js';
+import { CLI, LUDB_DIR, SHARED_DIR, runCli } from '../../test/data-paths.js';
 
 const LUDB = join(LUDB_DIR, 'data');
 
@@ -14,7 +15,10 @@ test('ecgx record --json on a LUDB record: the documented shape, known checksums
   const r = ecgx('record', `${LUDB}/1.hea`, '--json');
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as Record<string, any>;
-  assert.deepEqual(Object.keys(j), ['name', 'fs', 'nSamples', 'durationS', 'leads', 'meta']);
+  assert.deepEqual(Object.keys(j), ['name', 'fs', 'nSamples', 'durationS', 'leads', 'meta', 'warnings']);
+  // LUDB scales every lead to 1 mV peak to peak: said in the JSON and on stderr, exit 0.
+  assert.deepEqual(j.warnings, ['record 1: every lead spans exactly 1 mV peak to peak: the amplitudes look normalized (as LUDB\'s are, as distributed) or clipped, so millivolt axes and voltage criteria do not apply']);
+  assert.equal(r.stderr, `ecgx: warning: ${j.warnings[0]}\n`);
   assert.deepEqual([j.name, j.fs, j.nSamples, j.durationS], ['1', 500, 5000, 10]);
   assert.equal(j.leads.length, 12);
   assert.deepEqual(j.leads[0], { name: 'I', units: 'mV', gain: 1716, baseline: 6, adcZero: 0, format: 16, checksum: { expected: -32198, actual: -32198, ok: true } });
@@ -78,6 +82,50 @@ test('ecgx record on broken input: one-line error naming the file, non-zero exit
     r = ecgx('record', `${LUDB}/1`, '--checksum', 'maybe');
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /--checksum: expected one of warn\|error/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ecgx record on a non-normalized record (PTB-XL): no warning', () => {
+  const r = ecgx('record', join(SHARED_DIR, 'data/ptbxl/records100/00000/00001_lr'), '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  assert.deepEqual((JSON.parse(r.stdout) as { warnings: string[] }).warnings, []);
+});
+
+/** Runs `ecgx record PATH` under a 1.5 GiB address-space ceiling and a 256 MiB heap, with a 30 s guard against hangs. */
+function recordUnderCeiling(path: string): { code: number | null; stderr: string; ms: number } {
+  const t0 = Date.now();
+  const r = spawnSync('bash', ['-c', 'ulimit -v 1500000 && exec "$0" --max-old-space-size=256 "$1" record "$2"', process.execPath, CLI, path], { encoding: 'utf8', timeout: 30_000 });
+  return { code: r.status, stderr: r.stderr, ms: Date.now() - t0 };
+}
+
+test('ecgx record under a memory ceiling: a 170,000,000-sample gap, a FIFO and /dev/zero each end in one ecgx: line and exit 2, at once', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecgx-cli-'));
+  try {
+    copyFileSync(join(LUDB, '1.hea'), join(dir, '1.hea'));
+    copyFileSync(join(LUDB, '1.dat'), join(dir, '1.dat'));
+    writeFileSync(join(dir, 'm.hea'), 'm/2 12 500 170005000\n1 5000\n~ 170000000\n'); // the 40-byte header of issue 18
+    spawnSync('mkfifo', [join(dir, 'f.dat')]);
+    writeFileSync(join(dir, 'f.hea'), 'f 1 500 10\nf.dat 16\n');
+    symlinkSync('/dev/zero', join(dir, 'z.dat'));
+    writeFileSync(join(dir, 'z.hea'), 'z 1 500\nz.dat 16\n');
+    writeFileSync(join(dir, 'hz.hea'), 'hz 1 1e308 10\nhz.dat 16\n');
+    const cases: [string, RegExp][] = [
+      ['m', /^ecgx: .*m\.hea \(number of samples\): the segments hold 170005000 samples \(gaps included\) x 12 signals, more than ecgx reads at once \(at most 268435456 samples/],
+      ['f', /^ecgx: .*f\.dat: is a FIFO \(named pipe\)/],
+      ['z', /^ecgx: .*z\.dat: is a character device/],
+      ['hz', /^ecgx: .*hz\.hea:1 \(sampling frequency\): expected a frequency from 0\.001 to 1000000 Hz/],
+    ];
+    // The ceiling is low enough that allocating the gap (8 GiB of float32) would fail, so an exit 2 means it was refused first.
+    for (const [name, re] of cases) {
+      const r = recordUnderCeiling(join(dir, name));
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, re);
+      assert.ok(r.ms < 15_000, `${name} took ${r.ms} ms`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,6 +2,7 @@ import type { Command } from './command.js';
 import { choiceOption, parseCommandArgs } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { readRecord, type WfdbRecord } from '../data/wfdb/index.js';
+import { ecgQualityWarnings } from '../data/quality.js';
 
 const usage = `Usage: ecgx record PATH [--json] [--samples] [--checksum warn]
 
@@ -11,10 +12,17 @@ name without extension (e.g. data/ludb/1).
 Options:
   --json            one JSON object on stdout:
                     { name, fs, nSamples, durationS, leads: [{ name, units, gain,
-                      baseline, adcZero, format, checksum: { expected, actual, ok } }], meta }
+                      baseline, adcZero, format, checksum: { expected, actual, ok } }], meta,
+                      warnings: [one-line strings, also printed on stderr] }
   --samples         JSON (implies --json) with "samples": one array per lead in header order,
                     physical units (mV for voltages), missing samples as null
   --checksum warn   report checksum mismatches instead of failing (default: fail)
+
+Warnings (on stderr as 'ecgx: warning: ...', exit status 0): bytes in a signal
+file past the samples the header declares, checksum mismatches with
+--checksum warn, and data-quality problems (every sample missing, every lead
+flat, shorter than 1 s, or every lead spanning exactly the same mV range, as in
+LUDB's amplitude-normalized records).
 `;
 
 /**
@@ -30,7 +38,7 @@ function leadChecksum(rec: WfdbRecord, i: number): { expected: number | null; ac
   return { expected: null, actual: null, ok: rec.checksums.every((c) => c.lead !== lead || c.ok) };
 }
 
-function summaryJson(rec: WfdbRecord, withSamples: boolean): Record<string, unknown> {
+function summaryJson(rec: WfdbRecord, warnings: string[], withSamples: boolean): Record<string, unknown> {
   const { header, ecg } = rec;
   const out: Record<string, unknown> = {
     name: header.recordName,
@@ -47,6 +55,7 @@ function summaryJson(rec: WfdbRecord, withSamples: boolean): Record<string, unkn
       checksum: leadChecksum(rec, i),
     })),
     meta: ecg.meta,
+    warnings,
   };
   if (withSamples) {
     const samples: (number | null)[][] = [];
@@ -108,9 +117,13 @@ const command: Command = {
     });
     if (positionals.length !== 1) throw new OptionError('PATH', `expected one record path (a .hea file or record name), got ${positionals.length} (see 'ecgx record --help')`);
     const checksum = choiceOption('--checksum', values.checksum, ['warn', 'error'] as const);
-    const rec = readRecord(positionals[0]!, checksum === 'warn' ? { checksum: 'warn', onWarning: (m) => process.stderr.write(`ecgx: warning: ${m}\n`) } : {});
+    const warn = (m: string): boolean => process.stderr.write(`ecgx: warning: ${m}\n`);
+    const rec = readRecord(positionals[0]!, { checksum: checksum ?? 'error', onWarning: warn });
+    const quality = ecgQualityWarnings(rec.ecg).map((w) => `record ${rec.header.recordName}: ${w}`);
+    quality.forEach(warn);
+    const warnings = [...rec.warnings, ...quality];
     // Samples only exist in the JSON form, so --samples implies --json.
-    if (values.json || values.samples) process.stdout.write(JSON.stringify(summaryJson(rec, values.samples === true)) + '\n');
+    if (values.json || values.samples) process.stdout.write(JSON.stringify(summaryJson(rec, warnings, values.samples === true)) + '\n');
     else process.stdout.write(summaryText(rec) + '\n');
     return 0;
   },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { annotationsToWaves, decodeAnnotations, encodeAnnotations, readAnnotations, wavesToAnnotations, writeAnnotations, type Annotation } from './annotations.js';
+import { annotationsToWaves, decodeAnnotationFile, decodeAnnotations, encodeAnnotations, readAnnotationFile, readAnnotations, wavesToAnnotations, writeAnnotations, type Annotation } from './annotations.js';
 import { FormatError, IoError } from '../../util/errors.js';
 import type { WaveInterval } from '../ecg.js';
 import { LUDB_DIR } from '../../../test/data-paths.js';
@@ -35,7 +35,8 @@ test('MIT annotation bytes with known answers: codes, SKIP (PDP-11 word order), 
 
 test('encodeAnnotations writes the same bytes, and decode(encode(a)) = a', () => {
   assert.deepEqual(Array.from(encodeAnnotations(ANNS)), BYTES);
-  const many = [ann(0, '"', { aux: 'ünïcode note' }), ann(0, 'N'), ann(1023, 'A', { num: -5 }), ann(1024, '[', { chan: 255 }), ann(5_000_000, ']', { subtype: 127 })];
+  // (A NOTE at sample 0 would be read back as a header-block note: this one is at sample 1.)
+  const many = [ann(0, 'N'), ann(1, '"', { aux: 'ünïcode note' }), ann(1023, 'A', { num: -5 }), ann(1024, '[', { chan: 255 }), ann(5_000_000, ']', { subtype: 127 })];
   assert.deepEqual(decodeAnnotations(encodeAnnotations(many), 'm'), many);
 });
 
@@ -117,4 +118,92 @@ test('wavesToAnnotations -> annotationsToWaves round trip, in onset order', () =
   assert.ok(anns.every((a) => a.chan === 2));
   const back = annotationsToWaves(decodeAnnotations(encodeAnnotations(anns), 'w'));
   assert.deepEqual(back, [waves[1], { ...waves[2], peak: 160 }, waves[0]]);
+});
+
+/** A little-endian annotation word: code in the top 6 bits, data in the low 10. */
+const word = (code: number, data: number): number[] => {
+  const w = (code << 10) | (data & 0x3ff);
+  return [w & 0xff, w >> 8];
+};
+/** AUX pseudo-annotation: length word, the bytes, a pad byte to keep words aligned. */
+const auxBytes = (text: string): number[] => {
+  const b = [...Buffer.from(text, 'utf8')];
+  return [...word(63, b.length), ...b, ...(b.length & 1 ? [0] : [])];
+};
+/** NOTE (code 22) at interval 0 with aux text: the header block's entries. */
+const note = (text: string): number[] => [...word(22, 0), ...auxBytes(text)];
+/** The null annotation ending a block, as WFDB's putann writes it: SKIP -1 (0xffffffff, high word first), then code 0 one tick later. */
+const NULL_ANNOTATION = [...word(59, 0), 0xff, 0xff, 0xff, 0xff, ...word(0, 1)];
+const HEADER_BLOCK = [
+  ...note('## time resolution: 1000'),
+  ...note('## annotation type definitions'),
+  ...note('15 c calibration pulse'),
+  ...note('42 CAL Calibration'),
+  ...note('## end of definitions'),
+  ...NULL_ANNOTATION,
+  ...note('gqrs -r 100'),
+  ...word(1, 1000), // N at tick 1000
+  ...word(15, 1000), // code 15 at 2000
+  ...word(42, 500), // code 42 at 2500
+  ...word(22, 0), ...auxBytes('a late note'), // NOTE at 2500: past the block, an ordinary annotation
+  0, 0,
+];
+const LABELS = [
+  { code: 15, symbol: 'c', description: 'calibration pulse' },
+  { code: 42, symbol: 'CAL', description: 'Calibration' },
+];
+
+test('annotation header block: time resolution, custom labels, program notes and the null annotation are consumed and applied', () => {
+  const f = decodeAnnotationFile(Uint8Array.from(HEADER_BLOCK), 'h.atr');
+  assert.equal(f.timeResolution, 1000);
+  assert.equal(f.fs, 1000);
+  assert.deepEqual(f.customLabels, LABELS);
+  assert.deepEqual(f.notes, ['gqrs -r 100']);
+  assert.deepEqual(f.annotations, [ann(1000, 'N'), ann(2000, 'c'), ann(2500, 'CAL'), ann(2500, '"', { aux: 'a late note' })]);
+  // Converted to a record read at 250 Hz: ticks of 1 ms -> samples of 4 ms, rounded half up.
+  const at250 = decodeAnnotationFile(Uint8Array.from(HEADER_BLOCK), 'h.atr', { fs: 250, frameRate: 250 });
+  assert.deepEqual(at250.annotations.map((a) => a.sample), [250, 500, 625, 625]);
+  assert.equal(at250.fs, 250);
+  // The WFDB library writes the same bytes (its put_ann_table order), and they read back.
+  const written = encodeAnnotations(f.annotations, { timeResolution: 1000, customLabels: LABELS, notes: ['gqrs -r 100'] });
+  assert.deepEqual(Array.from(written), HEADER_BLOCK);
+  // decodeAnnotations: the block consumed, samples as stored.
+  assert.deepEqual(decodeAnnotations(Uint8Array.from(HEADER_BLOCK), 'h.atr').map((a) => a.symbol), ['N', 'c', 'CAL', '"']);
+});
+
+test('annotation header block edge cases: labels with a trailing newline, a block of notes only, NOTEs that are not part of a block', () => {
+  // As PhysioNet's 1003.atr stores them: a definition ending in '\n', then a code-17 annotation.
+  let f = decodeAnnotationFile(Uint8Array.from([...note('17 # pressure line flushed\n'), ...NULL_ANNOTATION, ...word(17, 7), 0, 0]), 'x.atr');
+  assert.deepEqual(f.customLabels, [{ code: 17, symbol: '#', description: 'pressure line flushed' }]);
+  assert.deepEqual(f.annotations, [ann(7, '#')]);
+  // A program note alone (PhysioNet's 100.qrs): consumed, no null annotation needed.
+  f = decodeAnnotationFile(Uint8Array.from([...note('gqrs -r 100'), ...word(1, 64), 0, 0]), 'x.qrs');
+  assert.deepEqual([f.notes, f.annotations, f.timeResolution, f.fs], [['gqrs -r 100'], [ann(64, 'N')], undefined, undefined]);
+  // A beat at sample 0 ends the block: a NOTE after it is ordinary; so is a NOTE with a subtype, and a label code past 49 is a note.
+  f = decodeAnnotationFile(Uint8Array.from([...note('60 X too high'), ...word(1, 0), ...note('after the beat'), ...word(22, 3), ...word(61, 2), ...auxBytes('sub'), 0, 0]), 'x.atr');
+  assert.deepEqual(f.notes, ['60 X too high']);
+  assert.deepEqual(f.annotations, [ann(0, 'N'), ann(0, '"', { aux: 'after the beat' }), ann(3, '"', { subtype: 2, aux: 'sub' })]);
+  assert.throws(() => decodeAnnotationFile(Uint8Array.from([...note('## time resolution: 0'), 0, 0]), 'z.atr'), (e: unknown) => e instanceof FormatError && e.file === 'z.atr' && /time resolution '0'/.test(e.message));
+});
+
+test('readAnnotationFile converts samples to the rate ecgx reads the record at, from its header', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecgx-ann-'));
+  try {
+    writeFileSync(join(dir, 'h.atr'), Uint8Array.from(HEADER_BLOCK));
+    // No header: as stored, at the time resolution.
+    assert.deepEqual(readAnnotationFile(join(dir, 'h'), 'atr').annotations.map((a) => a.sample), [1000, 2000, 2500, 2500]);
+    writeFileSync(join(dir, 'h.hea'), 'h 1 250 3000\nh.dat 16\n');
+    assert.deepEqual(readAnnotations(join(dir, 'h'), 'atr').map((a) => a.sample), [250, 500, 625, 625]);
+    // Without a time resolution, samples are frames; 4 samples per frame on every signal make ecgx's rate 4 x 100 Hz.
+    writeFileSync(join(dir, 'k.hea'), 'k 1 100 10\nk.dat 16x4\n');
+    writeFileSync(join(dir, 'k.atr'), Uint8Array.from([...word(1, 10), 0, 0]));
+    const k = readAnnotationFile(join(dir, 'k'), 'atr');
+    assert.deepEqual([k.annotations[0]!.sample, k.fs], [40, 400]);
+    // Custom labels survive writeAnnotations -> readAnnotations.
+    writeAnnotations(join(dir, 'w'), 'atr', [ann(5, 'c'), ann(9, 'N')], { customLabels: LABELS });
+    const w = readAnnotationFile(join(dir, 'w'), 'atr');
+    assert.deepEqual([w.annotations, w.customLabels], [[ann(5, 'c'), ann(9, 'N')], LABELS]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

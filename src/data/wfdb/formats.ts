@@ -6,14 +6,33 @@
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Format codes this module reads. Format 0 stores nothing: every sample is invalid. */
-export const READ_FORMATS = [0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311] as const;
+/** Byte-layout format codes this module decodes. Format 0 stores nothing: every sample is invalid. */
+export const BYTE_FORMATS = [0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311] as const;
+/** Format codes ecgx reads: the byte layouts here and the FLAC formats (flac.ts). */
+export const READ_FORMATS = [...BYTE_FORMATS, 508, 516, 524] as const;
 /** Format codes this module writes. */
 export const WRITE_FORMATS = [8, 16, 24, 32, 61, 80, 160, 212, 310, 311] as const;
 export type WriteFormat = (typeof WRITE_FORMATS)[number];
 
 export function isReadFormat(format: number): boolean {
   return (READ_FORMATS as readonly number[]).includes(format);
+}
+
+/** Formats whose samples sit at fixed byte positions (all but FLAC): bytesForSamples and decodeSamples apply. */
+export function isByteFormat(format: number): boolean {
+  return (BYTE_FORMATS as readonly number[]).includes(format);
+}
+
+/**
+ * Samples in the smallest whole byte group of a format (two 12-bit samples in
+ * 3 bytes for 212, three 10-bit samples in 4 bytes for 310 and 311, else 1):
+ * a writer pads the last group, so a file may end up to one group past its
+ * last sample.
+ */
+export function samplesPerGroup(format: number): number {
+  if (format === 212) return 2;
+  if (format === 310 || format === 311) return 3;
+  return 1;
 }
 
 /**
@@ -24,7 +43,10 @@ export function isReadFormat(format: number): boolean {
 export function invalidValue(format: number): number {
   switch (format) {
     case 80:
+    case 508:
       return -128;
+    case 524:
+      return -(2 ** 23);
     case 212:
       return -2048;
     case 310:
@@ -44,7 +66,10 @@ export function digitalRange(format: number): [number, number] {
   switch (format) {
     case 8:
     case 80:
+    case 508:
       return [-127, 127];
+    case 524:
+      return [-(2 ** 23) + 1, 2 ** 23 - 1];
     case 212:
       return [-2047, 2047];
     case 310:

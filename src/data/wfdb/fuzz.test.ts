@@ -12,7 +12,7 @@ import { readRecord } from './record.js';
 import { decodeAnnotations } from './annotations.js';
 import { commentsToMeta } from './metadata.js';
 import { EcgxError } from '../../util/errors.js';
-import { LUDB_DIR } from '../../../test/data-paths.js';
+import { LUDB_DIR, REPO_ROOT } from '../../../test/data-paths.js';
 
 const LUDB = join(LUDB_DIR, 'data');
 
@@ -67,7 +67,8 @@ test('fuzz: records with random formats, frames, skews, offsets and truncated/mu
     // Mostly well-formed layouts (one format per file, short records) so that
     // the decoders run, with unknown formats and odd layouts now and then.
     const known = fc.constantFrom(0, 8, 16, 24, 32, 61, 80, 160, 212, 310, 311);
-    const format = fc.oneof({ weight: 9, arbitrary: known }, { weight: 1, arbitrary: fc.constantFrom(7, 508) });
+    // FLAC formats with random bytes only test the refusals (the FLAC fuzz below mutates real streams).
+    const format = fc.oneof({ weight: 9, arbitrary: known }, { weight: 1, arbitrary: fc.constantFrom(7, 509, 516) });
     const signal = fc.record({ spf: fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }), skew: fc.integer({ min: 0, max: 2 }), file: fc.integer({ min: 0, max: 1 }), checksum: fc.integer({ min: -40000, max: 40000 }) });
     let decoded = 0;
     fc.assert(
@@ -108,6 +109,30 @@ test('fuzz: a LUDB record with its signal file cut or bytes flipped fails typed 
       }),
       { numRuns: 60, seed: 5 },
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fuzz: FLAC signal files with bytes flipped, cut or inserted decode or fail typed (no hang, no crash of the decoder thread)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecgx-fuzz-'));
+  const fix = join(REPO_ROOT, 'src/data/wfdb/fixtures');
+  const dat = Array.from(readFileSync(join(fix, 'flacmux.dat')));
+  try {
+    writeFileSync(join(dir, 'flacmux.hea'), readFileSync(join(fix, 'flacmux.hea')));
+    let read = 0;
+    fc.assert(
+      fc.property(fc.array(fc.record({ pos: fc.nat(), kind: fc.integer({ min: 0, max: 2 }), value: fc.integer({ min: 0, max: 255 }) }), { maxLength: 4 }), (edits) => {
+        writeFileSync(join(dir, 'flacmux.dat'), Uint8Array.from(mutate(dat, edits)));
+        onlyTypedErrors(() => {
+          const rec = readRecord(join(dir, 'flacmux'), { checksum: 'warn', onWarning: () => {} });
+          assert.equal(rec.ecg.signal.length, 2 * rec.ecg.nSamples);
+          read++;
+        });
+      }),
+      { numRuns: 100, seed: 9 },
+    );
+    assert.ok(read > 0, 'the unmutated and harmlessly mutated streams read');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -145,3 +145,17 @@ test('metadata: Challenge-style and LUDB-style comments', () => {
   assert.deepEqual(ludb, { recordId: '1', age: 51, sex: 'F', labels: ['Rhythm: Sinus bradycardia', 'Left ventricular hypertrophy'] });
   assert.equal(commentsToMeta(['Age: NaN', 'Sex: Unknown'], 'r').age, undefined);
 });
+
+test('sampling frequency: 0, 1e308 and 1e-9 are refused with the accepted range; 0.001 Hz to 1 MHz are read', () => {
+  for (const fs of ['0', '1e308', '1e-9', '-500', '0/1000']) {
+    const e = formatError(`r 1 ${fs} 10\nr.dat 16\n`);
+    assert.equal(e.field, 'sampling frequency');
+    assert.equal(e.line, 1);
+    assert.match(e.message, new RegExp(`expected a frequency from 0\\.001 to 1000000 Hz .*got '${fs.split('/')[0]!.replace('.', '\\.')}'`));
+  }
+  for (const [fs, want] of [['0.001', 0.001], ['0.0166667', 0.0166667], ['1e6', 1e6], ['360', 360]] as const) {
+    assert.equal(parseHeader(`r 1 ${fs} 10\nr.dat 16\n`, 'r.hea').fs, want);
+  }
+  // Absent, the frame rate is WFDB's default of 250 Hz.
+  assert.equal(parseHeader('r 1\nr.dat 16\n', 'r.hea').fs, 250);
+});

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { FormatError, IoError } from '../../util/errors.js';
+import { FormatError } from '../../util/errors.js';
+import { MAX_HEADER_BYTES, readRegularFile } from './io.js';
+
+export { ioReason } from './io.js';
 
 /**
  * One signal line of a WFDB header (see PhysioNet's header(5)). Absent fields
@@ -67,6 +69,16 @@ export interface WfdbHeader {
   comments: string[];
 }
 
+/**
+ * Sampling frequencies ecgx accepts, in Hz. WFDB itself refuses fs <= 0. The
+ * lower end admits slow trend records (MIMIC numerics are sampled once a
+ * second or once a minute, 0.0167 Hz); the upper end is far above any ECG or
+ * physiological recording on PhysioNet (the fastest are a few tens of kHz).
+ * Outside it a value is a typo or a corrupt header, and it would only make
+ * every downstream stage (resampling, filters, plots) misbehave.
+ */
+export const FS_RANGE = { min: 1e-3, max: 1e6 } as const;
+
 const INT = /^[-+]?\d+$/;
 // Written without nested optional digit runs, so a long bad token fails in linear time.
 const NUM = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
@@ -125,8 +137,10 @@ function parseRecordLine(r: LineReader, line: string, header: WfdbHeader): void 
     const m = /^([^/]+)(?:\/([^(]+)(?:\(([^)]*)\))?)?$/.exec(t[2]!);
     if (!m) r.fail('sampling frequency', `expected 'fs', 'fs/counter' or 'fs/counter(base)', got '${t[2]}'`);
     const fs = r.num('sampling frequency', m[1]!);
-    if (fs < 0) r.fail('sampling frequency', `expected a frequency >= 0 Hz, got '${m[1]}'`);
-    if (fs > 0) header.fs = fs;
+    if (!(fs >= FS_RANGE.min && fs <= FS_RANGE.max)) {
+      r.fail('sampling frequency', `expected a frequency from ${FS_RANGE.min} to ${FS_RANGE.max} Hz (0.001 Hz is one sample per 1000 s, 1e6 Hz is 1 MHz), got '${m[1]}'`);
+    }
+    header.fs = fs;
     if (m[2] !== undefined) {
       const cf = r.num('counter frequency', m[2]);
       if (cf > 0) header.counterFreq = cf;
@@ -255,24 +269,10 @@ export function recordBase(path: string): string {
 /** Reads and parses `<record>.hea`; `path` is 'dir/name' or 'dir/name.hea'. */
 export function readHeader(path: string): WfdbHeader {
   const file = recordBase(path) + '.hea';
-  let text: string;
-  try {
-    text = readFileSync(file, 'latin1');
-  } catch (e) {
-    throw new IoError(file, ioReason(e, 'a WFDB header'));
-  }
+  let text = Buffer.from(readRegularFile(file, 'a WFDB header', MAX_HEADER_BYTES)).toString('latin1');
   // Editors on Windows may prepend a UTF-8 byte-order mark (read as latin1 here).
   if (text.startsWith('\u00ef\u00bb\u00bf')) text = text.slice(3);
   return parseHeader(text, file);
-}
-
-/** A one-phrase reason for a failed read, from a node fs error. */
-export function ioReason(e: unknown, what: string): string {
-  const code = (e as { code?: string }).code;
-  if (code === 'ENOENT') return `no such file (expected ${what})`;
-  if (code === 'EISDIR') return `is a folder (expected ${what})`;
-  if (code === 'EACCES') return `permission denied reading ${what}`;
-  return `cannot read ${what}: ${e instanceof Error ? e.message : String(e)}`;
 }
 
 function fmtNumber(x: number): string {

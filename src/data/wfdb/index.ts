@@ -6,6 +6,8 @@ export { commentsToMeta, metaToComments } from './metadata.js';
 export { readRecord, writeRecord, wfdbChecksum, unitScaleToMv, type ReadRecordOptions, type WriteRecordOptions, type ChecksumReport, type WfdbRecord } from './record.js';
 export {
   readAnnotations,
+  readAnnotationFile,
+  decodeAnnotationFile,
   writeAnnotations,
   decodeAnnotations,
   encodeAnnotations,
@@ -15,4 +17,10 @@ export {
   wavesToAnnotations,
   ANNOTATION_SYMBOLS,
   type Annotation,
+  type AnnotationFile,
+  type CustomLabel,
+  type DecodeAnnotationOptions,
+  type EncodeAnnotationOptions,
 } from './annotations.js';
+export { DEFAULT_MAX_SAMPLES } from './io.js';
+export { FS_RANGE } from './header.js';

@@ -283,9 +283,9 @@ test('bad input: truncated signal file, missing file, unknown format, byte offse
   } finally {
     cleanup(path);
   }
-  path = rawRecord('r 1 100 10\nr.dat 508\n', { 'r.dat': new Uint8Array(20) });
+  path = rawRecord('r 1 100 10\nr.dat 509\n', { 'r.dat': new Uint8Array(20) });
   try {
-    assert.throws(() => readRecord(path), (e: unknown) => e instanceof FormatError && e.file === path + '.hea' && /unknown or unsupported format 508 \(expected one of 0, 8, 16/.test(e.message));
+    assert.throws(() => readRecord(path), (e: unknown) => e instanceof FormatError && e.file === path + '.hea' && /unknown or unsupported format 509 \(expected one of 0, 8, 16, .*, 508, 516, 524\)/.test(e.message));
   } finally {
     cleanup(path);
   }
@@ -355,6 +355,91 @@ test('multi-segment, variable layout: signals matched by name to the layout segm
     writeRecord(dir, 'segD', makeEcg({ signal: Float32Array.from([1]), fs: 250, leads: ['V6'], meta: { recordId: 'd' } }));
     writeFileSync(join(dir, 'w.hea'), 'w/2 2 250 1\nv_layout 0\nsegD 1\n');
     assert.throws(() => readRecord(join(dir, 'w')), (e: unknown) => e instanceof FormatError && /segment segD has signal 'V6', which the layout \(II, V1\) lacks/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Frames [A, B0, B1, C] of the skew fixture: A is skewed by 2, B has 2 samples per frame and is skewed by 1, C is neither. */
+const SKEW_FRAMES = [
+  [1, 10, 11, 100],
+  [2, 12, 13, 101],
+  [3, 14, 15, 102],
+  [4, 16, 17, 103],
+  [5, 18, 19, 104],
+  [6, 20, 21, 105],
+];
+
+test('skew: checksums cover the samples as stored in frames [0, nSamples), not the skew-shifted ones (also with 2 samples per frame)', () => {
+  // Stored in frames 0-3: A 1+2+3+4 = 10, B 10+...+17 = 108, C 100+...+103 = 406.
+  // Skew-shifted, A would sum 3+4+5+6 = 18 and B 12+...+19 = 124: a header with those must not verify.
+  const header = (a: number, b: number): string => `s 3 100 4\ns.dat 16:2 1 16 0 3 ${a} 0 A\ns.dat 16x2:1 1 16 0 12 ${b} 0 B\ns.dat 16 1 16 0 100 406 0 C\n`;
+  for (const frames of [6, 4]) {
+    const bytes = encodeSamples(16, Int32Array.from(SKEW_FRAMES.slice(0, frames).flat()));
+    const path = rawRecord(header(10, 108), { 's.dat': bytes }, 's');
+    try {
+      const rec = readRecord(path); // checksum 'error': throws unless the stored sums verify
+      assert.deepEqual(rec.checksums.map((c) => [c.lead, c.expected, c.actual, c.ok]), [['A', 10, 10, true], ['B', 108, 108, true], ['C', 406, 406, true]]);
+      assert.deepEqual(rec.warnings, []);
+      // Sample t of A is frame t + 2, of B frame t + 1; frames the file lacks are missing (the invalid value).
+      const a = frames === 6 ? [3, 4, 5, 6] : [3, 4, -32768, -32768];
+      const b = frames === 6 ? [12, 13, 14, 15, 16, 17, 18, 19] : [12, 13, 14, 15, 16, 17, -32768, -32768];
+      assert.deepEqual(Array.from(rec.digital[0]!), a);
+      assert.deepEqual(Array.from(rec.digital[1]!), b);
+      assert.deepEqual(Array.from(rec.digital[2]!), [100, 101, 102, 103]);
+      // Mixed samples per frame: one value a frame, B's pair averaged and rounded half up like WFDB 10.7's getvec.
+      assert.equal(rec.ecg.fs, 100);
+      const phys = (l: number): (number | null)[] => Array.from(rec.ecg.signal.subarray(l * 4, l * 4 + 4), (v) => (Number.isNaN(v) ? null : v));
+      assert.deepEqual(phys(1), frames === 6 ? [13, 15, 17, 19] : [13, 15, 17, null]);
+    } finally {
+      cleanup(path);
+    }
+    const wrong = rawRecord(header(18, 124), { 's.dat': bytes }, 's');
+    try {
+      assert.throws(() => readRecord(wrong), (e: unknown) => e instanceof FormatError && /leads A \(header 18, samples sum to 10\); B \(header 124, samples sum to 108\)/.test(e.message));
+    } finally {
+      cleanup(wrong);
+    }
+  }
+});
+
+test('samples per frame: a frame mean is rounded half up, and missing when any of its samples is (WFDB 10.7 getvec)', () => {
+  // I x3 with frames [1 1 2] [-1 -1 -2] [-2 -3 -32768]; II x1.
+  const path = rawRecord('r 2 100 3\nr.dat 16x3 1 16 0 1 0 0 I\nr.dat 16 1 16 0 0 0 0 II\n', {
+    'r.dat': encodeSamples(16, Int32Array.from([1, 1, 2, 0, -1, -1, -2, 0, -2, -3, -32768, 0])),
+  });
+  try {
+    const rec = readRecord(path, { checksum: 'warn', onWarning: () => {} });
+    // (1+1+2)/3 = 1.33 -> 1; (-1-1-2)/3 = -1.33 -> -1; a missing sample makes the frame missing.
+    assert.deepEqual(Array.from(rec.ecg.signal.subarray(0, 3), (v) => (Number.isNaN(v) ? null : v)), [1, -1, null]);
+  } finally {
+    cleanup(path);
+  }
+  const half = rawRecord('r 2 100 2\nr.dat 16x2 1 16 0 1 0 0 I\nr.dat 16 1 16 0 0 0 0 II\n', { 'r.dat': encodeSamples(16, Int32Array.from([1, 2, 0, -1, -2, 0])) });
+  try {
+    // 1.5 -> 2 and -1.5 -> -1: half up, not to even and not toward zero.
+    assert.deepEqual(Array.from(readRecord(half, { checksum: 'warn', onWarning: () => {} }).ecg.signal.subarray(0, 2)), [2, -1]);
+  } finally {
+    cleanup(half);
+  }
+});
+
+test('multi-segment: a record whose only segment is a gap is all NaN (with the layout\'s signals, or numbered ones)', () => {
+  const dir = tmp();
+  try {
+    writeFileSync(join(dir, 'g.hea'), 'g/1 2 500 100\n~ 100\n');
+    let rec = readRecord(join(dir, 'g'));
+    assert.deepEqual([rec.ecg.fs, rec.ecg.nSamples, rec.ecg.leads], [500, 100, ['signal 0', 'signal 1']]);
+    assert.ok(rec.ecg.signal.every((v) => Number.isNaN(v)));
+    assert.deepEqual(rec.header.signals.map((s) => s.format), [0, 0]);
+    assert.deepEqual(rec.segments, []);
+    writeFileSync(join(dir, 'gl_layout.hea'), 'gl_layout 2 360 0\n~ 0 200/mV 16 0 0 0 0 II\n~ 0 200/mV 16 0 0 0 0 V5\n');
+    writeFileSync(join(dir, 'gl.hea'), 'gl/3 2 360 30\ngl_layout 0\n~ 10\n~ 20\n');
+    rec = readRecord(join(dir, 'gl'));
+    assert.deepEqual([rec.ecg.fs, rec.ecg.nSamples, rec.ecg.leads], [360, 30, ['II', 'V5']]);
+    assert.ok(rec.ecg.signal.every((v) => Number.isNaN(v)));
+    writeFileSync(join(dir, 'g0.hea'), 'g0/1 0 500 5\n~ 5\n');
+    assert.throws(() => readRecord(join(dir, 'g0')), (e: unknown) => e instanceof FormatError && e.file === join(dir, 'g0.hea') && /every segment is a gap/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -36,7 +36,48 @@ export function decodeModel(bytes: Uint8Array, file = '<model>'): ModelProto {
     throw new FormatError(file, `not an ONNX model (protobuf decode failed: ${(e as Error).message})`);
   }
   if (!model.graph) throw new FormatError(file, 'ONNX model has no graph', { field: 'graph' });
+  for (const t of model.graph.initializer ?? []) checkTensorData(t, file, `initializer '${t.name ?? ''}'`);
+  for (const n of model.graph.node ?? []) {
+    for (const a of n.attribute ?? []) if (a.t) checkTensorData(a.t, file, `tensor attribute '${a.name ?? ''}' of node '${n.name || n.opType || ''}'`);
+  }
   return model;
+}
+
+/** Bytes per element of the fixed-size ONNX data types (STRING, 8, has none). */
+const ELEM_BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 14: 8, 15: 16, 16: 2 };
+const DTYPE_NAME: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16' };
+
+/**
+ * A tensor whose stored data does not fill its shape exactly would be read
+ * past its end (or silently truncated) by every consumer: refuse it on load,
+ * naming the tensor. Tensors with external data are left to the runtime.
+ */
+function checkTensorData(t: TensorProto, file: string, where: string): void {
+  const fail = (what: string): never => {
+    throw new FormatError(file, what, { field: where });
+  };
+  const dims = (t.dims ?? []).map(toNumber);
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) fail(`shape [${dims.join(', ')}] has a negative or non-integer dimension`);
+  if (t.dataLocation === 1) return; // EXTERNAL
+  const count = dims.reduce((a, b) => a * b, 1);
+  const type = t.dataType ?? 0;
+  const size = ELEM_BYTES[type];
+  if (size === undefined) return; // strings and unknown types: nothing fixed to compare
+  const shape = `shape [${dims.join(', ')}] of ${DTYPE_NAME[type]}`;
+  if (t.rawData && t.rawData.length > 0) {
+    if (t.rawData.length !== count * size) fail(`holds ${t.rawData.length} bytes of raw data, its ${shape} needs ${count * size} (expected the byte length to match the shape)`);
+    return;
+  }
+  // Typed fields: complex types store two values per element; the small integer and 16-bit float types live in int32_data.
+  const perElem = type === 14 || type === 15 ? 2 : 1;
+  const field: number | undefined =
+    type === 1 || type === 14 ? t.floatData?.length
+      : type === 11 || type === 15 ? t.doubleData?.length
+        : type === 7 ? t.int64Data?.length
+          : type === 12 || type === 13 ? t.uint64Data?.length
+            : t.int32Data?.length;
+  const n = field ?? 0;
+  if (n !== count * perElem) fail(`holds ${n} value(s), its ${shape} needs ${count * perElem} (expected the data to match the shape)`);
 }
 
 export function encodeModel(model: ModelProto): Uint8Array {

@@ -19,6 +19,7 @@ const SUBCOMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   info: async () => ({ default: info }),
   run: async () => ({ default: run }),
   grad: () => import('./model-grad.js'),
+  card: async () => ({ default: (await import('./model-card.js')).card }),
 };
 
 const usage = `Usage: ecgx model <subcommand> ...
@@ -29,12 +30,14 @@ Subcommands:
                                run the model, one .npy per requested tensor
   grad MODEL.onnx --input X.npy --of OUTPUT[:INDEX] --wrt input|TENSOR[,TENSOR] --out DIR
                                gradients (input, activations, parameters), one .npy per tensor
+  card MODEL.onnx [flags] [--out CARDED.onnx]
+                               the model card: what the model expects and produces (infer, show, write)
 
 'ecgx model <subcommand> --help' for details.
 `;
 
 const command: Command = {
-  summary: 'inspect and run ONNX models, and take their gradients (info, run, grad)',
+  summary: 'inspect, run and card ONNX models, and take their gradients (info, run, grad, card)',
   handlesHelp: true,
   usage,
   async run(argv) {

@@ -23,6 +23,7 @@
  *   reaches the loopback address and gains nothing from the check.
  */
 import { isIP } from 'node:net';
+import { tmpdir } from 'node:os';
 import type { IncomingHttpHeaders } from 'node:http';
 
 export class HttpError extends Error {
@@ -67,9 +68,10 @@ function splitHost(value: string): { host: string; port: string | undefined } | 
 export function hostChecker(bound: string, port: number): (value: string | undefined) => boolean {
   const b = bound.toLowerCase().replace(/^\[|\]$/g, '');
   const names = new Set<string>([b]);
-  if (isLoopback(b)) for (const n of LOOPBACK_NAMES) names.add(n);
-  if (b === 'localhost') { names.add('127.0.0.1'); names.add('::1'); }
   const wildcard = isWildcard(b);
+  // A wildcard bind listens on loopback too.
+  if (isLoopback(b) || wildcard) for (const n of LOOPBACK_NAMES) names.add(n);
+  if (b === 'localhost') { names.add('127.0.0.1'); names.add('::1'); }
   return (value) => {
     if (value === undefined) return false;
     const h = splitHost(value);
@@ -112,3 +114,9 @@ export function checkRequest(method: string, pathname: string, headers: Incoming
     if (type !== 'application/json') throw new HttpError(415, 'expected content-type application/json');
   }
 }
+
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Any path in the system temporary folder (uploads are read from there; so are test runs). */
+const TMP_PATH = new RegExp(`${escapeRe(tmpdir())}(?=$|[\\\\/\\s'"\`,;():])[^\\s'"\`,;():]*`, 'g');
+/** The message a client may see: a path under the temporary folder becomes '<temporary file>'. */
+export const redactPaths = (message: string): string => message.replace(TMP_PATH, '<temporary file>');

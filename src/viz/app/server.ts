@@ -277,7 +277,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
       closing ??= (async () => {
         server.closeAllConnections();
         await new Promise<void>((r) => server.close(() => r()));
-        await session.close();
+        // Releasing sessions can fail only on a bug; stopping must still finish (the CLI awaits it on Ctrl-C).
+        await session.close().catch((e: unknown) => process.stderr.write(`ecgx serve: ${e instanceof Error ? e.message : String(e)}\n`));
       })();
       return closing;
     },

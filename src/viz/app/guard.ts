@@ -21,6 +21,8 @@
  *   no Origin could not deliver it. A client that sends no Origin at all is
  *   not a browser (every current browser sends Origin on POST); it already
  *   reaches the loopback address and gains nothing from the check.
+ * - Messages: what a client reads names no file in the temporary folder
+ *   (redactPaths), where uploads are read.
  */
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';

@@ -18,7 +18,6 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Ecg } from '../../data/ecg.js';
@@ -32,7 +31,7 @@ import { withCohortConfig } from '../cohort/vega.js';
 import { AppSession, MAX_UPLOAD_BYTES, type AppSource } from './session.js';
 import { paperFor } from './paper.js';
 import { APP_CSS, APP_HTML, APP_JS } from './client.js';
-import { checkRequest, hostChecker, HttpError, parseTarget } from './guard.js';
+import { checkRequest, hostChecker, HttpError, parseTarget, redactPaths } from './guard.js';
 
 export interface AppOptions extends AppSource {
   /** Default 0: an ephemeral port. */
@@ -167,11 +166,6 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
   res.end(body);
 }
 
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** Any path in the system temporary folder (uploads are read from there; so are test runs). */
-const TMP_PATH = new RegExp(`${escapeRe(tmpdir())}(?=$|[\\\\/\\s'"\`,;():])[^\\s'"\`,;():]*`, 'g');
-/** The message a client may see: a path under the temporary folder becomes '<temporary file>'. */
-export const redactPaths = (message: string): string => message.replace(TMP_PATH, '<temporary file>');
 
 /** A request path for the server log: quoted (no control characters reach the terminal) and short. */
 const logged = (s: string): string => JSON.stringify(s.length > 200 ? `${s.slice(0, 200)}...` : s);

@@ -10,7 +10,7 @@
  * work (JSON encoding, chart rendering from cached explanations) cost over
  * the bare minimum of serving those bytes from node.
  * The load generator shares the machine (2 cores here) with the server.
- *   npm run build && node dist/bench/viz-app-load.js [--requests 2000] [--concurrency 50]
+ *   npm run build && node dist/bench/viz-app-load.js [--requests 2000] [--concurrency 50] [--only SUBSTRING]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ function arg(name: string, dflt: number): number {
 }
 const REQUESTS = arg('requests', 2000);
 const CONCURRENCY = arg('concurrency', 50);
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] ?? '' : '';
 
 const { run } = await tinyTlcRun(8);
 const root = mkdtempSync(join(tmpdir(), 'ecgx-bench-viz-app-load-'));
@@ -74,7 +75,7 @@ const ROUTES: [string, string][] = [
   ['GET /app.js', '/app.js'],
   ['GET /vendor/vega.min.js', '/vendor/vega.min.js'],
   ['GET /api/chart gradcam (expl. cached)', '/api/chart?id=8&method=gradcam&target=MI'],
-];
+].filter(([label]) => label.includes(ONLY)) as [string, string][];
 
 const app = await startChild([CLI, 'serve', '--run', run, '--tlc', tlc, '--port', '0', '--threads', '1']);
 const atStart = rss(app.child.pid!);

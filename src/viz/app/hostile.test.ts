@@ -200,7 +200,8 @@ test('oversized headers are 431; slow and stalled clients are timed out while ot
   await new Promise((r) => setTimeout(r, 300));
   const t0 = performance.now();
   await stillServes(port);
-  assert.ok(performance.now() - t0 < 2000, 'served while 100 clients stall');
+  // Generous for a loaded 2-core machine; a server blocked by the stalled clients would wait for all 100 to be cut off.
+  assert.ok(performance.now() - t0 < 5000, 'served while 100 clients stall');
   for (const r of await Promise.all(stalled)) {
     assert.ok(!r.timedOut && r.ms < bound, `stalled headers closed after ${r.ms.toFixed(0)} ms`);
     assert.ok(r.status === 408 || r.status === 0, String(r.status));

@@ -31,6 +31,9 @@ async function get(app: RunningApp, path: string, init?: RequestInit): Promise<{
   return { status: r.status, body };
 }
 
+// The app takes only JSON posts (a CSRF guard; see guard.ts).
+const JSON_TYPE = { 'content-type': 'application/json' };
+
 /** Where screenshots go: ECGX_SCREENSHOTS (to look at them), else the test's temporary folder. */
 const shots = (root: string): string => process.env['ECGX_SCREENSHOTS'] ?? root;
 const count = (s: string, re: RegExp): number => (s.match(re) ?? []).length;
@@ -78,7 +81,7 @@ test('serve API: records with predictions, charts with TLC and attributions, err
   const dir = join(data, 'records100', '00000');
   const base = readdirSync(dir).find((f) => f.endsWith('.hea'))!.replace(/\.hea$/, '');
   const hea = readFileSync(join(dir, `${base}.hea`), 'utf8'), dat = readFileSync(join(dir, `${base}.dat`));
-  const up = await get(app, '/api/upload', { method: 'POST', body: JSON.stringify({ name: base, hea, dat: dat.toString('base64') }) });
+  const up = await get(app, '/api/upload', { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ name: base, hea, dat: dat.toString('base64') }) });
   assert.equal(up.status, 200, JSON.stringify(up.body));
   const own = records.find((r) => r.id === String(Number(base.slice(0, 5))))!;
   for (const c of ['NORM', 'MI']) assert.ok(Math.abs(up.body.scores[c] - (await get(app, `/api/record?id=${own.id}`)).body.scores[c]) < 0.05 || own.fold !== 2);
@@ -86,13 +89,13 @@ test('serve API: records with predictions, charts with TLC and attributions, err
   const cu = (await get(app, `/api/chart?id=${encodeURIComponent(up.body.id)}&method=gradcam`)).body;
   assert.equal(count(cu.svg, /<g class="segment"/g), 12);
   // A truncated .dat and a non-WFDB header are 400s whose message names the file.
-  const trunc = await get(app, '/api/upload', { method: 'POST', body: JSON.stringify({ name: base, hea, dat: dat.subarray(0, 100).toString('base64') }) });
+  const trunc = await get(app, '/api/upload', { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ name: base, hea, dat: dat.subarray(0, 100).toString('base64') }) });
   assert.equal(trunc.status, 400);
   assert.match(trunc.body.error, new RegExp(`${base}`));
-  const junk = await get(app, '/api/upload', { method: 'POST', body: JSON.stringify({ name: 'x', hea: 'hello', dat: '' }) });
+  const junk = await get(app, '/api/upload', { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ name: 'x', hea: 'hello', dat: '' }) });
   assert.equal(junk.status, 400);
   assert.match(junk.body.error, /x\.hea/);
-  const big = await get(app, '/api/upload', { method: 'POST', body: 'x'.repeat(24 << 20) });
+  const big = await get(app, '/api/upload', { method: 'POST', headers: JSON_TYPE, body: 'x'.repeat(24 << 20) });
   assert.equal(big.status, 413);
 });
 

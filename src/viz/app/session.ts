@@ -5,9 +5,9 @@
  * registry and cached; TLC overlays from a fitted TLC on the records of the
  * model it was fitted on; and records uploaded as a WFDB .hea + .dat pair.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { openDataset } from '../../data/datasets/registry.js';
 import type { EcgDataset } from '../../data/datasets/types.js';
 import { makeEcg, type Ecg } from '../../data/ecg.js';
@@ -72,7 +72,6 @@ export class AppSession {
   private readonly tlcCache = new Map<string, Promise<TlcExplanation | null>>();
   private pipeline: Promise<TlcPipeline> | undefined;
   private uploads = 0;
-  private readonly uploadDir = mkdtempSync(join(tmpdir(), 'ecgx-serve-'));
 
   private constructor(
     readonly task: string,
@@ -243,7 +242,9 @@ export class AppSession {
    * Adds an uploaded WFDB record (.hea text and .dat bytes). It is read with
    * the ordinary reader from a private temporary folder, under a fixed file
    * name (nothing from the client names a path), preprocessed and predicted
-   * by the first model. Returns its summary.
+   * by the first model. Returns its summary. The folder lives only while the
+   * record is read (synchronously, so no signal handler runs in between):
+   * nothing is left in the temporary folder, whether the upload fails or not.
    */
   async upload(hea: string, dat: Uint8Array, name: string): Promise<RecordSummary> {
     if (Buffer.byteLength(hea) + dat.length > MAX_UPLOAD_BYTES) throw new DataError(`upload: ${name} is larger than ${MAX_UPLOAD_BYTES >> 20} MiB`);
@@ -251,7 +252,6 @@ export class AppSession {
     if (!first) throw new FormatError(`${name}.hea`, 'empty header (expected a WFDB record line)', { line: 1 });
     const base = first.trim().split(/\s+/)[0]!;
     const n = ++this.uploads;
-    const dir = join(this.uploadDir, String(n));
     const rec = `r${n}`;
     // The header names its record and signal files; rewrite both to the fixed name so the reader finds the uploaded bytes.
     const fixed = hea.split(/\r?\n/).map((l, i) => {
@@ -261,15 +261,17 @@ export class AppSession {
       else if (i > 0 && parts[0]!.includes('.')) parts[0] = `${rec}.dat`;
       return parts.join(' ');
     }).join('\n');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${rec}.hea`), fixed);
-    writeFileSync(join(dir, `${rec}.dat`), dat);
+    const dir = mkdtempSync(join(tmpdir(), 'ecgx-serve-'));
     let raw: Ecg;
     try {
+      writeFileSync(join(dir, `${rec}.hea`), fixed);
+      writeFileSync(join(dir, `${rec}.dat`), dat);
       raw = readRecord(join(dir, rec)).ecg;
     } catch (e) {
-      if (e instanceof EcgxError) throw new FormatError(`${name}.hea`, e.message.replaceAll(join(dir, rec), base));
+      if (e instanceof EcgxError) throw new FormatError(`${name}.hea`, e.message.replaceAll(join(dir, rec), base).replaceAll(dir + sep, ''));
       throw e;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     const id = `upload-${n}-${base.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 40)}`;
     prepareRecord(this.card, raw);
@@ -291,6 +293,5 @@ export class AppSession {
   async close(): Promise<void> {
     for (const p of this.explainers.values()) await (await p.catch(() => undefined))?.release?.();
     if (this.pipeline) await (await this.pipeline.catch(() => undefined))?.release();
-    rmSync(this.uploadDir, { recursive: true, force: true });
   }
 }

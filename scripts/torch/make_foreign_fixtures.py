@@ -223,13 +223,15 @@ def main():
     x = np.stack([ss.sosfiltfilt(sos, rec, axis=-1) * 1000 for rec in records])
     with torch.no_grad():
         save('softmax_scores.npy', s64(torch.tensor(x)).numpy(), 'softmax probabilities, [records, 3]')
-    save('softmax_gradcam.npy', gradcam(s64, x, TARGET), f'Grad-CAM of class {TARGET} probability at the last conv ReLU, [records, 1, {n}]')
-    save('softmax_ig.npy', integrated_gradients(s64, x, TARGET), f'IG of class {TARGET} probability (zero baseline, {IG_STEPS} trapezoid steps), [records, 12, {n}]')
+    # Grad-CAM's ReLU zeroes a class whose weighted map is negative everywhere: explain a class it shows.
+    soft_target = next(c for c in range(3) if all(m.max() > 0 for m in gradcam(s64, x, c)))
+    save('softmax_gradcam.npy', gradcam(s64, x, soft_target), f'Grad-CAM of class {soft_target} probability at the last conv ReLU, [records, 1, {n}]')
+    save('softmax_ig.npy', integrated_gradients(s64, x, soft_target), f'IG of class {soft_target} probability (zero baseline, {IG_STEPS} trapezoid steps), [records, 12, {n}]')
 
     manifest = dict(
         records=RECORDS, fs=FS, target=TARGET, igSteps=IG_STEPS,
         windowed=dict(file='windowed.onnx', blocks=block_outputs(os.path.join(args.out, 'windowed.onnx')), starts=starts, classes=['A', 'B', 'C', 'D']),
-        softmax=dict(file='softmax.onnx', classes=['X', 'Y', 'Z']),
+        softmax=dict(file='softmax.onnx', classes=['X', 'Y', 'Z'], target=soft_target),
         torch=torch.__version__, files=files,
     )
     with open(os.path.join(args.out, 'manifest.json'), 'w') as f:

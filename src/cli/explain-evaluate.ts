@@ -10,7 +10,7 @@ import { resolve, join } from 'node:path';
 import type { Command } from './command.js';
 import { choiceOption, numberOption, parseCommandArgs } from './command.js';
 import { DataError, OptionError } from '../util/errors.js';
-import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { makeEcg, type Ecg, type WaveAnnotations } from '../data/ecg.js';
 import { ecgDelineate } from '../delineate/delineate.js';
 import { versions } from '../train/run.js';
@@ -27,7 +27,7 @@ type WaveSource = (typeof WAVE_SOURCES)[number];
 const usage = `Usage: ecgx explain evaluate --model M.onnx (--data DIR [--records ID,...] | --record PATH | --input X.npy)
                              --method METHOD[,METHOD...] [--target T] [method options as for 'ecgx explain']
                              [--waves annotations|delineate|none] [--curve-steps N]
-                             [--randomization [--stages N]] [--out DIR] [--json]
+                             [--randomization [--stages N]] [--out DIR [--force]] [--json]
 
 Explains the ECGs with each method and measures the explanations:
   faithfulness  deletion and insertion curves of the target's probability as the most-attributed
@@ -46,12 +46,13 @@ Options:
 ${SOURCE_HELP}  --method LIST       comma-separated methods (aliases as in 'ecgx explain', e.g. ig)
 ${METHOD_FLAGS_HELP}  --waves SRC         annotations (default when every record has them), delineate, or none
                       (default for --input without a model sampling rate)
-  --curve-steps N     points of the deletion/insertion curves after the start (default 20)
+  --curve-steps N     points of the deletion/insertion curves after the start, 1-1000 (default 20)
   --randomization     run the cascading randomisation sanity check (not for tlc)
   --stages N          randomise only the N layers nearest the output (default all)
-  --batch-size N      ECGs per explain call (default 32)
-  --threads N         onnxruntime threads
+  --batch-size N      ECGs per explain call (default 32; 1-4096)
+  --threads N         onnxruntime threads (1-256)
   --out DIR           output folder (default: explain-metrics)
+  --force             replace an existing DIR that ecgx wrote (it holds a .ecgx marker file)
   --json              print metrics.json to stdout
 `;
 
@@ -74,15 +75,16 @@ const command: Command = {
     const { values } = parseCommandArgs('explain evaluate', argv, {
       ...SOURCE_FLAGS, ...METHOD_FLAGS,
       waves: { type: 'string' }, 'curve-steps': { type: 'string' }, randomization: { type: 'boolean' }, stages: { type: 'string' },
-      out: { type: 'string' }, json: { type: 'boolean' },
+      out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' },
     });
     const plan = methodPlan(values);
     const wavesAsked = choiceOption('--waves', values.waves, WAVE_SOURCES);
-    const curveSteps = numberOption('--curve-steps', values['curve-steps'], { integer: true, min: 1 }) ?? 20;
+    const curveSteps = numberOption('--curve-steps', values['curve-steps'], { integer: true, min: 1, max: 1000 }) ?? 20;
     const stages = numberOption('--stages', values.stages, { integer: true, min: 1 });
     if (stages !== undefined && !values.randomization) throw new OptionError('--stages', 'needs --randomization');
     if (values.randomization && plan.methods.includes('tlc')) throw new OptionError('--randomization', 'does not apply to tlc (its clusters are fitted on the trained model); leave tlc out of --method');
     const out = resolve(values.out ?? 'explain-metrics');
+    checkOutput(out, 'folder', { force: values.force === true });
 
     const src = await openSource(values, plan.batchSize);
     const model = new ExplainModel(src.proto, plan.threads !== undefined ? { threads: plan.threads } : {});
@@ -153,7 +155,7 @@ const command: Command = {
       await writeDirAtomic(out, (dir) => {
         writeJson(join(dir, 'metrics.json'), metrics);
         writeFileAtomic(join(dir, 'metrics.md'), markdown(metrics.methods, names, correlation, randomization as RandomizationRow[] | undefined));
-      });
+      }, { force: values.force === true });
       if (values.json) process.stdout.write(JSON.stringify(metrics) + '\n');
       else process.stdout.write(`evaluated ${names.join(', ')} on ${n} ECG(s) -> ${out}\n`);
       return 0;

@@ -139,8 +139,8 @@ test('ecgx explain: bad method options are one-line errors naming the flag, exit
   const twoHeads = join(root, 'two-heads.onnx');
   saveModel(twoHeads, g.build());
   const cases: [string[], RegExp][] = [
-    [['--method', 'ig', '--steps', '0'], /^ecgx: --steps: expected >= 1, got 0$/],
-    [['--method', 'ig', '--steps=-3'], /^ecgx: --steps: expected >= 1, got -3$/],
+    [['--method', 'ig', '--steps', '0'], /^ecgx: --steps: expected 1 to 4096, got 0$/],
+    [['--method', 'ig', '--steps=-3'], /^ecgx: --steps: expected 1 to 4096, got -3$/],
     [['--method', 'occlusion', '--window', '400'], /^ecgx: --window: 400 samples is longer than the signal \(300 samples\)$/],
     [['--method', 'occlusion', '--set', 'occlusion.window=301'], /--window: 301 samples is longer than the signal/],
     [['--method', 'ig', '--baseline', 'ones'], /^ecgx: --baseline: expected zero, mean or a FILE\.npy, got 'ones'$/],

@@ -1,10 +1,10 @@
 import { resolve, join } from 'node:path';
 import type { Command } from './command.js';
-import { numberOption, parseCommandArgs, required, type ParsedValues } from './command.js';
+import { batchSizeOption, numberOption, parseCommandArgs, required, threadsOption, type ParsedValues } from './command.js';
 import { OptionError, DataError, EcgxError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import { readNpy, writeNpy, type NdArray } from '../util/npy.js';
-import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { openDataset } from '../data/datasets/registry.js';
 import { readRecord } from '../data/wfdb/index.js';
 import { preprocess, type PreprocessSpec } from '../data/preprocess/index.js';
@@ -38,9 +38,9 @@ export const METHOD_FLAGS = {
 
 export const METHOD_FLAGS_HELP = `  --target T          predicted (default; regression models: regression), a class name or index
   --layer NAME        Grad-CAM layer (default: the last residual block; 'ecgx model info' lists the tensors)
-  --steps N           Integrated Gradients steps (default 64)
+  --steps N           Integrated Gradients steps, 1-4096 (default 64)
   --baseline B        Integrated Gradients baseline: zero (default), mean (each lead's mean) or FILE.npy ([leads, time], float32)
-  --samples N         SmoothGrad noisy copies (default 25)
+  --samples N         SmoothGrad noisy copies, 1-4096 (default 25)
   --sigma S           SmoothGrad noise SD, fraction of each ECG's range (default 0.15)
   --window W          occlusion window, samples (default 32; at most the signal length)
   --stride S          occlusion stride, samples (default window/2)
@@ -92,12 +92,12 @@ export function methodPlan(values: MethodValues): MethodPlan {
     options[method][key] = value;
   };
   setFor('--layer', 'gradcam', 'layer', values.layer);
-  setFor('--steps', 'integrated-gradients', 'steps', numberOption('--steps', values.steps, { integer: true, min: 1 }));
+  setFor('--steps', 'integrated-gradients', 'steps', numberOption('--steps', values.steps, { integer: true, min: 1, max: 4096 }));
   if (values.baseline !== undefined) {
     const b = values.baseline;
     setFor('--baseline', 'integrated-gradients', 'baseline', b === 'zero' || b === 'mean' ? b : b.endsWith('.npy') ? baselineFile(b) : badBaseline(b));
   }
-  setFor('--samples', 'smoothgrad', 'samples', numberOption('--samples', values.samples, { integer: true, min: 1 }));
+  setFor('--samples', 'smoothgrad', 'samples', numberOption('--samples', values.samples, { integer: true, min: 1, max: 4096 }));
   setFor('--sigma', 'smoothgrad', 'sigma', numberOption('--sigma', values.sigma, { min: 0 }));
   setFor('--window', 'occlusion', 'window', numberOption('--window', values.window, { integer: true, min: 1 }));
   setFor('--stride', 'occlusion', 'stride', numberOption('--stride', values.stride, { integer: true, min: 1 }));
@@ -113,8 +113,8 @@ export function methodPlan(values: MethodValues): MethodPlan {
     methods,
     options,
     seed: numberOption('--seed', values.seed, { integer: true }) ?? 0,
-    batchSize: numberOption('--batch-size', values['batch-size'], { integer: true, min: 1 }) ?? 32,
-    threads: numberOption('--threads', values.threads, { integer: true, min: 1 }),
+    batchSize: batchSizeOption(values['batch-size']) ?? 32,
+    threads: threadsOption(values.threads),
   };
 }
 
@@ -159,6 +159,7 @@ export async function openSource(values: SourceValues, batchSize: number): Promi
     if (t.shape.length !== 3) throw new DataError(`${values.input}: shape [${x.shape.join(', ')}], expected [batch, leads, time] or [leads, time]`);
     probe.checkBatch(t);
     const total = t.shape[0]!;
+    if (total === 0) throw new DataError(`${values.input}: an empty batch (shape [${x.shape.join(', ')}]), expected at least one ECG`);
     return { modelPath, proto, source: { input: resolve(values.input) }, ids: Array.from({ length: total }, (_, i) => String(i)), fs: probe.meta.fs, chunks: sliceBatches(t, batchSize) };
   }
   const spec = await preprocessSpec(modelPath);
@@ -232,7 +233,7 @@ function concatBatches(xs: NdArray[]): NdArray {
 const usage = `Usage: ecgx explain --model M.onnx (--data DIR [--records ID,...] | --record PATH | --input X.npy)
                     --method METHOD[,METHOD...] [--target predicted|NAME|INDEX|regression]
                     [--layer NAME] [--steps N] [--baseline zero|mean|FILE.npy] [--samples N] [--sigma S]
-                    [--window W] [--stride S] [--tlc TLC.json] [--set METHOD.KEY=VALUE ...] [--out DIR] [--json]
+                    [--window W] [--stride S] [--tlc TLC.json] [--set METHOD.KEY=VALUE ...] [--out DIR [--force]] [--json]
        ecgx explain evaluate ...   (faithfulness, wave mass, agreement, sanity metrics; see 'ecgx explain evaluate --help')
 
 Explains a model's output for ECGs with attribution methods and writes
@@ -244,9 +245,10 @@ Records (--data, --record) are preprocessed as the checkpoint's metadata says;
 Options:
 ${SOURCE_HELP}  --method LIST       comma-separated; one of ${[...EXPLAINERS.keys()].join(', ')}
                       aliases: ${Object.entries(METHOD_ALIASES).map(([a, m]) => `${a} = ${m}`).join(', ')}
-${METHOD_FLAGS_HELP}  --batch-size N      ECGs per explain call (default 32)
-  --threads N         onnxruntime threads
+${METHOD_FLAGS_HELP}  --batch-size N      ECGs per explain call (default 32; 1-4096)
+  --threads N         onnxruntime threads (1-256)
   --out DIR           output folder (default: explain)
+  --force             replace an existing DIR that ecgx wrote (it holds a .ecgx marker file)
   --json              print explain.json to stdout
 `;
 
@@ -260,9 +262,10 @@ const command: Command = {
       process.stdout.write(usage.trimEnd() + '\n');
       return 0;
     }
-    const { values } = parseCommandArgs('explain', argv, { ...SOURCE_FLAGS, ...METHOD_FLAGS, out: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs('explain', argv, { ...SOURCE_FLAGS, ...METHOD_FLAGS, out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } });
     const plan = methodPlan(values);
     const out = resolve(values.out ?? 'explain');
+    checkOutput(out, 'folder', { force: values.force === true });
     const src = await openSource(values, plan.batchSize);
     const target = parseTarget(values.target, new ExplainModel(src.proto));
     const run = await runMethods(src, plan, target);
@@ -279,7 +282,7 @@ const command: Command = {
     await writeDirAtomic(out, (dir) => {
       for (const a of merged) writeNpy(join(dir, `${a.method}.npy`), a.values);
       writeJson(join(dir, 'explain.json'), record);
-    });
+    }, { force: values.force === true });
     if (values.json) process.stdout.write(JSON.stringify(record) + '\n');
     else process.stdout.write(`explained ${src.ids.length} ECG(s) with ${plan.methods.join(', ')} -> ${out}\n`);
     return 0;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from './command.js';
-import { numberOption, parseCommandArgs, required } from './command.js';
+import { numberOption, parseCommandArgs, required, threadsOption } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import { openDataset } from '../data/datasets/registry.js';
@@ -20,7 +20,7 @@ Options:
   --record PATH     one WFDB record (PATH or PATH.hea)
   --json            JSON lines: {"id": ..., "values": {"<class>": p, ...}}
   --max-records N   only the first N records of --data
-  --threads N       onnxruntime threads
+  --threads N       onnxruntime threads (1-256)
 `;
 
 const command: Command = {
@@ -34,7 +34,7 @@ const command: Command = {
     const model = resolve(required('--model', values.model));
     if ((values.data === undefined) === (values.record === undefined)) throw new OptionError('--data', 'give exactly one of --data DIR or --record PATH');
     const max = numberOption('--max-records', values['max-records'], { integer: true, min: 1 });
-    const threads = numberOption('--threads', values.threads, { integer: true, min: 1 });
+    const threads = threadsOption(values.threads);
     const predictor = await openPredictor(model, threads !== undefined ? { threads } : {});
     const print = (ps: Prediction[]): void => {
       for (const p of ps) {

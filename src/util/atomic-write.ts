@@ -125,6 +125,15 @@ export function removeStaleTemporaries(dir: string, name?: string): void {
   }
 }
 
+/** Removes a temporary file or folder during cleanup; a failure there must not hide the error being reported. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    /* nothing was created there, or it cannot be removed either */
+  }
+}
+
 function makeParent(dest: string): void {
   try {
     mkdirSync(dirname(dest), { recursive: true });
@@ -161,7 +170,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, policy?
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     throw asIoError(e, path, 'write');
   }
 }
@@ -186,7 +195,7 @@ export function replaceFolder(tmp: string, dest: string, policy: OutputPolicy = 
       renameSync(aside, dest);
       throw e;
     }
-    rmSync(aside, { recursive: true, force: true });
+    removeQuietly(aside); // a leftover is removed by the next write once this process is gone
   } catch (e) {
     throw asIoError(e, dest, 'write');
   }
@@ -206,11 +215,11 @@ export async function writeDirAtomic<T>(dir: string, fill: (tmpDir: string) => P
   removeStaleTemporaries(dirname(dest), basename(dest));
   const tmp = join(dirname(dest), `.${basename(dest)}.${process.pid}.partial`);
   try {
-    rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp);
     mkdirSync(tmp);
     markOutputFolder(tmp);
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp);
     throw asIoError(e, dest, 'write');
   }
   try {
@@ -218,7 +227,7 @@ export async function writeDirAtomic<T>(dir: string, fill: (tmpDir: string) => P
     replaceFolder(tmp, dest, policy);
     return result;
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp);
     throw aimedAt(e, tmp, dest);
   }
 }

@@ -67,7 +67,7 @@ test('cli: bad model input, unknown output or a wrong file give one line, a non-
       [['model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'x.npy'), '--batch-size', '0', '--out', out], /--batch-size: expected 1 to 4096, got 0/],
       [['model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'x.npy')], /--out: is required/],
       [['model', 'info', join(dir, 'junk.onnx')], /junk\.onnx: not an ONNX model/],
-      [['model', 'info', join(dir, 'missing.onnx')], /missing\.onnx: cannot read file/],
+      [['model', 'info', join(dir, 'missing.onnx')], /missing\.onnx: cannot read: no such file or folder \(ENOENT\)/],
       [['model', 'frobnicate'], /unknown subcommand 'frobnicate'/],
     ];
     for (const [args, re] of cases) {

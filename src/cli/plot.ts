@@ -108,7 +108,7 @@ const command: Command = {
     const speed = numberOption('--speed', values.speed, { min: 1, max: 500 });
     const gain = numberOption('--gain', values.gain, { min: 0.5, max: 500 });
     const start = numberOption('--start', values.start, { min: 0 });
-    const duration = numberOption('--duration', values.duration, { min: 0.01, max: MAX_DURATION_S });
+    const duration = numberOption('--duration', values.duration, { min: 0.01, max: MAX_DURATION_S, unit: 's' });
     const pxPerMm = numberOption('--px-per-mm', values['px-per-mm'], { min: 0.5, max: 50 });
     if (speed !== undefined) opts.speed = speed;
     if (gain !== undefined) opts.gain = gain;

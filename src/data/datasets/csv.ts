@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { FormatError, IoError } from '../../util/errors.js';
+import { FormatError, IoError, asIoError } from '../../util/errors.js';
 
 /** A parsed CSV file: header names and rows of fields, with the line each row starts on. */
 export interface CsvTable {
@@ -102,7 +102,13 @@ export function parseCsv(text: string, file = '<csv>'): CsvTable {
 /** Reads and parses a CSV file; a missing file is an IoError naming it. */
 export function readCsv(path: string): CsvTable {
   if (!existsSync(path)) throw new IoError(path, 'file not found');
-  return parseCsv(readFileSync(path, 'utf8'), path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw asIoError(e, path, 'read'); // e.g. a folder in the table's place (EISDIR carries no path)
+  }
+  return parseCsv(text, path);
 }
 
 /**

@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, type CliEnv } from '../../test/data-paths.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli, type CliEnv } from '../../test/data-paths.js';
 import { tinyPtbxl, TINY_MODEL } from '../train/testing.js';
 import { writeNpy } from '../util/npy.js';
 
@@ -130,4 +131,19 @@ test('train and pretrain: an interrupted RUNDIR.partial is neither silently disc
   refused(ecgx(['pretrain', '--data', join(dir, 'nope'), '--method', 'masked', '--epochs', '1', '--out', out]), /nope/, 'pretrain on missing data');
   refused(ecgx(['train', ...TRAIN(fx.data).map((a) => (a === 'NORM;MI' ? 'NOPE' : a)), '--out', out]), /unknown label 'NOPE'/, 'train on an unknown label');
   assert.deepEqual(readdirSync(dir), [], 'nothing left by rejected runs');
+});
+
+test('a killed synth leaves a .NAME.PID.partial folder, which the next run of that output removes', async () => {
+  const dir = mkdtempSync(join(root, 'killed-synth-'));
+  const out = join(dir, 'db');
+  const child = spawn(process.execPath, [CLI, 'synth', '--n', '100000', '--layout', 'ptbxl', '--out', out], { stdio: 'ignore' });
+  const partial = `.db.${child.pid}.partial`;
+  const t0 = Date.now();
+  while (!existsSync(join(dir, partial, 'records100')) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  assert.deepEqual(readdirSync(dir), [partial], 'the kill left the partial folder');
+  const r = ecgx(['synth', '--n', '3', '--layout', 'ptbxl', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readdirSync(dir), ['db'], 'the orphan of the dead process is gone');
 });

@@ -30,6 +30,7 @@ Options:
   --epochs N           epochs, 0-100000 (0: export the initialisation)
   --out RUNDIR         output folder
   --model SPEC         trunk (default resnet1d-small), e.g. 'resnet1d-small:filters=16,32,32,64'
+                       (filters 1-4096 each, downsample 1-64 each, kernel 1-255)
   --batch-size B       records per batch, 2-4096 (default 32; contrastive batches hold 2B views)
   --lr LR              peak learning rate (> 0 and <= 10), cosine schedule with 1 warm-up epoch (default 1e-3)
   --temperature T      NT-Xent temperature (default 0.1)

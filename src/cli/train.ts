@@ -25,6 +25,7 @@ Task:
   --balance           bce: per-class pos_weight = negatives / positives in the training part
 Model and optimisation:
   --model SPEC        e.g. resnet1d, 'resnet1d-small:filters=16,32,32,64;kernel=9' (keys: filters, downsample, kernel, dropout, head)
+                      filters 1-4096 each, downsample 1-64 each (at least one sample left), kernel 1-255
   --epochs N          epochs per fold (1-100000)
   --batch-size B      default 64 (1-4096)
   --lr LR             peak learning rate, > 0 and <= 10 (default 1e-3)

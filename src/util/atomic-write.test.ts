@@ -92,6 +92,8 @@ test('file-system failures are IoErrors naming the output and the reason', async
   // Node's errors elsewhere map the same way; other errors pass unchanged.
   const enoent = Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT', path: '/x/y' });
   assert.equal((asIoError(enoent) as Error).message, '/x/y: no such file or folder (ENOENT)');
+  const full = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  assert.equal((asIoError(full, '/data/out', 'write') as Error).message, '/data/out: cannot write: no space left on the device (ENOSPC)');
   const other = new TypeError('bug');
   assert.equal(asIoError(other), other);
   assert.deepEqual(readdirSync(root), ['plain']);

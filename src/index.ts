@@ -2,7 +2,7 @@
 export * from './util/errors.js';
 export { Rng } from './util/rng.js';
 export { readNpy, writeNpy, decodeNpy, encodeNpy, type NdArray } from './util/npy.js';
-export { writeFileAtomic, writeDirAtomic } from './util/atomic-write.js';
+export { writeFileAtomic, writeDirAtomic, checkOutput, OUTPUT_MARKER, type OutputPolicy } from './util/atomic-write.js';
 export { Progress } from './util/progress.js';
 export * from './data/ecg.js';
 export * from './data/leads.js';

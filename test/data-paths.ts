@@ -26,8 +26,16 @@ export const LUDB_DIR = resolve(SHARED_DIR, 'data/ludb');
 /** The compiled CLI entry point. */
 export const CLI = resolve(REPO_ROOT, 'dist/src/cli/main.js');
 
+/** Where and as whom runCli runs the CLI (default: this process's folder, environment and user). */
+export interface CliEnv {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  uid?: number;
+  gid?: number;
+}
+
 /** Runs the compiled CLI with these arguments; `timeoutMs` guards against a hang. */
-export function runCli(args: string[], timeoutMs = 60_000): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+export function runCli(args: string[], timeoutMs = 60_000, how: CliEnv = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20, ...how });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -34,16 +34,55 @@ export function parseCommandArgs<O extends Options>(command: string, argv: strin
   }
 }
 
-/** Parses a number flag, naming the flag and the expectation when it is not one. */
-export function numberOption(flag: string, value: string | undefined, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined {
+export { rangeText, type NumberBounds } from '../util/range.js';
+import { rangeText, type NumberBounds } from '../util/range.js';
+
+/** Parses a number flag, naming the flag and the accepted range when the value is not one or lies outside it. */
+export function numberOption(flag: string, value: string | undefined, opts: NumberBounds = {}): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || (opts.integer && !Number.isInteger(n))) {
     throw new OptionError(flag, `expected ${opts.integer ? 'an integer' : 'a number'}, got '${value}'`);
   }
-  if (opts.min !== undefined && n < opts.min) throw new OptionError(flag, `expected >= ${opts.min}, got ${n}`);
-  if (opts.max !== undefined && n > opts.max) throw new OptionError(flag, `expected <= ${opts.max}, got ${n}`);
+  const low = (opts.min !== undefined && n < opts.min) || (opts.above !== undefined && !(n > opts.above));
+  if (low || (opts.max !== undefined && n > opts.max)) throw new OptionError(flag, `expected ${rangeText(opts)}, got ${n}`);
   return n;
+}
+
+/**
+ * Upper bounds of flags that size work or memory, so that a typo cannot run
+ * for hours or fill memory; each flag's help states its range.
+ */
+export const LIMITS = {
+  /** onnxruntime threads. */
+  threads: 256,
+  /** ECGs per batch. */
+  batchSize: 4096,
+  /** Epochs of training or pretraining. */
+  epochs: 100_000,
+  /** Resampling rate of training and pretraining, Hz. */
+  fs: { min: 25, max: 2000 },
+  /** Samples per lead of a model input. */
+  length: 100_000,
+} as const;
+
+/** --threads N: 1 to LIMITS.threads. */
+export function threadsOption(value: string | undefined): number | undefined {
+  return numberOption('--threads', value, { integer: true, min: 1, max: LIMITS.threads });
+}
+
+/** --batch-size B: `min` to LIMITS.batchSize. */
+export function batchSizeOption(value: string | undefined, min = 1): number | undefined {
+  return numberOption('--batch-size', value, { integer: true, min, max: LIMITS.batchSize });
+}
+
+/** A comma-separated list of fold numbers, each given once. */
+export function foldsOption(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const folds = value.split(',').map((s) => numberOption('--fold', s.trim(), { integer: true })!);
+  const twice = folds.find((f, i) => folds.indexOf(f) !== i);
+  if (twice !== undefined) throw new OptionError('--fold', `fold ${twice} is given twice in '${value}' (expected each fold once)`);
+  return folds;
 }
 
 /** Requires a flag to be present. */

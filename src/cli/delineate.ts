@@ -35,7 +35,7 @@ Options:
   --leads L,...     delineate only these leads (RECORD mode)
   --records ID,...  score only these record ids (--evaluate)
   --fs HZ           resample records and annotations to HZ before delineating (--evaluate;
-                    scores at 100-1000 Hz)
+                    100-1000, the delineator's supported range)
   --tolerance MS    matching tolerance in ms (default 150)
   --by-lead         text output: add one table per lead
 `;
@@ -96,7 +96,7 @@ const command: Command = {
       if (positionals.length > 0) throw new OptionError('--evaluate', `takes a dataset folder and no RECORD (got '${positionals[0]}')`);
       if (values.leads !== undefined) throw new OptionError('--leads', 'applies to RECORD mode, not --evaluate');
       const toleranceMs = numberOption('--tolerance', values.tolerance, { min: 1, max: 1000 }) ?? 150;
-      const resampleTo = numberOption('--fs', values.fs, { min: 50, max: 10000 });
+      const resampleTo = numberOption('--fs', values.fs, { min: 100, max: 1000, unit: 'Hz (the delineator\'s supported range)' });
       const ds = await openDataset(values.evaluate);
       const ids = parseList('--records', values.records);
       if (ids) {

@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from './command.js';
-import { numberOption, parseCommandArgs, required } from './command.js';
+import { numberOption, parseCommandArgs, required, threadsOption } from './command.js';
 import { OptionError } from '../util/errors.js';
-import { writeDirAtomic } from '../util/atomic-write.js';
+import { checkOutput, writeDirAtomic } from '../util/atomic-write.js';
 import { encodeNpy } from '../util/npy.js';
 import { Progress } from '../util/progress.js';
-import { writeFileSync } from 'node:fs';
 import { formatCsv } from '../data/datasets/csv.js';
 import { embedDataset } from '../pretrain/embed.js';
 
@@ -16,6 +15,11 @@ Embeds every record of a dataset with a pretrained encoder (from 'ecgx
 pretrain'), preprocessed as the encoder's metadata says. Writes
 EMBDIR/embeddings.npy (float32 [N, F]) and EMBDIR/ids.csv (record_id,
 patient_id, cohort, one row per embedding row). EMBDIR appears when complete.
+
+Options:
+  --max-records N   first N records
+  --threads N       onnxruntime threads (1-256)
+  --force           replace an existing EMBDIR that ecgx wrote (it holds a .ecgx marker file)
 `;
 
 const command: Command = {
@@ -29,9 +33,9 @@ const command: Command = {
     const data = required('--data', values.data);
     const out = resolve(required('--out', values.out));
     if (!existsSync(model)) throw new OptionError('--model', `${model} does not exist`);
-    if (existsSync(out) && !values.force) throw new OptionError('--out', `${out} exists (use --force to replace it)`);
+    checkOutput(out, 'folder', { force: values.force === true }); // before embedding anything
     const maxRecords = numberOption('--max-records', values['max-records'], { integer: true, min: 1 });
-    const threads = numberOption('--threads', values.threads, { integer: true, min: 1 });
+    const threads = threadsOption(values.threads);
     const bar = new Progress({ label: 'embed', unit: 'ECG' });
     let last = 0;
     const e = await embedDataset(model, data, { ...(maxRecords !== undefined ? { maxRecords } : {}), ...(threads !== undefined ? { threads } : {}), onBatch: (d) => { bar.tick(d - last); last = d; } });
@@ -39,7 +43,7 @@ const command: Command = {
     await writeDirAtomic(out, (tmp) => {
       writeFileSync(join(tmp, 'embeddings.npy'), encodeNpy(e.values));
       writeFileSync(join(tmp, 'ids.csv'), formatCsv([['record_id', 'patient_id', 'cohort'], ...e.records.map((r) => [r.id, r.meta.patientId ?? '', r.meta.cohort ?? ''])]));
-    });
+    }, { force: values.force === true });
     process.stdout.write(`wrote ${e.values.shape[0]} embeddings of size ${e.values.shape[1]} to ${out}\n`);
     return 0;
   },

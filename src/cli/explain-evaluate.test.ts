@@ -125,7 +125,7 @@ test('ecgx explain evaluate: --input with delineated waves; bad options are one-
     [['--input', xPath, '--method', 'saliency', '--waves', 'fourier'], /^ecgx: --waves: expected one of annotations\|delineate\|none/],
     [['--input', xPath, '--method', 'saliency', '--stages', '2'], /^ecgx: --stages: needs --randomization$/],
     [['--input', xPath, '--method', 'saliency,tlc', '--tlc', join(root, 'tlc.json'), '--randomization'], /^ecgx: --randomization: does not apply to tlc/],
-    [['--input', xPath, '--method', 'ig', '--steps', '0'], /^ecgx: --steps: expected >= 1, got 0$/],
+    [['--input', xPath, '--method', 'ig', '--steps', '0'], /^ecgx: --steps: expected 1 to 4096, got 0$/],
     [['--input', xPath, '--method', 'occlusion', '--window', '301'], /^ecgx: --window: 301 samples is longer than the signal \(300 samples\)$/],
     [['--input', xPath, '--method', 'saliency', '--target', '7'], /class index 7 is out of range/],
   ];

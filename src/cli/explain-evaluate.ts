@@ -7,7 +7,7 @@ import { resolve, join } from 'node:path';
 import type { Command } from './command.js';
 import { choiceOption, numberOption, parseCommandArgs } from './command.js';
 import { OptionError } from '../util/errors.js';
-import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { versions } from '../train/run.js';
 import { evaluateExplanations, metricsMarkdown, WAVE_SOURCES } from '../explain/index.js';
 import { METHOD_FLAGS, flagged, methodFlagsHelp, methodPlan } from './method-flags.js';
@@ -17,7 +17,7 @@ import { runExplain, writeJson } from './explain.js';
 const usage = `Usage: ecgx explain evaluate --model M.onnx (--data DIR [--records ID,...] | --record PATH | --input X.npy)
                              --method METHOD[,METHOD...] [--target T] [method options as for 'ecgx explain']
                              [--waves annotations|delineate|none] [--curve-steps N]
-                             [--randomization [--stages N]] [--out DIR] [--json]
+                             [--randomization [--stages N]] [--out DIR [--force]] [--json]
 
 Explains the ECGs with each method and measures the explanations on the model's
 own inputs (each window of a windowed model):
@@ -37,10 +37,11 @@ Options:
 ${SOURCE_HELP}  --method LIST       comma-separated methods (aliases as in 'ecgx explain', e.g. ig)
 ${methodFlagsHelp()}  --waves SRC         annotations (default for records), delineate (default for --input with a
                       card's sampling rate), or none
-  --curve-steps N     points of the deletion/insertion curves after the start (default 20, at most 1000)
+  --curve-steps N     points of the deletion/insertion curves after the start, 1-1000 (default 20)
   --randomization     run the cascading randomisation sanity check (not for tlc)
   --stages N          randomise only the N layers nearest the output (default all)
   --out DIR           output folder (default: explain-metrics)
+  --force             replace an existing DIR that ecgx wrote (it holds a .ecgx marker file)
   --json              print metrics.json to stdout
 `;
 
@@ -56,7 +57,7 @@ const command: Command = {
     const { values } = parseCommandArgs('explain evaluate', argv, {
       ...SOURCE_FLAGS, ...METHOD_FLAGS,
       waves: { type: 'string' }, 'curve-steps': { type: 'string' }, randomization: { type: 'boolean' }, stages: { type: 'string' },
-      out: { type: 'string' }, json: { type: 'boolean' },
+      out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' },
     });
     const v = values as Record<string, string | undefined>;
     const plan = methodPlan(values);
@@ -67,6 +68,7 @@ const command: Command = {
     if (values.randomization && plan.methods.includes('tlc')) throw new OptionError('--randomization', 'does not apply to tlc (its clusters are fitted on the trained model); leave tlc out of --method');
     if (waves === 'annotations' && v['input'] !== undefined) throw new OptionError('--waves', "--input tensors carry no annotations; use --waves delineate (needs the model's sampling rate) or none");
     const out = resolve(v['out'] ?? 'explain-metrics');
+    checkOutput(out, 'folder', { force: values.force === true });
 
     const src = await openModelSource(values);
     const result = await runExplain(src, plan, v['target'], true);
@@ -97,7 +99,7 @@ const command: Command = {
       await writeDirAtomic(out, (dir) => {
         writeJson(join(dir, 'metrics.json'), metrics);
         writeFileAtomic(join(dir, 'metrics.md'), metricsMarkdown(m));
-      });
+      }, { force: values.force === true });
       if (values.json) process.stdout.write(JSON.stringify(metrics) + '\n');
       else process.stdout.write(`evaluated ${plan.methods.join(', ')} on ${result.records.length} ECG(s) -> ${out}\n`);
       return 0;

@@ -143,14 +143,14 @@ test('ecgx explain: bad method options are one-line errors naming the flag, exit
   const twoHeads = join(root, 'two-heads.onnx');
   saveModel(twoHeads, g.build());
   const cases: [string[], RegExp][] = [
-    [['--method', 'ig', '--steps', '0'], /^ecgx: --steps: expected >= 1, got 0$/],
-    [['--method', 'ig', '--steps=-3'], /^ecgx: --steps: expected >= 1, got -3$/],
+    [['--method', 'ig', '--steps', '0'], /^ecgx: --steps: expected 1 to 4096, got 0$/],
+    [['--method', 'ig', '--steps=-3'], /^ecgx: --steps: expected 1 to 4096, got -3$/],
     [['--method', 'occlusion', '--window', '400'], /^ecgx: --window: 400 samples is longer than the signal \(300 samples\)$/],
     [['--method', 'occlusion', '--set', 'occlusion.window=301'], /occlusion\.window: 301 samples is longer than the signal/],
     [['--method', 'ig', '--baseline', 'ones'], /^ecgx: --baseline: expected zero, mean, a number or a FILE\.npy, got 'ones'$/],
     [['--method', 'ig', '--baseline', join(root, 'nope.npy')], /nope\.npy/],
     [['--method', 'ig', '--baseline', join(root, 'x-flags.npy')], /^ecgx: --baseline: .*x-flags\.npy has shape \[2, 12, 300\], expected \[leads, time\]/],
-    [['--method', 'smoothgrad', '--sigma=-1'], /^ecgx: --sigma: expected >= 0, got -1$/],
+    [['--method', 'smoothgrad', '--sigma=-1'], /^ecgx: --sigma: expected 0 to 10, got -1$/],
     [['--method', 'saliency,tlc'], /^ecgx: --tlc: required with --method tlc/],
     [['--method', 'tlc', '--tlc', join(root, 'no-tlc.json')], /no-tlc\.json: cannot read the TLC file/],
     [['--method', 'saliency', '--window', '20'], /--window: occlusion is not among --method saliency/],

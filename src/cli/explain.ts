@@ -8,7 +8,7 @@ import type { Command } from './command.js';
 import { parseCommandArgs } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { writeNpy } from '../util/npy.js';
-import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { versions } from '../train/run.js';
 import { EXPLAINERS, METHOD_ALIASES, ExplainModel, explainRecords, explainTensors, defaultTarget, type ExplainResult, type Target } from '../explain/index.js';
 import { METHOD_FLAGS, flagged, methodFlagsHelp, methodPlan, type MethodPlan } from './method-flags.js';
@@ -16,7 +16,7 @@ import { SOURCE_FLAGS, SOURCE_HELP, openModelSource, type ModelSource } from './
 
 const usage = `Usage: ecgx explain --model M.onnx (--data DIR [--records ID,...] | --record PATH | --input X.npy)
                     --method METHOD[,METHOD...] [--target predicted|NAME|INDEX|regression]
-                    [method options, below] [--out DIR] [--json]
+                    [method options, below] [--out DIR [--force]] [--json]
        ecgx explain evaluate ...   (faithfulness, wave mass, agreement, sanity metrics; see 'ecgx explain evaluate --help')
 
 Explains a model's output for ECGs with attribution methods and writes
@@ -33,6 +33,7 @@ Options:
 ${SOURCE_HELP}  --method LIST       comma-separated; one of ${[...EXPLAINERS.keys()].join(', ')}
                       aliases: ${Object.entries(METHOD_ALIASES).map(([a, m]) => `${a} = ${m}`).join(', ')}
 ${methodFlagsHelp()}  --out DIR           output folder (default: explain)
+  --force             replace an existing DIR that ecgx wrote (it holds a .ecgx marker file)
   --json              print explain.json to stdout
 `;
 
@@ -46,9 +47,10 @@ const command: Command = {
       process.stdout.write(usage.trimEnd() + '\n');
       return 0;
     }
-    const { values } = parseCommandArgs('explain', argv, { ...SOURCE_FLAGS, ...METHOD_FLAGS, out: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCommandArgs('explain', argv, { ...SOURCE_FLAGS, ...METHOD_FLAGS, out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } });
     const plan = methodPlan(values);
     const out = resolve(values.out ?? 'explain');
+    checkOutput(out, 'folder', { force: values.force === true });
     const src = await openModelSource(values);
     const result = await runExplain(src, plan, (values as Record<string, string | undefined>)['target']);
     await result.model.release();
@@ -56,7 +58,7 @@ const command: Command = {
     await writeDirAtomic(out, (dir) => {
       for (const a of result.attributions) writeNpy(join(dir, `${a.method}.npy`), a.values);
       writeJson(join(dir, 'explain.json'), record);
-    });
+    }, { force: values.force === true });
     if (values.json) process.stdout.write(JSON.stringify(record) + '\n');
     else process.stdout.write(`explained ${result.records.length} ECG(s) with ${plan.methods.join(', ')} -> ${out}\n`);
     for (const r of result.records) for (const w of r.warnings) process.stderr.write(`ecgx: warning: ${w}\n`);

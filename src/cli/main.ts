@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { EcgxError } from '../util/errors.js';
+import { EcgxError, asIoError, fsErrorCode } from '../util/errors.js';
 import { COMMANDS } from './commands.js';
 
 function version(): string {
@@ -24,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write((await help()) + '\n');
-    return name === undefined ? 1 : 0;
+    return 0;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write(version() + '\n');
@@ -47,8 +47,13 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: unknown) => {
-    if (e instanceof EcgxError) {
+  (err: unknown) => {
+    // A file-system failure (unreadable input, read-only folder, name too long, ...) is the user's to fix.
+    const e = asIoError(err);
+    if (!(e instanceof EcgxError) && fsErrorCode(e) !== undefined) {
+      process.stderr.write(`ecgx: ${String((e as Error).message).split('\n')[0]}\n`);
+      process.exitCode = 2;
+    } else if (e instanceof EcgxError) {
       process.stderr.write(`ecgx: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
       process.exitCode = 2;
     } else {

@@ -8,7 +8,7 @@
 import { EXPLAINERS, METHOD_ALIASES, explainerFactory } from '../explain/registry.js';
 import { defaultText, optionFromText, type OptionDecl } from '../explain/options.js';
 import { OptionError } from '../util/errors.js';
-import { numberOption, required } from './command.js';
+import { batchSizeOption, numberOption, required, threadsOption } from './command.js';
 
 const kebab = (s: string): string => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -48,8 +48,8 @@ export function methodFlagsHelp(): string {
   lines.push(
     '  --set M.K=V         any method option by its full name, e.g. gradcam.variant=gradcam++ (repeatable)',
     '  --seed N            seed of random methods (default 0)',
-    '  --batch-size N      records per explain call (default 32)',
-    '  --threads N         onnxruntime threads',
+    '  --batch-size N      records per explain call (default 32; 1-4096)',
+    '  --threads N         onnxruntime threads (1-256)',
   );
   return lines.join('\n') + '\n';
 }
@@ -109,8 +109,8 @@ export function methodPlan(values: Record<string, string | string[] | boolean | 
   return {
     methods, options, flagOf,
     seed: numberOption('--seed', values['seed'] as string | undefined, { integer: true }) ?? 0,
-    batchSize: numberOption('--batch-size', values['batch-size'] as string | undefined, { integer: true, min: 1, max: 4096 }) ?? 32,
-    threads: numberOption('--threads', values['threads'] as string | undefined, { integer: true, min: 1, max: 1024 }),
+    batchSize: batchSizeOption(values['batch-size'] as string | undefined) ?? 32,
+    threads: threadsOption(values['threads'] as string | undefined),
   };
 }
 

@@ -45,7 +45,7 @@ test('cli: ecgx model grad writes closed-form gradients for input, activation an
     const out = join(dir, 'out');
     const r = ecgx('model', 'grad', join(dir, 'm.onnx'), '--input', join(dir, 'x.npy'), '--of', 'logits:1', '--wrt', 'input,/conv/z,W', '--threads', '1', '--out', out);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(readdirSync(out).sort(), ['grad.json', 'grad_W.npy', 'grad_conv_z.npy', 'grad_ecg.npy']);
+    assert.deepEqual(readdirSync(out).sort(), ['.ecgx', 'grad.json', 'grad_W.npy', 'grad_conv_z.npy', 'grad_ecg.npy']);
     // z[b, o, t] = sum_i W[o, i] x[b, i, t] + B[o];  L = sum_b mean_t z[b, 1, t]^2
     const z = (b: number, o: number, t: number): number => W[o * 2]! * x.data[(b * 2) * 4 + t]! + W[o * 2 + 1]! * x.data[(b * 2 + 1) * 4 + t]! + B[o]!;
     const gz = readNpy(join(out, 'grad_conv_z.npy'));

@@ -1,16 +1,15 @@
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
 import type { Command } from './command.js';
-import { numberOption, parseCommandArgs, required } from './command.js';
+import { batchSizeOption, parseCommandArgs, required, threadsOption } from './command.js';
 import { EcgxError, OptionError } from '../util/errors.js';
 import { readNpy, writeNpy } from '../util/npy.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { loadModel, type ModelProto } from '../engine/onnx/proto.js';
 import { OnnxSession } from '../engine/runtime.js';
 import { gradientGraph, gradientGraphInfo } from '../engine/autodiff/index.js';
 import { runSessionOnce, sanitizeTensorName, versions } from './model.js';
 
-const usage = `Usage: ecgx model grad MODEL.onnx --input X.npy --of OUTPUT[:INDEX] --wrt input|TENSOR[,TENSOR] --out DIR [--threads N] [--batch-size N]
+const usage = `Usage: ecgx model grad MODEL.onnx --input X.npy --of OUTPUT[:INDEX] --wrt input|TENSOR[,TENSOR] --out DIR [--threads N] [--batch-size N] [--force]
 
 Writes the gradient of the sum over the batch of OUTPUT (of its column INDEX
 along axis 1, e.g. one class's logit, when given) with respect to each named
@@ -29,9 +28,10 @@ Options:
   --wrt A,B            tensors to differentiate with respect to: 'input' (the model's
                        first input), intermediate tensors (e.g. block3 for Grad-CAM) or
                        parameters (initializers); see 'ecgx model info' for names
-  --out DIR            output folder (created; files of the same name are replaced)
-  --threads N          onnxruntime intra-op threads (default: all cores)
-  --batch-size N       ECGs per internal run when only per-ECG tensors are asked (default 64)
+  --out DIR            output folder (appears when complete)
+  --force              replace an existing DIR that ecgx wrote (it holds a .ecgx marker file)
+  --threads N          onnxruntime intra-op threads (default: all cores; 1-256)
+  --batch-size N       ECGs per internal run when only per-ECG tensors are asked (default 64; 1-4096)
 `;
 
 /** Splits OUTPUT[:INDEX]; a name that is itself a tensor (e.g. 'onnx::Gemm_12') is taken whole. */
@@ -58,13 +58,16 @@ const command: Command = {
       out: { type: 'string' },
       threads: { type: 'string' },
       'batch-size': { type: 'string' },
+      force: { type: 'boolean' },
     });
     if (positionals.length !== 1) throw new OptionError('model grad', `expected one MODEL.onnx path, got ${positionals.length ? positionals.join(' ') : 'none'}`);
     const path = positionals[0]!;
     const inputPath = required('--input', values.input);
     const outDir = required('--out', values.out);
-    const threads = numberOption('--threads', values.threads, { integer: true, min: 1 });
-    const batchSize = numberOption('--batch-size', values['batch-size'], { integer: true, min: 1 }) ?? 64;
+    const policy = { force: values.force === true };
+    const threads = threadsOption(values.threads);
+    const batchSize = batchSizeOption(values['batch-size']) ?? 64;
+    checkOutput(outDir, 'folder', policy);
     const model = loadModel(path);
     const inits = new Set((model.graph!.initializer ?? []).map((t) => t.name ?? ''));
     const inputs = (model.graph!.input ?? []).map((i) => i.name ?? '').filter((n) => !inits.has(n));
@@ -97,8 +100,6 @@ const command: Command = {
     const session = await OnnxSession.create(graph, threads !== undefined ? { threads } : {});
     const outputs = wrt.map((w) => info.gradients[w]!);
     const result = await runSessionOnce(session, 'model grad', { name: inputName, path: inputPath, x }, outputs, batchSize);
-    mkdirSync(outDir, { recursive: true });
-    for (const w of wrt) writeNpy(join(outDir, files.get(w)!), result[info.gradients[w]!]!);
     const config = {
       command: 'ecgx model grad',
       model: path,
@@ -109,7 +110,10 @@ const command: Command = {
       threads: threads ?? null,
       versions: versions(),
     };
-    writeFileAtomic(join(outDir, 'grad.json'), JSON.stringify(config, null, 2) + '\n');
+    await writeDirAtomic(outDir, (dir) => {
+      for (const w of wrt) writeNpy(join(dir, files.get(w)!), result[info.gradients[w]!]!);
+      writeFileAtomic(join(dir, 'grad.json'), JSON.stringify(config, null, 2) + '\n');
+    }, policy);
     process.stdout.write(wrt.map((w) => `${join(outDir, files.get(w)!)}  [${result[info.gradients[w]!]!.shape.join(', ')}]`).join('\n') + '\n');
     return 0;
   },

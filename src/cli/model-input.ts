@@ -67,7 +67,7 @@ export async function openModelSource(values: SourceValues): Promise<ModelSource
     const raw = readNpy(path);
     const x = raw.shape.length === 2 ? { data: raw.data, shape: [1, ...raw.shape] } : raw;
     if (x.shape.length !== 3) throw new DataError(`${values.input}: shape [${raw.shape.join(', ')}], expected [batch, leads, time] or [leads, time]`);
-    if (x.shape[0] === 0) throw new DataError(`${values.input}: the tensor holds no ECGs (batch of 0)`);
+    if (x.shape[0] === 0) throw new DataError(`${values.input}: an empty batch (shape [${x.shape.join(', ')}]), expected at least one ECG`);
     return { kind: 'tensor', modelPath, ids: Array.from({ length: x.shape[0]! }, (_, i) => String(i)), x, describe: { input: path } };
   }
   const model = loadCardedModel(modelPath);

@@ -34,7 +34,7 @@ test('cli: ecgx model info and run on a small model', { skip: !existsSync(CLI) &
     const out = join(dir, 'out');
     const run = ecgx('model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'x.npy'), '--outputs', 'probs,block2', '--batch-size', '2', '--out', out);
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(readdirSync(out).sort(), ['block2.npy', 'probs.npy', 'run.json']);
+    assert.deepEqual(readdirSync(out).sort(), ['.ecgx', 'block2.npy', 'probs.npy', 'run.json']);
     const s = await OnnxSession.create(model, { extraOutputs: ['block2'] });
     const want = await s.run({ ecg: x });
     await s.release();
@@ -46,7 +46,7 @@ test('cli: ecgx model info and run on a small model', { skip: !existsSync(CLI) &
 
     const dflt = ecgx('model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'x.npy'), '--out', join(dir, 'out2'));
     assert.equal(dflt.code, 0, dflt.stderr);
-    assert.deepEqual(readdirSync(join(dir, 'out2')).sort(), ['logits.npy', 'probs.npy', 'run.json']);
+    assert.deepEqual(readdirSync(join(dir, 'out2')).sort(), ['.ecgx', 'logits.npy', 'probs.npy', 'run.json']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -64,10 +64,10 @@ test('cli: bad model input, unknown output or a wrong file give one line, a non-
       [['model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'wrong.npy'), '--out', out], /--input: .*wrong\.npy has shape \[1, 3, 32\], expected \[batch, 2, 32\]/],
       [['model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'x.npy'), '--outputs', 'logits,block7', '--out', out], /--outputs: .*has no tensor 'block7'/],
       [['model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'm.onnx'), '--out', out], /m\.onnx: not a \.npy file/],
-      [['model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'x.npy'), '--batch-size', '0', '--out', out], /--batch-size: expected >= 1/],
+      [['model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'x.npy'), '--batch-size', '0', '--out', out], /--batch-size: expected 1 to 4096, got 0/],
       [['model', 'run', join(dir, 'm.onnx'), '--input', join(dir, 'x.npy')], /--out: is required/],
       [['model', 'info', join(dir, 'junk.onnx')], /junk\.onnx: not an ONNX model/],
-      [['model', 'info', join(dir, 'missing.onnx')], /missing\.onnx: cannot read file/],
+      [['model', 'info', join(dir, 'missing.onnx')], /missing\.onnx: cannot read: no such file or folder \(ENOENT\)/],
       [['model', 'frobnicate'], /unknown subcommand 'frobnicate'/],
     ];
     for (const [args, re] of cases) {

@@ -1,15 +1,15 @@
 import type { Command } from './command.js';
-import { numberOption, parseCommandArgs, required } from './command.js';
+import { batchSizeOption, parseCommandArgs, required, threadsOption } from './command.js';
 import { OptionError, EcgxError } from '../util/errors.js';
 import { readNpy, writeNpy, type NdArray } from '../util/npy.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { Progress } from '../util/progress.js';
 import { loadModel } from '../engine/onnx/proto.js';
 import { inspectModel, type ModelInfo } from '../engine/onnx/inspect.js';
 import { OnnxSession, ortVersion } from '../engine/runtime.js';
 import { inferShapes } from '../engine/onnx/shapes.js';
 import { join } from 'node:path';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 /**
  * `ecgx model <subcommand>`. Subcommands load lazily, like top-level commands;
@@ -26,9 +26,9 @@ const usage = `Usage: ecgx model <subcommand> ...
 
 Subcommands:
   info MODEL.onnx [--json]     inputs, outputs, layers, parameters, explainable tensors
-  run MODEL.onnx --input X.npy --out DIR [--outputs A,B] [--batch-size N] [--threads N]
+  run MODEL.onnx --input X.npy --out DIR [--outputs A,B] [--batch-size N] [--threads N] [--force]
                                run the model, one .npy per requested tensor
-  grad MODEL.onnx --input X.npy --of OUTPUT[:INDEX] --wrt input|TENSOR[,TENSOR] --out DIR
+  grad MODEL.onnx --input X.npy --of OUTPUT[:INDEX] --wrt input|TENSOR[,TENSOR] --out DIR [--force]
                                gradients (input, activations, parameters), one .npy per tensor
   card MODEL.onnx [flags] [--out CARDED.onnx]
                                the model card: what the model expects and produces (infer, show, write)
@@ -118,7 +118,7 @@ function formatInfo(path: string, mi: ModelInfo, model: ReturnType<typeof loadMo
 
 // ---------------------------------------------------------------- run
 
-const runUsage = `Usage: ecgx model run MODEL.onnx --input X.npy --out DIR [--outputs A,B] [--batch-size N] [--threads N]
+const runUsage = `Usage: ecgx model run MODEL.onnx --input X.npy --out DIR [--outputs A,B] [--batch-size N] [--threads N] [--force]
 
 Runs the model on X.npy (float array shaped like the model's single input,
 e.g. [batch, leads, samples]; fed as is, no preprocessing) and writes each
@@ -131,11 +131,12 @@ is written to 'layer4_relu_1_Relu_output_0.npy'. run.json maps names to files.
 
 Options:
   --input X.npy     the input array (float32/float64/int .npy, C order)
-  --out DIR         output folder (created; existing files of the same name are replaced)
+  --out DIR         output folder (appears when complete)
+  --force           replace an existing DIR that ecgx wrote (it holds a .ecgx marker file)
   --outputs A,B     graph outputs or intermediate tensors to write (default: the
                     graph outputs); see 'ecgx model info' for the names
-  --batch-size N    ECGs per internal run (bounds memory; default 64)
-  --threads N       onnxruntime intra-op threads (default: all cores)
+  --batch-size N    ECGs per internal run (bounds memory; default 64; 1-4096)
+  --threads N       onnxruntime intra-op threads (default: all cores; 1-256)
 `;
 
 const run: Command = {
@@ -148,12 +149,15 @@ const run: Command = {
       outputs: { type: 'string' },
       'batch-size': { type: 'string' },
       threads: { type: 'string' },
+      force: { type: 'boolean' },
     });
     const path = onePath('model run', positionals);
     const inputPath = required('--input', values.input);
     const outDir = required('--out', values.out);
-    const batchSize = numberOption('--batch-size', values['batch-size'], { integer: true, min: 1 }) ?? 64;
-    const threads = numberOption('--threads', values.threads, { integer: true, min: 1 });
+    const policy = { force: values.force === true };
+    const batchSize = batchSizeOption(values['batch-size']) ?? 64;
+    const threads = threadsOption(values.threads);
+    checkOutput(outDir, 'folder', policy);
     const model = loadModel(path);
     const mi = inspectModel(model);
     const graphOutputs = mi.outputs.map((o) => o.name);
@@ -170,9 +174,7 @@ const run: Command = {
     checkInput(inputPath, x, input.name, input.shape, input.dtype);
     const session = await OnnxSession.create(model, { threads, extraOutputs: requested.filter((r) => !graphOutputs.includes(r)) });
     const result = await runSessionOnce(session, 'model run', { name: input.name, path: inputPath, x }, requested, batchSize);
-    // Everything is computed before the first file is written; each file is written atomically.
-    mkdirSync(outDir, { recursive: true });
-    for (const r of requested) writeNpy(join(outDir, files.get(r)!), result[r]!);
+    // Everything is computed before the folder is written, atomically.
     const config = {
       command: 'ecgx model run',
       model: path,
@@ -182,7 +184,10 @@ const run: Command = {
       outputs: requested.map((r) => ({ name: r, file: files.get(r), shape: result[r]!.shape })),
       versions: versions(),
     };
-    writeFileAtomic(join(outDir, 'run.json'), JSON.stringify(config, null, 2) + '\n');
+    await writeDirAtomic(outDir, (dir) => {
+      for (const r of requested) writeNpy(join(dir, files.get(r)!), result[r]!);
+      writeFileAtomic(join(dir, 'run.json'), JSON.stringify(config, null, 2) + '\n');
+    }, policy);
     process.stdout.write(requested.map((r) => `${join(outDir, files.get(r)!)}  ${shapeText(result[r]!.shape)}`).join('\n') + '\n');
     return 0;
   },

@@ -1,7 +1,7 @@
 import type { Command } from './command.js';
 import { choiceOption, numberOption, parseCommandArgs, required } from './command.js';
 import { DataError, OptionError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutput, writeFileAtomic } from '../util/atomic-write.js';
 import type { Ecg } from '../data/ecg.js';
 import { readRecord, recordBase } from '../data/wfdb/index.js';
 import { ecgQualityWarnings } from '../data/quality.js';
@@ -24,6 +24,7 @@ PTB-XL, CODE-15%, WFDB folder).
 
 Options:
   --out FILE        .svg or .png; written atomically
+  --force           replace an existing FILE
   --layout L        3x4 (the clinical print: 4 columns of 2.5 s, I/II/III,
                     aVR/aVL/aVF, V1-V3, V4-V6, plus a 10 s lead-II rhythm strip;
                     default for 12-lead records), 12x1 (every lead stacked over
@@ -34,10 +35,13 @@ Options:
   --speed MM_S      paper speed, mm/s (default 25)
   --gain MM_MV      gain, mm/mV (default 10)
   --start S         first second shown (default 0)
-  --duration S      seconds shown (default: 10 for 3x4, else the whole record)
+  --duration S      seconds shown, 0.01-600 (default: 10 for 3x4, else the whole record)
   --px-per-mm N     resolution (default 4)
   --scale N         PNG zoom factor (default 2: 8 px per mm)
 `;
+
+/** Longest span drawn, s: ten minutes of paper is already about 15 m at 25 mm/s. */
+const MAX_DURATION_S = 600;
 
 function parseLayout(value: string | undefined): { layout?: EcgLayout; lead?: string } {
   if (value === undefined) return {};
@@ -87,11 +91,14 @@ const command: Command = {
       scale: { type: 'string' },
       data: { type: 'string' },
       id: { type: 'string' },
+      force: { type: 'boolean' },
     });
     if (positionals.length > 1) throw new OptionError('plot', `expected one RECORD, got ${positionals.length} (${positionals.join(' ')})`);
     const out = required('--out', values.out);
     const format = /\.svg$/i.test(out) ? 'svg' : /\.png$/i.test(out) ? 'png' : undefined;
     if (!format) throw new OptionError('--out', `expected a file ending in .svg or .png, got '${out}'`);
+    const policy = { force: values.force === true };
+    checkOutput(out, 'file', policy);
     const scale = numberOption('--scale', values.scale, { min: 0.1, max: 20 }) ?? 2;
     if (values.scale !== undefined && format === 'svg') throw new OptionError('--scale', 'applies to PNG output only');
     const { layout, lead } = parseLayout(values.layout);
@@ -102,7 +109,7 @@ const command: Command = {
     const speed = numberOption('--speed', values.speed, { min: 1, max: 500 });
     const gain = numberOption('--gain', values.gain, { min: 0.5, max: 500 });
     const start = numberOption('--start', values.start, { min: 0 });
-    const duration = numberOption('--duration', values.duration, { min: 0.01 });
+    const duration = numberOption('--duration', values.duration, { min: 0.01, max: MAX_DURATION_S, unit: 's' });
     const pxPerMm = numberOption('--px-per-mm', values['px-per-mm'], { min: 0.5, max: 50 });
     if (speed !== undefined) opts.speed = speed;
     if (gain !== undefined) opts.gain = gain;
@@ -125,7 +132,7 @@ const command: Command = {
       throw e;
     }
     const bytes = format === 'svg' ? svg : svgToPng(svg, { scale });
-    writeFileAtomic(out, bytes);
+    writeFileAtomic(out, bytes, policy);
     const size = /width="([\d.]+)" height="([\d.]+)"/.exec(svg)!;
     const px = format === 'png' ? `${Math.round(Number(size[1]) * scale)}x${Math.round(Number(size[2]) * scale)} px` : `${size[1]}x${size[2]} px`;
     process.stdout.write(`wrote ${out} (${format.toUpperCase()}, ${px}, ${bytes.length} bytes)\n`);

@@ -1,11 +1,10 @@
 import type { Command } from './command.js';
-import { parseCommandArgs } from './command.js';
+import { parseCommandArgs, threadsOption } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import type { Ecg } from '../data/ecg.js';
 import { openPredictor, type Prediction } from '../models/predict.js';
 import { SOURCE_FLAGS, SOURCE_HELP, openModelSource } from './model-input.js';
-import { numberOption } from './command.js';
 
 const usage = `Usage: ecgx predict --model MODEL.onnx (--data DIR [--records IDS] | --record PATH) [--json] [--threads N]
 
@@ -16,7 +15,7 @@ years). Works the same on ecgx checkpoints and on carded PyTorch exports.
 
 Options:
 ${SOURCE_HELP}  --json            JSON lines: {"record": ID, "classes": [...], "scores": [...], "windows": N}
-  --threads N       onnxruntime threads
+  --threads N       onnxruntime threads (1-256)
 `;
 
 const command: Command = {
@@ -25,7 +24,7 @@ const command: Command = {
   async run(argv) {
     const { values } = parseCommandArgs('predict', argv, { ...SOURCE_FLAGS, json: { type: 'boolean' }, threads: { type: 'string' } });
     if (values.input !== undefined) throw new OptionError('--input', "predict runs on records (--data or --record); for tensors use 'ecgx model run'");
-    const threads = numberOption('--threads', values.threads, { integer: true, min: 1, max: 1024 });
+    const threads = threadsOption(values.threads);
     const src = await openModelSource(values);
     if (src.kind !== 'records') throw new OptionError('--data', 'give --data DIR or --record PATH');
     const predictor = await openPredictor(src.model, { ...(threads !== undefined ? { threads } : {}), ...(src.leadMap ? { leadMap: src.leadMap } : {}) });

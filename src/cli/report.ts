@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from './command.js';
-import { choiceOption, numberOption, parseCommandArgs, required } from './command.js';
+import { choiceOption, numberOption, parseCommandArgs, required, threadsOption } from './command.js';
+import { checkOutput } from '../util/atomic-write.js';
 import { writeReport } from '../viz/report/index.js';
 import { explainerFactory } from '../explain/index.js';
 
@@ -21,12 +22,13 @@ Options:
   --run RUNDIR           the run folder
   --tlc TLC.json         a fitted TLC (adds the TLC sections and overlays)
   --out FILE             the HTML file (written atomically)
+  --force                replace an existing FILE
   --method M             attribution method of the gallery (default gradcam)
-  --examples N           example ECGs per class (default 2)
+  --examples N           example ECGs per class, 0-100 (default 2)
   --compare a,b,c        methods compared on the first example, lead II (default
                          gradcam,saliency,integrated-gradients; 'none' for no comparison)
   --waves W              annotations (default) | delineate: waves for the TLC alignment
-  --threads N            onnxruntime threads
+  --threads N            onnxruntime threads (1-256)
 `;
 
 const command: Command = {
@@ -35,20 +37,22 @@ const command: Command = {
   async run(argv) {
     const { values } = parseCommandArgs('report', argv, {
       run: { type: 'string' }, tlc: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
-      examples: { type: 'string' }, compare: { type: 'string' }, waves: { type: 'string' }, threads: { type: 'string' },
+      examples: { type: 'string' }, compare: { type: 'string' }, waves: { type: 'string' }, threads: { type: 'string' }, force: { type: 'boolean' },
     });
     const run = required('--run', values.run);
     const out = resolve(required('--out', values.out));
+    const force = values.force === true;
+    checkOutput(out, 'file', { force });
     const method = values.method ?? 'gradcam';
     explainerFactory(method, '--method');
     const compare = values.compare === undefined ? undefined : values.compare === 'none' ? [] : values.compare.split(',').map((m) => m.trim()).filter(Boolean);
     for (const m of compare ?? []) explainerFactory(m, '--compare');
-    const examples = numberOption('--examples', values.examples, { integer: true, min: 0 });
+    const examples = numberOption('--examples', values.examples, { integer: true, min: 0, max: 100 });
     const waves = choiceOption('--waves', values.waves, ['annotations', 'delineate'] as const);
-    const threads = numberOption('--threads', values.threads, { integer: true, min: 1 });
+    const threads = threadsOption(values.threads);
     const bytes = await writeReport(run, out, {
       method, ...(values.tlc !== undefined ? { tlc: values.tlc } : {}), ...(examples !== undefined ? { examplesPerClass: examples } : {}),
-      ...(waves ? { waves } : {}), ...(compare ? { compare } : {}), ...(threads !== undefined ? { threads } : {}),
+      ...(waves ? { waves } : {}), ...(compare ? { compare } : {}), ...(threads !== undefined ? { threads } : {}), force,
     });
     process.stderr.write(`report (${(bytes / 1024).toFixed(0)} KiB) -> ${out}\n`);
     return 0;

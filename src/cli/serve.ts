@@ -1,5 +1,5 @@
 import type { Command } from './command.js';
-import { numberOption, parseCommandArgs } from './command.js';
+import { numberOption, parseCommandArgs, threadsOption } from './command.js';
 import { startApp } from '../viz/app/index.js';
 
 const usage = `Usage: ecgx serve (--run RUNDIR | --model M.onnx --data DIR) [--tlc TLC.json] [--port P] [--host 127.0.0.1]
@@ -25,7 +25,7 @@ Options:
   --port P            port (default 8080; 0: any free port)
   --host H            address to bind (default 127.0.0.1, this machine only)
   --max-records N     with --data: records listed (default 2000)
-  --threads N         onnxruntime threads
+  --threads N         onnxruntime threads (1-256)
 Stop it with Ctrl-C.
 `;
 
@@ -39,7 +39,7 @@ const command: Command = {
     });
     const port = numberOption('--port', values.port, { integer: true, min: 0, max: 65535 }) ?? 8080;
     const maxRecords = numberOption('--max-records', values['max-records'], { integer: true, min: 1 });
-    const threads = numberOption('--threads', values.threads, { integer: true, min: 1 });
+    const threads = threadsOption(values.threads);
     const app = await startApp({
       port, host: values.host ?? '127.0.0.1',
       ...(values.run !== undefined ? { run: values.run } : {}), ...(values.model !== undefined ? { model: values.model } : {}),

@@ -98,7 +98,7 @@ test('ecgx synth: bad flags give a one-line error and leave no folder behind', (
     writeFileSync(join(out, 'keep.txt'), 'mine');
     const r = ecgx('synth', '--out', out, '--n', '2', '--layout', 'ptbxl');
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /is not empty \(use --force/);
+    assert.match(r.stderr, /exists \(pass --force to replace it\)/);
     assert.deepEqual(readdirSync(out), ['keep.txt']);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from './command.js';
 import { choiceOption, numberOption, parseCommandArgs, required } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
+import { checkOutput } from '../util/atomic-write.js';
 import { SYNTH_COHORTS, CODE15_SYNTH_FS, resolveCohort, synthesizeDatabase, type SynthLayout } from '../data/synth/index.js';
 import { writeCode15, writePtbxl } from '../data/datasets/index.js';
 import type { Ecg } from '../data/ecg.js';
@@ -24,7 +24,7 @@ Options:
   --fs HZ          sampling rate (see --layout)
   --seed S         integer seed (default 1): the same seed gives the same database
   --cohort NAME    recording cohort (default: the layout's): ${Object.keys(SYNTH_COHORTS).join(', ')}
-  --force          replace a non-empty --out folder
+  --force          replace a non-empty --out folder that ecgx wrote (it holds a .ecgx marker file)
 `;
 
 const command: Command = {
@@ -46,10 +46,7 @@ const command: Command = {
       throw new OptionError('--fs', `the code15 layout is always ${CODE15_SYNTH_FS} Hz (omit --fs), got ${fs}`);
     }
     if (values.cohort !== undefined) resolveCohort(values.cohort); // fail early on an unknown name
-    if (existsSync(out) && !values.force) {
-      if (!statSync(out).isDirectory()) throw new OptionError('--out', `${out} exists and is not a folder`);
-      if (readdirSync(out).length > 0) throw new OptionError('--out', `${out} is not empty (use --force to replace it)`);
-    }
+    checkOutput(out, 'folder', { force: values.force === true }); // before generating anything
 
     const progress = new Progress({ label: `synth ${layout}`, total: n, unit: 'ECG' });
     const db = synthesizeDatabase({ n, seed, layout, ...(fs !== undefined ? { fs } : {}), ...(values.cohort !== undefined ? { cohort: values.cohort } : {}) });
@@ -59,7 +56,7 @@ const command: Command = {
         progress.tick();
       }
     }
-    const written = layout === 'ptbxl' ? await writePtbxl(out, ticking(), { fs: fs as 100 | 500 }) : await writeCode15(out, ticking());
+    const written = layout === 'ptbxl' ? await writePtbxl(out, ticking(), { fs: fs as 100 | 500, force: values.force === true }) : await writeCode15(out, ticking(), { force: values.force === true });
     progress.finish();
     process.stdout.write(`wrote ${written.n} ${layout} records to ${out} (${progress.rate().toFixed(1)} ECG/s)\n`);
     return 0;

@@ -50,7 +50,7 @@ test('ecgx tlc fit, explain (record and dataset), evaluate on a tiny run', async
   const ev = ecgx('tlc', 'evaluate', '--run', run, '--fold', '1,3', '--k', '4', '--threads', '1', '--out', out);
   assert.equal(ev.code, 0, ev.stderr);
   assert.match(ev.stdout, /\| mean ± std \| \| \d+\.\d ± \d+\.\d/);
-  assert.deepEqual(readdirSync(out).sort(), ['config.json', 'evaluation.json', 'evaluation.md']);
+  assert.deepEqual(readdirSync(out).sort(), ['.ecgx', 'config.json', 'evaluation.json', 'evaluation.md']);
   const e = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'));
   assert.deepEqual(e.folds.map((f: { surrogate: { fold: number } }) => f.surrogate.fold), [1, 3]);
   assert.ok(e.waves.every((w: { nmi: { mean: number } }) => w.nmi.mean > 0));
@@ -72,7 +72,7 @@ test('ecgx tlc: bad input is one line, exit 2, no output file', async () => {
   const tlc = join(root, 'tlc-bad.json');
   const good = join(root, 'tlc.json');
   const cases: [string[], RegExp][] = [
-    [['fit', '--run', run, '--k', '1', '--out', tlc], /^ecgx: --k: expected an integer >= 2, got 1/],
+    [['fit', '--run', run, '--k', '1', '--out', tlc], /^ecgx: --k: expected 2 to 1000, got 1/],
     [['fit', '--run', run, '--layers', 'nope', '--out', tlc], /^ecgx: model has no tensor named 'nope'/],
     [['explain', '--tlc', good, '--model', join(run, 'fold-1', 'model.onnx'), '--data', data], /^ecgx: .*is not the model this TLC was fitted on/],
     [['explain', '--tlc', join(run, 'run.json'), '--model', join(run, 'fold-1', 'model.onnx'), '--data', data], /^ecgx: .*run.json \(kind\): expected a TLC file/],

@@ -1,9 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from './command.js';
-import { choiceOption, numberOption, parseCommandArgs, required } from './command.js';
+import { batchSizeOption, choiceOption, foldsOption, numberOption, parseCommandArgs, required, threadsOption } from './command.js';
 import { OptionError } from '../util/errors.js';
-import { writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { Progress } from '../util/progress.js';
 import { versions } from '../train/run.js';
 import type { CardedModel } from '../models/predict.js';
@@ -41,18 +40,19 @@ clusters with an entropy (uncertainty, in [0, 1]) per timestamp.
 
 Fit options:
   --layers a,b,c        tensor names (default: the last three residual blocks; see 'ecgx model info')
-  --k K                 clusters (default 8, at least 2)
+  --k K                 clusters, 2-1000 (default 8)
   --method M            kmeans (default) | gmm (diagonal Gaussian mixture)
   --concat              cluster the layers concatenated at input resolution (default: each layer)
-  --pca N               principal components after standardising (default: none)
-  --max-samples N       timestamp vectors sampled per layer for fitting (default 100000)
+  --pca N               principal components after standardising, 1-4096 (default: none)
+  --max-samples N       timestamp vectors sampled per layer for fitting, 2-10000000 (default 100000)
   --upsampling U        nearest (default) | linear: block samples -> input samples
   --seed S              seed of the sampling, k-means++ and the forests (default 0)
 Other options:
   --waves W             annotations (default: LUDB's cardiologists, the synthetic ground truth; 'synthetic'
                         is a synonym) | delineate (ecgx delineate on the model input)
-  --threads N           onnxruntime threads
-  --batch-size B        ECGs per onnxruntime run (default 32)
+  --threads N           onnxruntime threads (1-256)
+  --batch-size B        ECGs per onnxruntime run (default 32; 1-4096)
+  --force               replace an existing --out (a folder only when ecgx wrote it: it holds a .ecgx marker file)
   --max-records N       use only the first N records
 `;
 
@@ -60,7 +60,7 @@ const FIT_FLAGS = {
   layers: { type: 'string' }, k: { type: 'string' }, method: { type: 'string' }, concat: { type: 'boolean' }, pca: { type: 'string' },
   'max-samples': { type: 'string' }, upsampling: { type: 'string' }, seed: { type: 'string' },
 } as const;
-const RUN_FLAGS = { threads: { type: 'string' }, 'batch-size': { type: 'string' } } as const;
+const RUN_FLAGS = { threads: { type: 'string' }, 'batch-size': { type: 'string' }, 'max-records': { type: 'string' } } as const;
 /** Where a TLC's records come from (the model and its records; see model-input.ts). */
 const DATA_FLAGS = SOURCE_FLAGS;
 
@@ -71,17 +71,14 @@ function fitOptions(v: Values): TlcOptions {
   const o: TlcOptions = {};
   const layers = str(v, 'layers');
   if (layers !== undefined) o.layers = layers.split(',').map((s) => s.trim()).filter((s) => s);
-  const k = numberOption('--k', str(v, 'k'), { integer: true });
-  if (k !== undefined) {
-    if (k < 2) throw new OptionError('--k', `expected an integer >= 2, got ${k}`);
-    o.k = k;
-  }
+  const k = numberOption('--k', str(v, 'k'), { integer: true, min: 2, max: 1000 });
+  if (k !== undefined) o.k = k;
   const method = choiceOption('--method', str(v, 'method'), ['kmeans', 'gmm'] as const);
   if (method) o.method = method;
   if (v['concat']) o.concat = true;
-  const pca = numberOption('--pca', str(v, 'pca'), { integer: true, min: 1 });
+  const pca = numberOption('--pca', str(v, 'pca'), { integer: true, min: 1, max: 4096 });
   if (pca !== undefined) o.pca = pca;
-  const ms = numberOption('--max-samples', str(v, 'max-samples'), { integer: true, min: 2 });
+  const ms = numberOption('--max-samples', str(v, 'max-samples'), { integer: true, min: 2, max: 10_000_000 });
   if (ms !== undefined) o.maxSamples = ms;
   const up = choiceOption('--upsampling', str(v, 'upsampling'), ['nearest', 'linear'] as const);
   if (up) o.upsampling = up;
@@ -91,8 +88,8 @@ function fitOptions(v: Values): TlcOptions {
 }
 
 function runOptions(v: Values): { threads?: number; batchSize?: number; maxRecords?: number } {
-  const threads = numberOption('--threads', str(v, 'threads'), { integer: true, min: 1 });
-  const batchSize = numberOption('--batch-size', str(v, 'batch-size'), { integer: true, min: 1 });
+  const threads = threadsOption(str(v, 'threads'));
+  const batchSize = batchSizeOption(str(v, 'batch-size'));
   const maxRecords = numberOption('--max-records', str(v, 'max-records'), { integer: true, min: 1 });
   return { ...(threads !== undefined ? { threads } : {}), ...(batchSize !== undefined ? { batchSize } : {}), ...(maxRecords !== undefined ? { maxRecords } : {}) };
 }
@@ -132,8 +129,9 @@ function summaryLine(id: string, e: TlcExplanation): string {
 }
 
 async function fitCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc fit', argv, { ...FIT_FLAGS, ...RUN_FLAGS, ...DATA_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, out: { type: 'string' } });
+  const { values } = parseCommandArgs('tlc fit', argv, { ...FIT_FLAGS, ...RUN_FLAGS, ...DATA_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } });
   const out = resolve(required('--out', values.out));
+  checkOutput(out, 'file', { force: values.force === true });
   const opts = fitOptions(values);
   const ro = runOptions(values);
   const run = { ...(ro.threads !== undefined ? { threads: ro.threads } : {}), ...(ro.batchSize !== undefined ? { batchSize: ro.batchSize } : {}) };
@@ -151,13 +149,14 @@ async function fitCommand(argv: string[]): Promise<number> {
     const { model, source } = await cardSource(values);
     tlc = await fitTlc(model.proto, source, withCardLayers(opts, model), run);
   }
-  tlc.save(out);
+  tlc.save(out, { force: values.force === true });
   process.stdout.write(`fitted TLC (${tlc.groupNames.join(', ')}; K = ${tlc.k}; ${tlc.fit.ecgs} model inputs, ${tlc.fit.samples.join('/')} vectors) -> ${out}\n`);
   return 0;
 }
 
 async function explainCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc explain', argv, { ...RUN_FLAGS, ...DATA_FLAGS, tlc: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
+  const { values } = parseCommandArgs('tlc explain', argv, { ...RUN_FLAGS, ...DATA_FLAGS, tlc: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, force: { type: 'boolean' } });
+  if (values.out !== undefined) checkOutput(values.out, 'file', { force: values.force === true });
   const tlc = FittedTlc.load(resolve(required('--tlc', values.tlc)));
   if ((values.data === undefined) === (values.record === undefined)) throw new OptionError('--data', 'give exactly one of --data DIR or --record PATH');
   const ro = runOptions(values);
@@ -178,23 +177,23 @@ async function explainCommand(argv: string[]): Promise<number> {
     await pipe.release();
   }
   if (values.out !== undefined) {
-    writeFileAtomic(resolve(values.out), lines.join('\n') + '\n');
+    writeFileAtomic(resolve(values.out), lines.join('\n') + '\n', { force: values.force === true });
     process.stdout.write(`${lines.length} explanation(s) -> ${resolve(values.out)}\n`);
   }
   return 0;
 }
 
 async function evaluateCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc evaluate', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, tlc: { type: 'string' }, fold: { type: 'string' }, waves: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseCommandArgs('tlc evaluate', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, tlc: { type: 'string' }, fold: { type: 'string' }, waves: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } });
   const runDir = required('--run', values.run);
   const waves = waveSource(values.waves);
   if (values.tlc !== undefined) {
     const fitFlag = Object.keys(FIT_FLAGS).find((k) => values[k as keyof typeof values] !== undefined);
     if (fitFlag) throw new OptionError(`--${fitFlag}`, 'the TLC given with --tlc was fitted already; leave out the fit options');
   }
-  const folds = values.fold === undefined ? undefined : values.fold.split(',').map((s) => required('--fold', numberOption('--fold', s, { integer: true })));
+  const folds = foldsOption(values.fold);
   const out = values.out === undefined ? undefined : resolve(values.out);
-  if (out && existsSync(out) && !statSync(out).isDirectory()) throw new OptionError('--out', `${out} exists and is not a folder`);
+  if (out) checkOutput(out, 'folder', { force: values.force === true });
   const opts = { ...fitOptions(values), ...runOptions(values), waves, ...(folds ? { folds } : {}), ...(values.tlc !== undefined ? { tlc: FittedTlc.load(resolve(values.tlc)) } : {}) };
   const ev = await evaluateTlcRun(runDir, opts);
   const md = formatTlcEvaluation(ev);
@@ -204,7 +203,7 @@ async function evaluateCommand(argv: string[]): Promise<number> {
       writeFileAtomic(join(tmp, 'evaluation.md'), md);
       const { tlc: given, ...rest } = opts as typeof opts & { tlc?: FittedTlc };
       writeFileAtomic(join(tmp, 'config.json'), jsonText({ command: 'tlc evaluate', run: ev.run, options: rest, tlc: given ? resolve(values.tlc!) : null, versions: versions() }) + '\n');
-    });
+    }, { force: values.force === true });
   }
   process.stdout.write(values.json ? jsonText(ev) + '\n' : md);
   return 0;
@@ -252,7 +251,7 @@ async function alignCommand(argv: string[]): Promise<number> {
 
 async function sweepCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('tlc sweep', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, json: { type: 'boolean' } });
-  const ks = required('--k', values.k).split(',').map((s) => required('--k', numberOption('--k', s.trim(), { integer: true, min: 2 })));
+  const ks = required('--k', values.k).split(',').map((s) => required('--k', numberOption('--k', s.trim(), { integer: true, min: 2, max: 1000 })));
   const opts = fitOptions({ ...values, k: undefined }); // --k lists the Ks here
   const fold = numberOption('--fold', values.fold, { integer: true });
   const rows = await sweepTlcRun(required('--run', values.run), ks, { ...opts, ...runOptions(values), ...(fold !== undefined ? { fold } : {}) });
@@ -275,12 +274,13 @@ const command: Command = {
   usage,
   async run(argv) {
     const [sub, ...rest] = argv;
-    if (sub === undefined || sub === '--help' || sub === '-h') {
+    if (sub === '--help' || sub === '-h') {
       process.stdout.write(usage);
-      return sub === undefined ? 2 : 0;
+      return 0;
     }
-    const f = SUBCOMMANDS[sub];
-    if (!f) throw new OptionError('tlc', `unknown subcommand '${sub}' (expected ${Object.keys(SUBCOMMANDS).join(', ')})`);
+    // As 'ecgx model': one line naming the subcommands, exit 2.
+    const f = sub === undefined ? undefined : SUBCOMMANDS[sub];
+    if (!f) throw new OptionError('tlc', `${sub === undefined ? 'missing subcommand' : `unknown subcommand '${sub}'`} (expected one of ${Object.keys(SUBCOMMANDS).join(', ')}; see 'ecgx tlc --help')`);
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(usage);
       return 0;

@@ -1,5 +1,5 @@
 import type { Command } from './command.js';
-import { choiceOption, numberOption, parseCommandArgs, required } from './command.js';
+import { LIMITS, batchSizeOption, choiceOption, foldsOption, numberOption, parseCommandArgs, required, threadsOption } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { trainRun, type TrainConfig } from '../train/run.js';
 import type { LossKind } from '../train/graph.js';
@@ -28,33 +28,35 @@ Task:
   --balance           bce: per-class pos_weight = negatives / positives in the training part
 Model and optimisation:
   --model SPEC        e.g. resnet1d, 'resnet1d-small:filters=16,32,32,64;kernel=9' (keys: filters, downsample, kernel, dropout, head)
-  --epochs N          epochs per fold
-  --batch-size B      default 64
-  --lr LR             peak learning rate (default 1e-3)
+                      filters 1-4096 each, downsample 1-64 each (at least one sample left), kernel 1-255
+  --epochs N          epochs per fold (1-100000)
+  --batch-size B      default 64 (1-4096)
+  --lr LR             peak learning rate, > 0 and <= 10 (default 1e-3)
   --weight-decay WD   AdamW decoupled weight decay on conv/linear weights (default 0.01)
   --clip NORM         clip the global gradient norm
   --schedule S        cosine (default; 1 warm-up epoch) | onecycle | constant
   --patience P        stop a fold after P epochs without a better validation metric
   --metric M          validation metric: auroc (default) | fmax | accuracy | f1; mae (age default) | rmse | r2 | pearson
 Folds:
-  --cv K              K folds: the dataset's own (PTB-XL strat_fold) when it has K, else stratified by ecgx
-  --fold K[,K...]     run only these test folds
+  --cv K              K folds (3-100): the dataset's own (PTB-XL strat_fold) when it has K, else stratified by ecgx
+  --fold K[,K...]     run only these test folds (each once)
                       (made folds keep a patient's records together when the data gives patient ids;
                       without them, each record is its own patient and the run says so)
 Preprocessing (stored in each checkpoint):
-  --fs HZ             resample to HZ (default: the dataset's rate)
-  --length N          samples per lead, centre crop or zero-pad (default 10 s)
+  --fs HZ             resample to HZ, 25-2000 (default: the dataset's rate)
+  --length N          samples per lead, centre crop or zero-pad, 1-100000 (default 10 s)
   --bandpass LO,HI    zero-phase Butterworth band-pass, Hz
   --highpass HZ       zero-phase high-pass, Hz
   --standardize       per-lead z-score
 Run:
   --out RUNDIR        output folder
   --seed S            seed of initialisation, shuffling, dropout and made folds (default 1)
-  --threads N         onnxruntime threads
+  --threads N         onnxruntime threads (1-256)
   --max-records N     use only the first N records (quick runs)
   --cache-mb MB       keep preprocessed tensors in memory when they fit (default 1024)
-  --resume            continue RUNDIR.partial with its own config (give only --out)
-  --force             replace an existing RUNDIR
+  --resume            continue RUNDIR.partial with its own config (give only --out, and --force if needed)
+  --force             replace an existing RUNDIR (only one ecgx wrote: it holds a .ecgx marker file),
+                      or start over from an interrupted RUNDIR.partial
 
 ${DATA_FLAGS_USAGE}
 `;
@@ -76,14 +78,14 @@ const command: Command = {
     const out = required('--out', values.out);
     let cfg: TrainConfig;
     if (values.resume) {
-      const other = Object.keys(values).filter((k) => !['out', 'resume', 'help'].includes(k));
-      if (other.length) throw new OptionError(`--${other[0]}`, "--resume continues a run with its own config: give only --out RUNDIR");
+      const other = Object.keys(values).filter((k) => !['out', 'resume', 'force', 'help'].includes(k));
+      if (other.length) throw new OptionError(`--${other[0]}`, "--resume continues a run with its own config: give only --out RUNDIR (and --force to replace an existing RUNDIR)");
       cfg = { data: '', model: '', epochs: 1 }; // replaced by the interrupted run's own config
     } else {
       cfg = {
         data: required('--data', values.data),
         model: values.model ?? 'resnet1d',
-        epochs: required('--epochs', numberOption('--epochs', values.epochs, { integer: true, min: 1 })),
+        epochs: required('--epochs', numberOption('--epochs', values.epochs, { integer: true, min: 1, max: LIMITS.epochs })),
       };
       const data = dataOptions(values);
       if (data.labels !== undefined) cfg.labelTable = data.labels;
@@ -98,17 +100,17 @@ const command: Command = {
         if (v !== undefined) cfg[key] = v;
       };
       set('minPositives', num('--min-positives', values['min-positives'], { integer: true, min: 1 }));
-      set('batchSize', num('--batch-size', values['batch-size'], { integer: true, min: 1 }));
-      set('lr', num('--lr', values.lr, { min: 0 }));
+      set('batchSize', batchSizeOption(values['batch-size']));
+      set('lr', num('--lr', values.lr, { above: 0, max: 10 }));
       set('weightDecay', num('--weight-decay', values['weight-decay'], { min: 0 }));
       set('clip', num('--clip', values.clip, { min: 0 }));
       set('schedule', choiceOption<ScheduleKind>('--schedule', values.schedule, ['cosine', 'onecycle', 'constant']));
       set('patience', num('--patience', values.patience, { integer: true, min: 1 }));
       set('metric', values.metric);
-      set('cv', num('--cv', values.cv, { integer: true, min: 3 }));
-      if (values.fold !== undefined) cfg.folds = values.fold.split(',').map((s) => numberOption('--fold', s, { integer: true })!);
-      set('fs', num('--fs', values.fs, { min: 1 }));
-      set('length', num('--length', values.length, { integer: true, min: 1 }));
+      set('cv', num('--cv', values.cv, { integer: true, min: 3, max: 100 }));
+      set('folds', foldsOption(values.fold));
+      set('fs', num('--fs', values.fs, { ...LIMITS.fs, unit: 'Hz' }));
+      set('length', num('--length', values.length, { integer: true, min: 1, max: LIMITS.length }));
       if (values.bandpass !== undefined) {
         const band = values.bandpass.split(',').map((s) => numberOption('--bandpass', s, { min: 0 })!);
         if (band.length !== 2) throw new OptionError('--bandpass', `expected LO,HI in Hz, got '${values.bandpass}'`);
@@ -117,7 +119,7 @@ const command: Command = {
       set('highpass', num('--highpass', values.highpass, { min: 0 }));
       if (values.standardize) cfg.standardize = true;
       set('seed', num('--seed', values.seed, { integer: true, min: 0 }));
-      set('threads', num('--threads', values.threads, { integer: true, min: 1 }));
+      set('threads', threadsOption(values.threads));
       set('maxRecords', num('--max-records', values['max-records'], { integer: true, min: 1 }));
       const mb = num('--cache-mb', values['cache-mb'], { min: 0 });
       if (mb !== undefined) cfg.cacheBytes = mb * 2 ** 20;

@@ -3,6 +3,7 @@
  * declared inputs, work split into internal batches so memory stays bounded
  * on large cohorts, and any intermediate tensor available as an extra output.
  */
+import './telemetry.js'; // before onnxruntime-node: see telemetry.ts
 import * as ort from 'onnxruntime-node';
 import { DataError, ModelError } from '../util/errors.js';
 import type { NdArray } from '../util/npy.js';

@@ -83,7 +83,7 @@ export function baselineFromText(text: string): unknown {
 
 const OPTIONS: readonly OptionDecl[] = [
   { name: 'baseline', kind: 'text', default: 'zero', help: "the reference input: zero, mean (each lead's mean), a number, or FILE.npy [leads, time]", fromText: baselineFromText },
-  { name: 'steps', kind: 'int', default: 64, min: 1, max: 100_000, help: 'quadrature steps of the path integral' },
+  { name: 'steps', kind: 'int', default: 64, min: 1, max: 4096, help: 'quadrature steps of the path integral' },
   { name: 'rule', kind: 'choice', default: 'trapezoid', choices: IG_RULES, help: 'quadrature rule' },
 ];
 

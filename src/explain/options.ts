@@ -8,6 +8,7 @@
  * override them per call (except the ones that shape its graphs).
  */
 import { OptionError } from '../util/errors.js';
+import { rangeText } from '../util/range.js';
 
 export type OptionKind = 'int' | 'number' | 'boolean' | 'choice' | 'text';
 
@@ -33,7 +34,7 @@ export interface OptionDecl {
 export const COMMON_OPTIONS: readonly OptionDecl[] = [
   { name: 'seed', kind: 'int', default: 0, help: 'seed of every random choice of the method', cli: false },
   { name: 'batchSize', kind: 'int', default: 64, min: 1, max: 65_536, help: 'model runs per onnxruntime call', cli: false },
-  { name: 'threads', kind: 'int', min: 1, max: 1024, help: 'onnxruntime intra-op threads', cli: false },
+  { name: 'threads', kind: 'int', min: 1, max: 256, help: 'onnxruntime intra-op threads', cli: false },
   { name: 'output', kind: 'text', help: 'graph output explained (default: the card\'s output)', cli: false },
 ];
 const COMMON_NAMES = new Set(['target', ...COMMON_OPTIONS.map((o) => o.name)]);
@@ -75,8 +76,7 @@ export class MethodOptions {
     const raw = this.values[key] ?? dflt ?? d.default;
     const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new OptionError(this.field(key), `expected a number, got ${JSON.stringify(raw)}`);
-    if (d.min !== undefined && v < d.min) throw new OptionError(this.field(key), `expected >= ${d.min}, got ${v}`);
-    if (d.max !== undefined && v > d.max) throw new OptionError(this.field(key), `expected <= ${d.max}, got ${v}`);
+    if ((d.min !== undefined && v < d.min) || (d.max !== undefined && v > d.max)) throw new OptionError(this.field(key), `expected ${rangeText(d)}, got ${v}`);
     this.used[key] = v;
     return v;
   }

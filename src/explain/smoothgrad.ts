@@ -10,7 +10,7 @@ import { ModelExplainer } from './gradients.js';
 import type { OptionDecl } from './options.js';
 
 const OPTIONS: readonly OptionDecl[] = [
-  { name: 'samples', kind: 'int', default: 25, min: 1, max: 10_000, help: 'noisy copies per ECG' },
+  { name: 'samples', kind: 'int', default: 25, min: 1, max: 4096, help: 'noisy copies per ECG' },
   { name: 'sigma', kind: 'number', default: 0.15, min: 0, max: 10, help: "noise standard deviation, as a fraction of each ECG's range (max - min)" },
   { name: 'absolute', kind: 'boolean', default: false, help: 'average the magnitude of the gradients instead of their sign' },
 ];

@@ -14,7 +14,7 @@
  */
 import { OptionError } from '../util/errors.js';
 import type { ModelProto } from '../engine/onnx/proto.js';
-import { resnet1d, RIBEIRO_2020, type Resnet1dOptions } from './resnet1d.js';
+import { resnet1d, RESNET1D_LIMITS, RIBEIRO_2020, type Resnet1dOptions } from './resnet1d.js';
 import type { ModelTask } from './meta.js';
 
 export * from './resnet1d.js';
@@ -44,6 +44,9 @@ export interface ModelOptionSpec {
   help: string;
   /** Allowed words for kind 'word'. */
   choices?: readonly string[];
+  /** Accepted range of a number (of each number of a list), so that a typo cannot build a model that fills memory. */
+  min?: number;
+  max?: number;
 }
 
 export interface ModelFactory {
@@ -57,9 +60,9 @@ function resnet1dFactory(summary: string, defaults: Pick<Resnet1dOptions, 'filte
   return {
     summary,
     options: {
-      filters: { kind: 'ints', default: defaults.filters, help: 'channels of the stem, then of each residual block' },
-      downsample: { kind: 'ints', default: defaults.downsample, help: 'time downsampling per block (one fewer than filters; default 4 each)' },
-      kernel: { kind: 'int', default: defaults.kernel, help: 'convolution kernel length' },
+      filters: { kind: 'ints', default: defaults.filters, min: 1, max: RESNET1D_LIMITS.filters, help: `channels of the stem, then of each residual block (1-${RESNET1D_LIMITS.filters})` },
+      downsample: { kind: 'ints', default: defaults.downsample, min: 1, max: RESNET1D_LIMITS.downsample, help: `time downsampling per block (one fewer than filters; default 4 each; 1-${RESNET1D_LIMITS.downsample})` },
+      kernel: { kind: 'int', default: defaults.kernel, min: 1, max: RESNET1D_LIMITS.kernel, help: `convolution kernel length (1-${RESNET1D_LIMITS.kernel})` },
       dropout: { kind: 'number', default: defaults.dropout, help: 'dropout ratio inside the blocks' },
       head: { kind: 'word', default: defaults.head, choices: ['flatten', 'gap'], help: 'flatten (Ribeiro) or global average pooling' },
     },
@@ -128,6 +131,7 @@ function parseValue(where: string, raw: string, os: ModelOptionSpec): SpecValue 
   const num = (s: string, int: boolean): number => {
     const n = Number(s.trim());
     if (s.trim() === '' || !Number.isFinite(n) || (int && !Number.isInteger(n))) throw new OptionError(where, `expected ${int ? 'an integer' : 'a number'}, got '${s.trim()}'`);
+    if ((os.min !== undefined && n < os.min) || (os.max !== undefined && n > os.max)) throw new OptionError(where, `expected ${os.min ?? '-inf'} to ${os.max ?? 'inf'}, got ${n}`);
     return n;
   };
   switch (os.kind) {

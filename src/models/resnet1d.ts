@@ -52,6 +52,9 @@ export interface Resnet1dOptions {
   seed: number;
 }
 
+/** Largest kernel, channel count and per-block downsampling a resnet1d accepts (a typo must not build a model that fills memory). */
+export const RESNET1D_LIMITS = { kernel: 255, filters: 4096, downsample: 64 } as const;
+
 /** Ribeiro et al.'s architecture for 4096-sample, 400 Hz 12-lead ECGs. */
 export const RIBEIRO_2020: Omit<Resnet1dOptions, 'leads' | 'samples' | 'task' | 'outputs' | 'seed'> = {
   filters: [64, 128, 196, 256, 320],
@@ -96,11 +99,18 @@ function validate(o: Resnet1dOptions): void {
   posInt('leads', o.leads);
   posInt('samples', o.samples);
   posInt('kernel', o.kernel);
+  if (o.kernel > RESNET1D_LIMITS.kernel) throw new OptionError('resnet1d.kernel', `expected 1 to ${RESNET1D_LIMITS.kernel}, got ${o.kernel}`);
   posInt('outputs', o.outputs);
   if (!Number.isInteger(o.seed)) throw new OptionError('resnet1d.seed', `expected an integer, got ${o.seed}`);
   if (o.filters.length < 1) throw new OptionError('resnet1d.filters', 'expected at least one entry (the stem)');
   o.filters.forEach((f) => posInt('filters', f));
   o.downsample.forEach((d) => posInt('downsample', d));
+  const big = (k: 'filters' | 'downsample', v: number[]): void => {
+    const x = v.find((f) => f > RESNET1D_LIMITS[k]);
+    if (x !== undefined) throw new OptionError(`resnet1d.${k}`, `expected 1 to ${RESNET1D_LIMITS[k]} each, got ${x}`);
+  };
+  big('filters', o.filters);
+  big('downsample', o.downsample);
   if (o.downsample.length !== o.filters.length - 1) {
     throw new OptionError('resnet1d.downsample', `expected ${o.filters.length - 1} entries (one per residual block = filters minus the stem), got ${o.downsample.length}`);
   }
@@ -111,6 +121,10 @@ function validate(o: Resnet1dOptions): void {
   if (o.classNames && o.classNames.length !== o.outputs) throw new OptionError('resnet1d.classNames', `expected ${o.outputs} names (one per output), got ${o.classNames.length}`);
   if (o.leadNames && o.leadNames.length !== o.leads) throw new OptionError('resnet1d.leadNames', `expected ${o.leads} names (one per lead), got ${o.leadNames.length}`);
   let t = o.samples;
-  for (const d of o.downsample) t = Math.ceil(t / d);
+  o.downsample.forEach((d, i) => {
+    // A block that downsamples fewer samples than its factor would pool padding, not signal.
+    if (d > t) throw new OptionError('resnet1d.downsample', `block ${i + 1} would downsample ${t} sample(s) by ${d}, below one sample (input ${o.samples} samples, downsample ${o.downsample.join(',')}); use a longer input or less downsampling`);
+    t = Math.ceil(t / d);
+  });
   if (o.head === 'flatten' && t * o.filters[o.filters.length - 1]! > 50_000_000) throw new OptionError('resnet1d.head', 'flatten head would have over 50M features; use head=gap');
 }

@@ -9,21 +9,23 @@
  *   encoder.onnx    the encoder: `embedding` [batch, F] (+ `projection`), blocks block1..N,
  *                   metadata: preprocessing, fs, leads, ecgx.pretrain (method, batches, epochs)
  *   model.onnx      the whole pretraining model (with projection head or decoder)
- *   state.json/.bin trainer state (parameters, BN statistics, AdamW moments)
+ *   state.bin       trainer state (parameters, BN statistics, AdamW moments; see train/state.ts)
+ *   .ecgx           marker: an ecgx output folder
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { encodeModel, type ModelProto } from '../engine/onnx/proto.js';
 import { formatModelSpec, parseModelSpec, withModelMeta } from '../models/index.js';
 import { Trainer } from '../train/trainer.js';
 import { learningRate } from '../train/optimizer.js';
-import { loadFoldState, saveFoldState, type FoldProgress } from '../train/state.js';
-import { versions } from '../train/run.js';
+import { STATE_FILE, loadFoldState, saveFoldState, type FoldProgress } from '../train/state.js';
+import { checkDiscardablePartial, startPartial, versions } from '../train/run.js';
+import { damagedRunFile, readRunFile } from '../train/run-file.js';
 import { withCard } from '../models/card.js';
 import type { LossGraph } from '../train/graph.js';
 import type { NdArray } from '../util/npy.js';
 import { DataError, OptionError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { checkOutput, isEcgxOutput, markOutputFolder, removeStaleTemporaries, replaceFolder, writeFileAtomic, type OutputPolicy } from '../util/atomic-write.js';
 import { Progress, formatSeconds } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
 import { augmentView, checkAugment, DEFAULT_AUGMENT, timeMask, type AugmentOptions } from './augment.js';
@@ -160,17 +162,43 @@ function encoderFile(model: ModelProto, cfg: PretrainConfig, data: PretrainData,
 export async function pretrainRun(cfgIn: PretrainConfig, outDir: string, opts: PretrainRunOptions = {}): Promise<PretrainRecordFile> {
   const out = resolve(outDir);
   const partial = `${out}.partial`;
-  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const policy = { force: Boolean(opts.force) };
   let cfg = cfgIn;
+  checkOutput(out, 'folder', policy);
   if (opts.resume) {
-    if (!existsSync(join(partial, 'pretrain.json'))) throw new OptionError('--resume', `no interrupted run at ${partial}`);
-    cfg = (JSON.parse(readFileSync(join(partial, 'pretrain.json'), 'utf8')) as PretrainRecordFile).config;
+    const path = join(partial, 'pretrain.json');
+    if (!existsSync(path)) throw new OptionError('--resume', `no interrupted run at ${partial}`);
+    cfg = readRunFile<PretrainRecordFile>(path, 'ecgx pretrain').config;
+    try {
+      if (!Array.isArray(cfg.data) || cfg.data.some((d) => typeof d !== 'string')) throw new OptionError('config.data', 'expected a list of folders');
+      checkPretrainConfig(cfg);
+    } catch (e) {
+      if (e instanceof OptionError) throw damagedRunFile(path, 'ecgx pretrain', `its config is not valid (${e.message})`, 'config');
+      throw e;
+    }
+    removeStaleTemporaries(partial);
+    if (!isEcgxOutput(partial)) markOutputFolder(partial); // a run begun by an earlier ecgx
   } else {
-    if (existsSync(out) && !opts.force) throw new OptionError('--out', `${out} exists (use --force to replace it)`);
-    rmSync(partial, { recursive: true, force: true });
+    checkPretrainConfig(cfg);
+    checkDiscardablePartial(partial, policy, hasPretrainProgress);
+    startPartial(partial);
   }
-  checkPretrainConfig(cfg);
-  mkdirSync(partial, { recursive: true });
+  try {
+    return await pretrainInPartial(cfg, out, partial, policy, opts);
+  } catch (e) {
+    // A run that saved no epoch leaves nothing behind (unreadable data, say).
+    if (!opts.resume && !hasPretrainProgress(partial)) rmSync(partial, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** True when an interrupted pretraining run in `partial` saved an epoch. */
+export function hasPretrainProgress(partial: string): boolean {
+  return existsSync(join(partial, STATE_FILE));
+}
+
+async function pretrainInPartial(cfg: PretrainConfig, out: string, partial: string, policy: OutputPolicy, opts: PretrainRunOptions): Promise<PretrainRecordFile> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const bar0 = new Progress({ label: 'pretrain: reading data', unit: 'ECG', ...(opts.progress !== undefined ? { enabled: opts.progress } : {}) });
   const data = await openPretrainData(cfg.data, { ...(cfg.fs !== undefined ? { fs: cfg.fs } : {}), ...(cfg.length !== undefined ? { length: cfg.length } : {}), ...(cfg.maxRecords !== undefined ? { maxRecords: cfg.maxRecords } : {}), ...(cfg.highpass !== undefined ? { highpass: cfg.highpass } : {}), onRecord: () => bar0.tick() });
   bar0.finish();
@@ -239,7 +267,6 @@ export async function pretrainRun(cfgIn: PretrainConfig, outDir: string, opts: P
   }
   const done: PretrainRecordFile = { ...record, history: epochs(), complete: true };
   writeFileAtomic(join(partial, 'pretrain.json'), JSON.stringify(done, null, 2));
-  rmSync(out, { recursive: true, force: true });
-  renameSync(partial, out);
+  replaceFolder(partial, out, policy);
   return done;
 }

@@ -11,6 +11,7 @@ import { FormatError, IoError } from '../util/errors.js';
 import { computeMetrics, type MetricValues } from './evaluate.js';
 import { meanStd } from './metrics.js';
 import type { RunRecord } from './run.js';
+import { damagedRunFile, readRunFile } from './run-file.js';
 
 export interface RunEvaluation {
   dir: string;
@@ -22,26 +23,39 @@ export interface RunEvaluation {
   summary: Record<string, { mean: number; std: number; n: number }>;
 }
 
-/** Reads RUNDIR (or RUNDIR.partial when the run did not finish) and recomputes every fold's test metrics. */
+/**
+ * Reads RUNDIR (or RUNDIR.partial when the run did not finish) and recomputes
+ * every finished fold's test metrics. A fold that run.json records as finished
+ * must have its folder and predictions, and every score must be a number:
+ * anything else is an error, never a silently partial evaluation. A fold
+ * folder of an unfinished run without predictions.csv is still training.
+ */
 export function evaluateRun(dirIn: string): RunEvaluation {
   let dir = resolve(dirIn);
   if (!existsSync(join(dir, 'run.json')) && existsSync(join(`${dir}.partial`, 'run.json'))) dir = `${dir}.partial`;
   const runPath = join(dir, 'run.json');
   if (!existsSync(runPath)) throw new IoError(runPath, 'not found (expected a folder written by ecgx train)');
-  let run: RunRecord;
-  try {
-    run = JSON.parse(readFileSync(runPath, 'utf8')) as RunRecord;
-  } catch {
-    throw new FormatError(runPath, 'not valid JSON');
-  }
+  const run = readRunFile<RunRecord>(runPath, 'ecgx train');
+  if (!run.task || typeof run.task !== 'object' || !Array.isArray(run.task.classes) || typeof run.task.task !== 'string') throw damagedRunFile(runPath, 'ecgx train', "no 'task' with its classes", 'task');
+  if (!Array.isArray(run.folds)) throw damagedRunFile(runPath, 'ecgx train', "no 'folds' list", 'folds');
   const task = run.task.task as ModelTask;
   const classes = run.task.classes;
   const kind = task === 'regression' ? 'pred' : 'prob';
+  const finished = run.folds.map((f, i) => {
+    if (!f || !Number.isInteger(f.fold)) throw damagedRunFile(runPath, 'ecgx train', `folds[${i}] has no fold number`, `folds[${i}].fold`);
+    return f.fold;
+  });
+  for (const f of finished) {
+    if (!existsSync(join(dir, `fold-${f}`))) throw new IoError(join(dir, `fold-${f}`), `missing: ${runPath} lists fold ${f} as finished`);
+    if (!existsSync(join(dir, `fold-${f}`, 'predictions.csv'))) throw new IoError(join(dir, `fold-${f}`, 'predictions.csv'), `missing: ${runPath} lists fold ${f} as finished`);
+  }
+  // Finished folds are those run.json lists, plus any whose predictions were written just before an interruption.
+  const onDisk = readdirSync(dir).filter((d) => /^fold-\d+$/.test(d) && existsSync(join(dir, d, 'predictions.csv'))).map((d) => Number(d.slice(5)));
+  const foldIds = [...new Set([...finished, ...onDisk])].sort((a, b) => a - b);
   const folds: RunEvaluation['folds'] = [];
-  const foldDirs = readdirSync(dir).filter((d) => /^fold-\d+$/.test(d)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
-  for (const d of foldDirs) {
+  for (const fold of foldIds) {
+    const d = `fold-${fold}`;
     const path = join(dir, d, 'predictions.csv');
-    if (!existsSync(path)) continue; // fold not finished
     const table = readCsv(path);
     const col = (name: string): number => {
       const k = table.header.indexOf(name);
@@ -50,11 +64,18 @@ export function evaluateRun(dirIn: string): RunEvaluation {
     };
     const tCols = classes.map((c) => col(`target:${c}`)), sCols = classes.map((c) => col(`${kind}:${c}`));
     const n = table.rows.length;
+    if (n === 0) throw new FormatError(path, 'no predictions (expected one row per test record)');
     const targets = new Float32Array(n * classes.length), scores = new Float32Array(n * classes.length);
+    const num = (r: string[], k: number, line: number): number => {
+      const raw = r[k] ?? '';
+      const v = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(v)) throw new FormatError(path, `expected a number, got '${raw}'`, { line, field: table.header[k]! });
+      return v;
+    };
     table.rows.forEach((r, i) => {
       classes.forEach((_, j) => {
-        targets[i * classes.length + j] = Number(r[tCols[j]!]);
-        scores[i * classes.length + j] = Number(r[sCols[j]!]);
+        targets[i * classes.length + j] = num(r, tCols[j]!, table.lines[i]!);
+        scores[i * classes.length + j] = num(r, sCols[j]!, table.lines[i]!);
       });
     });
     const metrics = computeMetrics(task, classes, scores, targets);
@@ -63,7 +84,7 @@ export function evaluateRun(dirIn: string): RunEvaluation {
       const mean = m.targetScale?.mean;
       if (mean !== undefined) metrics['mae_baseline'] = targets.reduce((a, t) => a + Math.abs(t - mean), 0) / n;
     }
-    folds.push({ fold: Number(d.slice(5)), n, metrics });
+    folds.push({ fold, n, metrics });
   }
   const keys = [...new Set(folds.flatMap((f) => Object.keys(f.metrics)))];
   const summary = Object.fromEntries(keys.map((k) => [k, meanStd(folds.map((f) => f.metrics[k] ?? NaN))]));

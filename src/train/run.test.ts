@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import '../engine/telemetry.js'; // before onnxruntime-node: see telemetry.ts
 import * as ort from 'onnxruntime-node';
 import { openDataset, readCsv } from '../data/datasets/index.js';
 import { preprocess, type PreprocessSpec } from '../data/preprocess/index.js';

@@ -13,7 +13,7 @@
  *   fold-K/metrics.json      test metrics and the epoch history
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { openDataset } from '../data/datasets/registry.js';
 import { stratifiedFolds } from '../data/datasets/folds.js';
@@ -25,8 +25,8 @@ import { trainingCard, withCard, type ModelCard } from '../models/card.js';
 import { inspectModel } from '../engine/onnx/inspect.js';
 import { encodeModel, type ModelProto } from '../engine/onnx/proto.js';
 import { OnnxSession, ortVersion } from '../engine/runtime.js';
-import { DataError, OptionError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { DataError, IoError, OptionError, asIoError } from '../util/errors.js';
+import { OUTPUT_MARKER, checkOutput, isEcgxOutput, markOutputFolder, removeStaleTemporaries, replaceFolder, writeFileAtomic, type OutputPolicy } from '../util/atomic-write.js';
 import { Progress, formatSeconds } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
 import { batches, DEFAULT_CACHE_BYTES, EcgTensorSource, type LoaderItem } from './loader.js';
@@ -35,7 +35,8 @@ import { Trainer, withOutputAffine } from './trainer.js';
 import { learningRate, type ScheduleKind } from './optimizer.js';
 import { checkMetric, computeMetrics, defaultMetric, isBetter, type MetricValues } from './evaluate.js';
 import { meanStd } from './metrics.js';
-import { loadFoldState, saveFoldState, type FoldProgress } from './state.js';
+import { STATE_FILE, loadFoldState, saveFoldState, type FoldProgress } from './state.js';
+import { damagedRunFile, readRunFile } from './run-file.js';
 import type { LossKind } from './graph.js';
 
 export interface TrainConfig {
@@ -89,7 +90,10 @@ export interface TrainConfig {
 export interface TrainRunOptions {
   /** Continue RUNDIR.partial (config from its run.json). */
   resume?: boolean;
-  /** Replace an existing RUNDIR. */
+  /**
+   * Replace an existing RUNDIR (only one ecgx wrote), and start over from an
+   * interrupted RUNDIR.partial that saved progress.
+   */
   force?: boolean;
   /** One line per epoch and per fold (default: stderr). */
   log?: (line: string) => void;
@@ -151,6 +155,9 @@ export function datasetOptions(cfg: Pick<TrainConfig, 'labelTable' | 'dxMap'>): 
 /** Checks everything that can be checked before training: a DataError/OptionError names the first problem. */
 export async function planRun(cfg: TrainConfig): Promise<Plan> {
   if (!Number.isInteger(cfg.epochs) || cfg.epochs < 1) throw new OptionError('--epochs', `expected an integer >= 1, got ${cfg.epochs}`);
+  if (cfg.lr !== undefined && !(cfg.lr > 0 && cfg.lr <= 10)) throw new OptionError('--lr', `expected > 0 and <= 10, got ${cfg.lr}`);
+  const twice = cfg.folds?.find((f, i) => cfg.folds!.indexOf(f) !== i);
+  if (twice !== undefined) throw new OptionError('--fold', `fold ${twice} is given twice (expected each fold once)`);
   const modelSpec = parseModelSpec(cfg.model);
   const dataset = await openDataset(cfg.data, datasetOptions(cfg));
   let records = dataset.records();
@@ -250,19 +257,73 @@ export function versions(): Record<string, string> {
 export async function trainRun(cfgIn: TrainConfig, outDir: string, opts: TrainRunOptions = {}): Promise<RunRecord> {
   const out = resolve(outDir);
   const partial = `${out}.partial`;
+  const policy = { force: Boolean(opts.force) };
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));
   let cfg = cfgIn;
+  checkOutput(out, 'folder', policy);
   if (opts.resume) {
     if (!existsSync(join(partial, 'run.json'))) throw new OptionError('--resume', `${partial} holds no interrupted run to resume`);
-    cfg = (JSON.parse(readFileSync(join(partial, 'run.json'), 'utf8')) as RunRecord).config;
+    cfg = resumedConfig(readRunFile<RunRecord>(join(partial, 'run.json'), 'ecgx train').config, join(partial, 'run.json'));
+    removeStaleTemporaries(partial);
+    if (!isEcgxOutput(partial)) markOutputFolder(partial); // a run begun by an earlier ecgx
   } else {
-    if (existsSync(out) && !opts.force) throw new OptionError('--out', `${out} exists (use --force to replace it)`);
+    checkDiscardablePartial(partial, policy, hasTrainProgress);
   }
   const plan = await planRun(cfg);
-  if (!opts.resume) {
+  if (!opts.resume) startPartial(partial);
+  try {
+    return await runFolds(plan, cfg, out, partial, policy, log, opts);
+  } catch (e) {
+    // A run that saved nothing resumable leaves nothing behind (a rejected input, say).
+    if (!opts.resume && !hasTrainProgress(partial)) rmSync(partial, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** The config of an interrupted run, checked enough that resuming fails on a damaged run.json with a clear error. */
+function resumedConfig(config: RunRecord['config'], path: string): TrainConfig {
+  if (typeof config.data !== 'string' || config.data === '') throw damagedRunFile(path, 'ecgx train', "config.data is not a folder name", 'config.data');
+  if (typeof config.model !== 'string') throw damagedRunFile(path, 'ecgx train', 'config.model is not a model spec', 'config.model');
+  if (!Number.isInteger(config.epochs) || config.epochs < 1) throw damagedRunFile(path, 'ecgx train', 'config.epochs is not a positive integer', 'config.epochs');
+  return config;
+}
+
+/** True when an interrupted run in `partial` saved an epoch or finished a fold. */
+export function hasTrainProgress(partial: string): boolean {
+  let entries: string[];
+  try {
+    entries = readdirSync(partial).filter((d) => /^fold-\d+$/.test(d));
+  } catch {
+    return false;
+  }
+  return entries.some((d) => existsSync(join(partial, d, STATE_FILE)) || existsSync(join(partial, d, 'metrics.json')));
+}
+
+/**
+ * Before a fresh run (or pretraining run) replaces RUNDIR.partial: refuses a
+ * folder ecgx did not write, and an interrupted run that saved progress
+ * unless `force`.
+ */
+export function checkDiscardablePartial(partial: string, policy: OutputPolicy, hasProgress: (dir: string) => boolean): void {
+  if (!existsSync(partial)) return;
+  if (!statSync(partial).isDirectory()) throw new IoError(partial, 'exists and is not a folder (ecgx keeps an unfinished run there)');
+  if (readdirSync(partial).length === 0) return;
+  if (!isEcgxOutput(partial)) throw new IoError(partial, `was not written by ecgx (no ${OUTPUT_MARKER} marker file in it), so it is not replaced even with --force; remove it yourself or choose another --out`);
+  if (hasProgress(partial) && !policy.force) throw new IoError(partial, 'holds an interrupted run: pass --resume to continue it, or --force to start over');
+}
+
+/** A fresh, marked RUNDIR.partial (removing what checkDiscardablePartial allowed to go). */
+export function startPartial(partial: string): void {
+  try {
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial, { recursive: true });
+    markOutputFolder(partial);
+  } catch (e) {
+    throw asIoError(e, partial, 'write');
   }
+}
+
+async function runFolds(plan: Plan, cfg: TrainConfig, out: string, partial: string, policy: OutputPolicy, log: (l: string) => void, opts: TrainRunOptions): Promise<RunRecord> {
   const { task, card } = plan;
   const record: RunRecord = {
     config: { ...cfg, data: resolve(cfg.data), ...absolutePaths(cfg), model: formatModelSpec(plan.modelSpec) },
@@ -306,12 +367,8 @@ export async function trainRun(cfgIn: TrainConfig, outDir: string, opts: TrainRu
   }
   record.complete = true;
   writeFileAtomic(join(partial, 'run.json'), JSON.stringify(record, null, 2));
-  for (const f of plan.testFolds) {
-    rmSync(join(partial, `fold-${f}`, 'state.bin'), { force: true });
-    rmSync(join(partial, `fold-${f}`, 'state.json'), { force: true });
-  }
-  rmSync(out, { recursive: true, force: true });
-  renameSync(partial, out);
+  for (const f of plan.testFolds) rmSync(join(partial, `fold-${f}`, STATE_FILE), { force: true });
+  replaceFolder(partial, out, policy);
   return record;
 }
 

@@ -59,3 +59,44 @@ export class ModelError extends EcgxError {
     super('model', what);
   }
 }
+
+/** What each file-system error code means for the user, in words. */
+const FS_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EISDIR: 'is a folder, expected a file',
+  ENOTDIR: 'a part of the path is not a folder',
+  ENAMETOOLONG: 'a name in the path is longer than the file system allows',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large for the file system',
+  EEXIST: 'already exists',
+  ENOENT: 'no such file or folder',
+  ELOOP: 'too many levels of symbolic links',
+  ENOTEMPTY: 'folder is not empty',
+  EBUSY: 'busy (in use by the system or another process)',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  EXDEV: 'cannot move across file systems',
+};
+
+/** The error code of a Node file-system error, when `e` is one ecgx can explain. */
+export function fsErrorCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code in FS_REASONS ? code : undefined;
+}
+
+/**
+ * A Node file-system error (EACCES, EROFS, EISDIR, ENOTDIR, ENAMETOOLONG,
+ * ENOSPC, EEXIST, ...) as an IoError naming `path` (default: the path in the
+ * error) and saying what went wrong; anything else is returned unchanged.
+ * Writers pass the path the user named rather than their temporary file's.
+ */
+export function asIoError(e: unknown, path?: string, doing?: string): unknown {
+  if (e instanceof EcgxError) return e;
+  const code = fsErrorCode(e);
+  const where = path ?? (e as { path?: unknown }).path;
+  if (code === undefined || typeof where !== 'string') return e;
+  return new IoError(where, `${doing ? `cannot ${doing}: ` : ''}${FS_REASONS[code]} (${code})`);
+}

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { FormatError } from './errors.js';
+import { FormatError, asIoError, fsErrorCode } from './errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 /** A dense float32 array with its shape, C order. */
@@ -100,8 +100,8 @@ export function readNpy(path: string): NdArray {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
-  } catch {
-    throw new FormatError(path, 'cannot read file (expected a .npy array)');
+  } catch (e) {
+    throw fsErrorCode(e) !== undefined ? asIoError(e, path, 'read') : new FormatError(path, 'cannot read file (expected a .npy array)');
   }
   return decodeNpy(bytes, path);
 }

@@ -29,7 +29,7 @@ test('code15: written layout (exams.csv + 2 parts) reads back: ids, labels, ages
   const dir = join(mkdtempSync(join(tmpdir(), 'ecgx-c15-')), 'code15');
   try {
     assert.deepEqual(await writeCode15(dir, EXAMS, { examsPerPart: 3 }), { n: 5 });
-    assert.deepEqual(readdirSync(dir).sort(), ['exams.csv', 'exams_part0.hdf5', 'exams_part1.hdf5']);
+    assert.deepEqual(readdirSync(dir).sort(), ['.ecgx', 'exams.csv', 'exams_part0.hdf5', 'exams_part1.hdf5']);
     const csv = parseCsv(readFileSync(join(dir, 'exams.csv'), 'utf8'));
     assert.deepEqual(csv.header, ['exam_id', 'age', 'is_male', 'nn_predicted_age', '1dAVb', 'RBBB', 'LBBB', 'SB', 'ST', 'AF', 'patient_id', 'death', 'timey', 'normal_ecg', 'trace_file']);
     assert.deepEqual(csv.rows[0], ['1001', '61', 'True', '', 'False', 'True', 'False', 'False', 'False', 'True', '77', '', '', 'False', 'exams_part0.hdf5']);

@@ -279,6 +279,8 @@ class Code15Dataset implements EcgDataset {
 export interface WriteCode15Options {
   /** Exams per exams_part{i}.hdf5 file (CODE-15% uses about 20000). */
   examsPerPart?: number;
+  /** Replace an existing `dir` that ecgx wrote (see util/atomic-write OutputPolicy). */
+  force?: boolean;
 }
 
 /** Rows buffered before one HDF5 write: bounds memory while writing. */
@@ -398,5 +400,5 @@ export async function writeCode15(dir: string, records: Iterable<Ecg> | AsyncIte
     if (n === 0) throw new DataError('writeCode15: no records to write');
     writeFileAtomic(join(tmp, CSV), formatCsv(rows));
     return { n };
-  });
+  }, { force: opts.force === true });
 }

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { FormatError, IoError } from '../../util/errors.js';
-import { ioReason } from '../wfdb/header.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { FormatError, IoError, asIoError } from '../../util/errors.js';
 
 /** A parsed CSV file: header names and rows of fields, with the line each row starts on. */
 export interface CsvTable {
@@ -102,11 +101,12 @@ export function parseCsv(text: string, file = '<csv>'): CsvTable {
 
 /** Reads and parses a CSV file; a missing, unreadable or folder path is an IoError naming it. */
 export function readCsv(path: string): CsvTable {
+  if (!existsSync(path)) throw new IoError(path, 'file not found');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new IoError(path, (e as { code?: string }).code === 'ENOENT' ? 'file not found' : ioReason(e, 'a CSV file'));
+    throw asIoError(e, path, 'read'); // e.g. a folder in the table's place (EISDIR carries no path)
   }
   return parseCsv(text, path);
 }

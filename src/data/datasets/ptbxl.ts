@@ -225,6 +225,8 @@ class PtbxlDataset implements EcgDataset {
 export interface WritePtbxlOptions {
   /** Sampling rate of the records: 100 writes records100/..._lr, 500 writes records500/..._hr. */
   fs: 100 | 500;
+  /** Replace an existing `dir` that ecgx wrote (see util/atomic-write OutputPolicy). */
+  force?: boolean;
 }
 
 /** PTB-XL's record path for an ecg_id: records100/00000/00001_lr (1000 records per folder). */
@@ -307,5 +309,5 @@ export async function writePtbxl(dir: string, records: Iterable<Ecg> | AsyncIter
     writeFileAtomic(join(tmp, DATABASE), formatCsv(table));
     writeFileAtomic(join(tmp, STATEMENTS), PTBXL_SCP_STATEMENTS_CSV);
     return { n: rows.length };
-  });
+  }, { force: opts.force === true });
 }

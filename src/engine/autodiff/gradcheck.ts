@@ -5,6 +5,7 @@
  * r, the numeric side (L(x + h e_i) - L(x - h e_i)) / 2h per element, with the
  * forward run in float64 whenever ORT has float64 kernels for all its ops.
  */
+import '../telemetry.js'; // before onnxruntime-node: see telemetry.ts
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../../util/errors.js';
 import type { NdArray } from '../../util/npy.js';

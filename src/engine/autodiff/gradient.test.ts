@@ -1,6 +1,7 @@
 /** gradientGraph's contract: seeds, pruning, errors, training forms (BatchNormalization, Dropout). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../telemetry.js'; // before onnxruntime-node: see telemetry.ts
 import * as ort from 'onnxruntime-node';
 import { ModelError } from '../../util/errors.js';
 import { encodeModel, makeFloatTensor, makeInt64Tensor, makeNode, type ModelProto } from '../onnx/proto.js';

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
-import { FormatError, ModelError } from '../../util/errors.js';
+import { FormatError, ModelError, asIoError, fsErrorCode } from '../../util/errors.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 
 export const onnx = onnxProto.onnx;
@@ -88,8 +88,8 @@ export function loadModel(path: string): ModelProto {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
-  } catch {
-    throw new FormatError(path, 'cannot read file (expected an .onnx model)');
+  } catch (e) {
+    throw fsErrorCode(e) !== undefined ? asIoError(e, path, 'read') : new FormatError(path, 'cannot read file (expected an .onnx model)');
   }
   return decodeModel(bytes, path);
 }

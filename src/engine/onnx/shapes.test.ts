@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { broadcastShapes, inferShapes, isUnknownDim, ShapeInfo, UNKNOWN, valueInfoOf, type Dim } from './shapes.js';
 import { DType, encodeModel, makeFloatTensor, makeInt64Tensor, makeNode, makeValueInfo, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './proto.js';
+import '../telemetry.js'; // before onnxruntime-node: see telemetry.ts
 import * as ort from 'onnxruntime-node';
 import { withExtraOutputs } from './inspect.js';
 import { Rng } from '../../util/rng.js';

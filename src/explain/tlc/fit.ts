@@ -18,7 +18,7 @@ import { loadModel, makeFloatTensor, makeNode, type ModelProto, type NodeProto, 
 import { FittedKMeans } from './kmeans.js';
 import { readModelMeta } from '../../models/meta.js';
 import { versions } from '../../train/run.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { writeFileAtomic, type OutputPolicy } from '../../util/atomic-write.js';
 import { FormatError, IoError, ModelError, OptionError } from '../../util/errors.js';
 import { Progress } from '../../util/progress.js';
 import { Rng } from '../../util/rng.js';
@@ -270,9 +270,9 @@ export class FittedTlc {
       clusterers, o.fit ?? { ecgs: 0, samples: [] }, o.versions ?? {});
   }
 
-  /** Writes the TLC as JSON (atomically). */
-  save(path: string): void {
-    writeFileAtomic(path, JSON.stringify(this.toJSON()) + '\n');
+  /** Writes the TLC as JSON (atomically); with a `policy`, `path` is a user's output (see OutputPolicy). */
+  save(path: string, policy?: OutputPolicy): void {
+    writeFileAtomic(path, JSON.stringify(this.toJSON()) + '\n', policy);
   }
 
   static load(path: string): FittedTlc {

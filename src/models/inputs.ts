@@ -14,6 +14,7 @@
 import type { Ecg } from '../data/ecg.js';
 import { canonicalLead } from '../data/leads.js';
 import { preprocess } from '../data/preprocess/index.js';
+import { ecgQualityWarnings } from '../data/quality.js';
 import { deriveEcg, mapWaves } from '../data/preprocess/derive.js';
 import { DataError, EcgxError, ModelError } from '../util/errors.js';
 import type { NdArray } from '../util/npy.js';
@@ -50,8 +51,10 @@ export function prepareRecord(card: ModelCard, raw: Ecg, opts: InputOptions = {}
   const warnings: string[] = [];
   const mapped = opts.leadMap ? renameLeads(raw, opts.leadMap) : raw;
   if (mapped.nSamples < 1) throw new DataError(`record ${id}: it has no samples`);
+  if (!mapped.signal.some((v) => Number.isFinite(v))) throw new DataError(`record ${id}: every sample is missing (NaN); nothing to give the model`);
+  // Flat, very short, or every lead rescaled to one range (LUDB): it runs, but the scores mean little.
+  warnings.push(...ecgQualityWarnings(mapped).map((w) => `record ${id}: ${w}`));
   let ecg = selectCardLeads(card, mapped, warnings);
-  if (!ecg.signal.some((v) => Number.isFinite(v))) throw new DataError(`record ${id}: every sample is missing (NaN); nothing to give the model`);
   if (ecg.fs !== card.fs && !card.preprocess.some((s) => s.op === 'resample')) {
     throw new DataError(`record ${id} is at ${ecg.fs} Hz; the model card says ${card.fs} Hz and has no 'resample' step (allow it with 'ecgx model card --resample', or resample the records)`);
   }
@@ -61,8 +64,6 @@ export function prepareRecord(card: ModelCard, raw: Ecg, opts: InputOptions = {}
     if (e instanceof EcgxError) throw new DataError(`record ${id}: ${e.message}`);
     throw e;
   }
-  const flat = ecg.leads.filter((_, l) => isFlat(ecg.signal.subarray(l * ecg.nSamples, (l + 1) * ecg.nSamples)));
-  if (flat.length === ecg.leads.length) warnings.push(`record ${id}: every lead is flat (constant); the model's output means nothing here`);
   let missing = 0;
   for (const v of ecg.signal) if (!Number.isFinite(v)) missing++;
   if (missing > 0) {
@@ -101,16 +102,6 @@ function selectCardLeads(card: ModelCard, ecg: Ecg, warnings: string[]): Ecg {
   });
   const waves = ecg.waves && Object.fromEntries(Object.entries(mapWaves(ecg.waves, (s) => s, n)).filter(([key]) => key === '*' || want.includes(key)));
   return deriveEcg(ecg, { signal, leads: [...want], waves });
-}
-
-function isFlat(x: Float32Array): boolean {
-  let first: number | undefined;
-  for (const v of x) {
-    if (!Number.isFinite(v)) continue;
-    if (first === undefined) first = v;
-    else if (v !== first) return false;
-  }
-  return true;
 }
 
 /** One preprocessing step of the card, through the same functions `preprocess` uses. */

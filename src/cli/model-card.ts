@@ -8,14 +8,15 @@ import { resolve } from 'node:path';
 import type { Command } from './command.js';
 import { choiceOption, numberOption, parseCommandArgs } from './command.js';
 import { OptionError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { loadModel, saveModel } from '../engine/onnx/proto.js';
+import { checkOutput, writeFileAtomic } from '../util/atomic-write.js';
+import { encodeModel, loadModel } from '../engine/onnx/proto.js';
+import { simplifyModel } from '../engine/onnx/simplify.js';
 import { inspectModel } from '../engine/onnx/inspect.js';
 import { STANDARD_LEADS } from '../data/leads.js';
 import { completeCard, describeCard, findCard, inferCard, validateCard, withCard, type PartialCard, type PreprocessStep } from '../models/card.js';
 
 const FLAGS = {
-  out: { type: 'string' }, from: { type: 'string' }, json: { type: 'boolean' },
+  out: { type: 'string' }, from: { type: 'string' }, json: { type: 'boolean' }, 'keep-graph': { type: 'boolean' }, force: { type: 'boolean' },
   fs: { type: 'string' }, leads: { type: 'string' }, length: { type: 'string' }, 'missing-leads': { type: 'string' },
   resample: { type: 'boolean' }, 'no-resample': { type: 'boolean' },
   crop: { type: 'string' }, pad: { type: 'boolean' }, window: { type: 'string' }, stride: { type: 'string' }, aggregate: { type: 'string' },
@@ -77,6 +78,9 @@ Provenance:
 Other:
   --from CARD.json       start from this card (any step order) instead of the model's own
   --json                 print the card (or the inference) as JSON
+  --keep-graph           write the graph exactly as given (default: constant subgraphs folded and zero
+                         padding merged into convolutions, checked to give the same outputs)
+  --force                replace an existing --out file
 `;
 
 const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
@@ -166,7 +170,7 @@ export const card: Command = {
     const model = loadModel(file);
     const info = inspectModel(model);
     const v = values as Values;
-    const given = Object.keys(FLAGS).filter((k) => !['out', 'json', 'from'].includes(k) && v[k] !== undefined);
+    const given = Object.keys(FLAGS).filter((k) => !['out', 'json', 'from', 'keep-graph', 'force'].includes(k) && v[k] !== undefined);
     const own = findCard(model, file, info);
     const inferred = inferCard(model, info);
     let base: PartialCard = own ?? inferred.card;
@@ -202,10 +206,19 @@ export const card: Command = {
       return 0;
     }
     const out = resolve(values.out);
-    if (out.endsWith('.json')) writeFileAtomic(out, JSON.stringify(done, null, 1) + '\n');
-    else if (out.endsWith('.onnx')) saveModel(out, withCard(model, done));
-    else throw new OptionError('--out', `expected a .onnx (carded copy) or .card.json (sidecar) path, got ${values.out}`);
-    process.stdout.write(`${describeCard(done)}\n-> ${out}\n`);
+    if (!out.endsWith('.json') && !out.endsWith('.onnx')) throw new OptionError('--out', `expected a .onnx (carded copy) or .card.json (sidecar) path, got ${values.out}`);
+    const policy = { force: values.force === true };
+    checkOutput(out, 'file', policy);
+    let note = '';
+    if (out.endsWith('.json')) writeFileAtomic(out, JSON.stringify(done, null, 1) + '\n', policy);
+    else {
+      // The copy is also simplified: PyTorch's run-time padding arithmetic and weight aliases folded (engine/onnx/simplify.ts).
+      const s = values['keep-graph'] ? { model, report: undefined } : await simplifyModel(model, { length: done.length ?? Math.round(10 * done.fs) });
+      const r = s.report;
+      if (r) note = r.kept ? `graph kept as exported: ${r.kept}\n` : r.folded || r.fusedPads ? `graph: ${r.folded} constant node(s) folded, ${r.fusedPads} pad(s) merged into convolutions (outputs equal to ${r.maxDifference.toExponential(1)})\n` : '';
+      writeFileAtomic(out, encodeModel(withCard(s.model, done)), policy);
+    }
+    process.stdout.write(`${describeCard(done)}\n${note}-> ${out}\n`);
     return 0;
   },
 };

@@ -31,7 +31,10 @@ test('ecgx dataset info LUDB --json: one object with layout, counts, label distr
   const r = ecgx('dataset', 'info', LUDB_DIR, '--json');
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as Record<string, any>;
-  assert.deepEqual(Object.keys(j), ['layout', 'root', 'fs', 'records', 'patients', 'sex', 'age', 'labelSets', 'labels', 'folds', 'labelInfo', 'join', 'notes']);
+  assert.deepEqual(Object.keys(j), ['layout', 'root', 'fs', 'records', 'patients', 'sex', 'age', 'labelSets', 'labels', 'folds', 'labelInfo', 'join', 'notes', 'warnings']);
+  // LUDB as distributed: every lead rescaled to 1 mV peak to peak, in every record checked.
+  assert.deepEqual(j.warnings.map((w: string) => w.replace(/record \d+/, 'record N')), ["20 of 20 records checked: record N: every lead spans exactly 1 mV peak to peak: the amplitudes look normalized (as LUDB's are, as distributed) or clipped, so millivolt axes and voltage criteria do not apply"]);
+  assert.match(r.stderr, /^ecgx: warning: 20 of 20 records checked: .*every lead spans exactly 1 mV/);
   assert.deepEqual([j.layout, j.fs, j.records, j.patients, j.folds, j.labelInfo, j.join], ['ludb', 500, 200, null, null, null, null]);
   assert.match(j.notes.join(' '), /one patient's ECGs may fall in two folds/);
   assert.deepEqual(j.sex, { M: 115, F: 85, unknown: 0 });

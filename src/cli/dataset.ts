@@ -3,6 +3,30 @@ import { choiceOption, numberOption, parseCommandArgs } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { DATASET_LAYOUTS, DATASETS, openDataset, summarizeDataset, type DatasetSummary } from '../data/datasets/index.js';
 import { DATA_FLAGS, DATA_FLAGS_USAGE, dataOptions } from './data-flags.js';
+import { ecgQualityWarnings } from '../data/quality.js';
+import type { EcgDataset } from '../data/datasets/types.js';
+
+/** Records whose signals dataset info reads for data-quality warnings (spread over the dataset; metadata comes from headers only). */
+const QUALITY_SAMPLE = 20;
+
+/** Data-quality warnings of a spread sample of records, one line per kind with how many of the sample had it. */
+async function qualityLines(ds: EcgDataset): Promise<string[]> {
+  const all = ds.records();
+  if (all.length === 0) return [];
+  const step = Math.max(1, Math.floor(all.length / QUALITY_SAMPLE));
+  const ids = all.filter((_, i) => i % step === 0).slice(0, QUALITY_SAMPLE).map((r) => r.id);
+  const kinds = new Map<string, { n: number; example: string }>();
+  for await (const e of ds.iterate(ids)) {
+    for (const w of ecgQualityWarnings(e)) {
+      // One line per kind: the text up to its first number is the same across records.
+      const kind = w.replace(/[\d.]+.*$/, '');
+      const k = kinds.get(kind);
+      if (k) k.n++;
+      else kinds.set(kind, { n: 1, example: `record ${e.meta.recordId}: ${w}` });
+    }
+  }
+  return [...kinds.values()].map((k) => `${k.n} of ${ids.length} records checked: ${k.example}`);
+}
 
 const usage = `Usage: ecgx dataset info DIR [--json] [--layout L] [--fs 100|500] [--checksum warn] [--labels FILE.csv ...]
 
@@ -19,7 +43,10 @@ Options:
                     labelSets: { set: { label: count } }, labels: { label: count },
                     folds: { fold: count } | null, labelInfo: { label: {code, description?,
                     merged?} } | null, join: { file, idColumn, match, records, joined,
-                    recordsWithoutRow, rowsWithoutRecord, dxMap, ... } | null, notes: [text] }
+                    recordsWithoutRow, rowsWithoutRecord, dxMap, ... } | null, notes: [text],
+                    warnings: [text] }
+                    Data-quality warnings (flat, too short, every lead rescaled to one range as
+                    LUDB's are) come from the signals of up to ${QUALITY_SAMPLE} records spread over the dataset.
   --layout L        open as layout L instead of detecting it (${DATASET_LAYOUTS.join('|')})
   --fs 100|500      PTB-XL: which records folder (default 100 when present)
   --checksum warn   report WFDB checksum mismatches instead of failing
@@ -95,7 +122,9 @@ const command: Command = {
       ...dataOptions(values),
     });
     const summary = summarizeDataset(ds);
-    process.stdout.write((values.json ? JSON.stringify(summary) : text(summary)) + '\n');
+    const warnings = await qualityLines(ds);
+    process.stdout.write((values.json ? JSON.stringify({ ...summary, warnings }) : text(summary)) + '\n');
+    for (const w of warnings) process.stderr.write(`ecgx: warning: ${w}\n`);
     return 0;
   },
 };

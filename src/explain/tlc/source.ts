@@ -18,6 +18,8 @@ export interface SourceItem {
   waves?: WaveAnnotations;
   /** For records through a card: which of its record's model inputs this is, where it starts, and the record's length. */
   window?: { index: number; start: number; of: number; nSamples: number };
+  /** What the input seam filled in or noticed for the record (zero leads, flat or rescaled leads, ...). */
+  warnings?: string[];
 }
 
 export interface SourceBatch {
@@ -101,7 +103,7 @@ export async function recordSource(card: ModelCard, records: () => AsyncIterable
         for (const [w, start] of rec.starts.entries()) {
           copyWindow(rec.ecg, start, samples, x.subarray(items.length * per, (items.length + 1) * per));
           const waves = rec.ecg.waves && mapWaves(rec.ecg.waves, (t) => t - start, samples);
-          items.push({ id: rec.id, ...(waves ? { waves } : {}), window: { index: w, start, of: perRecord, nSamples: rec.ecg.nSamples } });
+          items.push({ id: rec.id, ...(waves ? { waves } : {}), window: { index: w, start, of: perRecord, nSamples: rec.ecg.nSamples }, ...(rec.warnings.length ? { warnings: rec.warnings } : {}) });
           if (items.length === batchSize) yield flush();
         }
       }

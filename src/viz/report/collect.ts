@@ -55,6 +55,8 @@ export interface GalleryItem {
   /** The preprocessed model input, as an Ecg. */
   ecg: Ecg;
   overlays: EcgOverlays;
+  /** Data-quality and input warnings for the record (e.g. leads rescaled to one range: no millivolt reading). */
+  warnings: string[];
 }
 
 export interface TlcCohort {
@@ -261,11 +263,13 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
     try {
       const per = source.leads * source.samples;
       const signals = new Map<string, Float32Array>();
+      const warned = new Map<string, string[]>();
       const waves = new Map<string, WaveAnnotations>();
       for await (const b of source.batches(32)) {
         b.items.forEach((it, i) => {
           signals.set(it.id, b.x.data.slice(i * per, (i + 1) * per));
           if (it.waves && Object.keys(it.waves).length) waves.set(it.id, it.waves);
+          if (it.warnings) warned.set(it.id, it.warnings);
         });
       }
       for (const p of picks) {
@@ -276,7 +280,7 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
         const ecg = makeEcg({ signal, fs: source.fs, leads: card.leads, meta: { recordId: id } });
         const truth = task.task === 'regression' ? String(predictions.targets[p.row * k]) : classes.filter((_, j) => predictions.targets[p.row * k + j]! > 0.5).join(', ') || '(none)';
         gallery.push({
-          class: p.class, id, fold, truth, ecg,
+          class: p.class, id, fold, truth, ecg, warnings: warned.get(id) ?? [],
           scores: Object.fromEntries(classes.map((c, j) => [c, predictions.scores[p.row * k + j]!])),
           overlays: {
             ...overlaysOf(explained.get(id), cohort?.clusterNames ?? {}, { method, values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]! }),

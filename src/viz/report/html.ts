@@ -110,7 +110,7 @@ function gallerySection(c: ReportContent): string {
       const paper = long ? { layout: '3x4+II' as const, width: 1100 } : { layout: '12x1' as const, pxPerMm: 4, rowHeightMm: 15 };
       const svg = renderEcgSvg(g.ecg, { ...paper, overlays: g.overlays, title: g.id });
       const scores = Object.entries(g.scores).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
-      return `<figure class="ecg" data-record="${esc(g.id)}" data-class="${esc(cls)}">${svg}<figcaption>Record ${esc(g.id)}: true ${esc(g.truth)}; CNN scores ${esc(scores)}. Background: ${esc(c.method)} attribution for ${esc(cls)}${g.overlays.clusters ? '; bands: TLC clusters per block; bottom panel: TLC entropy' : ''}${g.overlays.waves ? '; shaded: P/QRS/T from the annotations' : ''}.</figcaption></figure>`;
+      return `<figure class="ecg" data-record="${esc(g.id)}" data-class="${esc(cls)}">${svg}<figcaption>Record ${esc(g.id)}: true ${esc(g.truth)}; CNN scores ${esc(scores)}. Background: ${esc(c.method)} attribution for ${esc(cls)}${g.overlays.clusters ? '; bands: TLC clusters per block; bottom panel: TLC entropy' : ''}${g.overlays.waves ? '; shaded: P/QRS/T from the annotations' : ''}.${g.warnings.map((w) => `<br><span class="warning">Warning: ${esc(w)}</span>`).join('')}</figcaption></figure>`;
     });
     return `<h3>${esc(cls)}</h3><div class="cards">${cards.join('')}</div>`;
   });
@@ -138,6 +138,7 @@ table.num td:not(:first-child){text-align:right;font-variant-numeric:tabular-num
 .views,.cards{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}.cards figure{flex:0 1 auto;max-width:560px}
 figure{margin:8px 0;background:#fff;border:1px solid #ddd;padding:8px}figure svg{max-width:100%;height:auto;display:block}
 figcaption{font-size:12px;color:#444;margin-top:4px;max-width:1100px}
+.warning{color:#a33}
 .toggles label{margin-right:12px;font-size:13px}
 #tooltip{position:fixed;pointer-events:none;background:rgba(20,20,20,.88);color:#fff;padding:5px 8px;border-radius:3px;font-size:12px;line-height:1.35;white-space:nowrap}figure.ecg svg{cursor:crosshair}figure.compare{max-width:1000px}
 ${['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `body.hide-${k} svg .${k}`).join(',')}{display:none}

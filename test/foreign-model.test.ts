@@ -12,11 +12,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, SHARED_DIR, runCli } from '../../test/data-paths.js';
-import { readNpy, type NdArray } from '../util/npy.js';
-import { readRecord } from '../data/wfdb/index.js';
-import { explainRecords } from '../explain/run.js';
-import { loadCardedModel } from './predict.js';
+import { REPO_ROOT, SHARED_DIR, runCli } from './data-paths.js';
+import { readNpy, type NdArray } from '../src/util/npy.js';
+import { readRecord } from '../src/data/wfdb/index.js';
+import { explainRecords } from '../src/explain/run.js';
+import { loadCardedModel } from '../src/models/predict.js';
+import { startApp } from '../src/viz/app/server.js';
 
 const DIR = resolve(REPO_ROOT, 'test/fixtures/foreign');
 const manifest = JSON.parse(readFileSync(join(DIR, 'manifest.json'), 'utf8')) as {
@@ -125,6 +126,24 @@ test('tlc fit and explain on the windowed model: its named layers, windows poole
     assert.ok(j.input.entropy[g]!.every((h) => h !== null && h >= 0 && h <= 1));
     assert.ok(Math.abs(j.layers[g]!.proportions.reduce((a, b) => a + b, 0) - 1) < 1e-4);
     assert.deepEqual([j.layers[g]!.segments[0]!.start, j.layers[g]!.segments.at(-1)!.end], [0, 1000]);
+  }
+});
+
+test('ecgx serve --model (the carded export) --data: predictions, and attributions and clusters over whole records', async () => {
+  const data = join(root, 'records'); // written by the TLC test above
+  const app = await startApp({ model: WINDOWED, data, tlc: join(root, 'tlc.json'), port: 0, threads: 1 });
+  try {
+    const get = async (path: string): Promise<any> => (await fetch(new URL(path, app.url))).json();
+    const info = await get('/api/info');
+    assert.deepEqual([info.classes, info.fs, info.samples], [manifest.windowed.classes, 100, 300]);
+    const records = await get('/api/records');
+    assert.equal(records.length, 12);
+    const c = await get(`/api/chart?id=${records[0].id}&method=gradcam&target=B`);
+    assert.equal(c.attribution.values.length, 1000);
+    assert.equal(c.tlc.groups[0].labels.length, 1000);
+    assert.ok(c.tlc.groups[0].labels.every((l: number) => l >= 0));
+  } finally {
+    await app.close();
   }
 });
 

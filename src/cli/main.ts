@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { EcgxError, asIoError, fsErrorCode } from '../util/errors.js';
+import { EcgxError, OptionError, asIoError, fsErrorCode } from '../util/errors.js';
 import { COMMANDS } from './commands.js';
 
 function version(): string {
@@ -43,6 +43,16 @@ export async function main(argv: string[]): Promise<number> {
   return cmd.run(rest);
 }
 
+/**
+ * The library names fields (`batchSize`, `maskFraction`); a user who gave the
+ * field's flag (`--batch-size`) reads the flag in the message instead.
+ */
+function cliMessage(e: EcgxError, argv: readonly string[]): string {
+  if (!(e instanceof OptionError) || !/^[a-z][A-Za-z0-9]*$/.test(e.option)) return e.message;
+  const flag = `--${e.option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return argv.some((a) => a === flag || a.startsWith(`${flag}=`)) ? `${flag}: ${e.message.slice(e.option.length + 2)}` : e.message;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -54,7 +64,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`ecgx: ${String((e as Error).message).split('\n')[0]}\n`);
       process.exitCode = 2;
     } else if (e instanceof EcgxError) {
-      process.stderr.write(`ecgx: ${e.message.replace(/\s*\n\s*/g, ' ')}\n`);
+      process.stderr.write(`ecgx: ${cliMessage(e, process.argv.slice(2)).replace(/\s*\n\s*/g, ' ')}\n`);
       process.exitCode = 2;
     } else {
       // A bug in ecgx, not a user mistake: keep the stack for the report.

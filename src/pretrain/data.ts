@@ -42,13 +42,13 @@ export interface PretrainDataOptions {
 }
 
 export async function openPretrainData(dirs: readonly string[], o: PretrainDataOptions = {}): Promise<PretrainData> {
-  if (dirs.length === 0) throw new OptionError('--data', 'expected at least one dataset folder');
+  if (dirs.length === 0) throw new OptionError('data', 'expected at least one dataset folder');
   const datasets = [];
   for (const d of dirs) datasets.push(await openDataset(d));
   const fs = o.fs ?? datasets[0]!.fs;
   const card = trainingCard({ fs, length: o.length ?? Math.round(10 * fs), leads: [...STANDARD_LEADS], ...(o.highpass !== undefined ? { highpass: o.highpass } : {}) }, { task: 'embedding', classes: [], name: 'embedding' });
   const names = datasets.map((ds) => basename(ds.root));
-  if (dirs.length > 1 && new Set(names).size !== names.length) throw new OptionError('--data', `folder names must differ (they name the cohorts): ${names.join(', ')}`);
+  if (dirs.length > 1 && new Set(names).size !== names.length) throw new OptionError('data', `folder names must differ (they name the cohorts): ${names.join(', ')}`);
   const records: PretrainRecord[] = [];
   const sources: EcgTensorSource[] = [];
   for (const [s, ds] of datasets.entries()) {

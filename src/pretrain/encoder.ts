@@ -43,7 +43,7 @@ export interface HeadOptions {
 
 /** The trunk of a zoo model: every node up to `head.flatten`, whose shape is returned. */
 function trunk(spec: ModelSpec, ctx: EncoderContext): { model: ModelProto; features: Dim[] } {
-  if (!spec.name.startsWith('resnet1d')) throw new OptionError('--model', `pretraining needs a resnet1d trunk (blocks block1..N, features head.flatten), got '${spec.name}'`);
+  if (!spec.name.startsWith('resnet1d')) throw new OptionError('model', `pretraining needs a resnet1d trunk (blocks block1..N, features head.flatten), got '${spec.name}'`);
   const full = buildModel(spec, { leads: ctx.leads, samples: ctx.samples, task: 'regression', outputs: 1, seed: ctx.seed, ...(ctx.fs !== undefined ? { fs: ctx.fs } : {}), ...(ctx.leadNames ? { leadNames: ctx.leadNames } : {}) });
   const vi = (full.graph?.valueInfo ?? []).find((v) => v.name === TRUNK_FEATURES);
   if (!vi) throw new ModelError(`model '${spec.name}' has no '${TRUNK_FEATURES}' tensor`);

@@ -62,7 +62,7 @@ export async function fineTuneEncoder(encoderPath: string, dataDir: string, o: F
   const modelSpec = parseModelSpec((JSON.parse(info) as { model: string }).model);
   const fractions = o.fractions ?? [1];
   const epochs = o.epochs ?? 5;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new OptionError('--finetune', `expected a number of epochs >= 1, got ${epochs}`);
+  if (!Number.isInteger(epochs) || epochs < 1) throw new OptionError('finetune', `expected a number of epochs >= 1, got ${epochs}`);
   const seed = o.seed ?? 1;
   const batchSize = o.batchSize ?? 32;
   const log = o.log ?? (() => {});
@@ -70,7 +70,7 @@ export async function fineTuneEncoder(encoderPath: string, dataDir: string, o: F
   let records = dataset.records();
   if (o.maxRecords !== undefined) records = records.slice(0, o.maxRecords);
   const task = resolveTask(dataset, { ...(o.task !== undefined ? { task: o.task } : {}), ...(o.labels !== undefined ? { labels: o.labels } : {}) }, records);
-  if (task.task === 'regression') throw new OptionError('--task', 'fine-tuning here scores classification tasks (AUROC)');
+  if (task.task === 'regression') throw new OptionError('task', 'fine-tuning here scores classification tasks (AUROC)');
   const folds = stratifiedFolds(task.examples.map((e) => e.info), 5, seed, task.classes);
   const test = task.examples.filter((_, i) => folds[i] === 1);
   const trainAll = task.examples.filter((_, i) => folds[i] !== 1);

@@ -59,7 +59,7 @@ function outputDims(model: ModelProto, name: string): (number | string)[] {
 
 /** NT-Xent with temperature `tau` on output `of` (default `projection`); `target` [N, N] = positiveWeights(...). */
 export function ntXentLoss(tau: number, of = PROJECTION_OUTPUT): LossGraph {
-  if (!(tau > 0)) throw new OptionError('--temperature', `expected a number > 0, got ${tau}`);
+  if (!(tau > 0)) throw new OptionError('temperature', `expected a number > 0, got ${tau}`);
   return (model) => {
     const dims = outputDims(model, of);
     const d = dims[1];

@@ -39,7 +39,7 @@ export function fitRidge(x: NdArray, y: NdArray, alpha: number): RidgeProbe {
   const [n, f] = x.shape as [number, number];
   const k = y.shape[1]!;
   if (y.shape[0] !== n) throw new RangeError(`fitRidge: ${n} rows of features but ${y.shape[0]} of targets`);
-  if (!(alpha > 0)) throw new OptionError('--alpha', `expected a number > 0, got ${alpha}`);
+  if (!(alpha > 0)) throw new OptionError('alpha', `expected a number > 0, got ${alpha}`);
   const mean = new Float64Array(f), sd = new Float64Array(f), ym = new Float64Array(k);
   for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) mean[j]! += x.data[i * f + j]! / n;
   for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) sd[j]! += (x.data[i * f + j]! - mean[j]!) ** 2 / n;
@@ -195,7 +195,7 @@ function summarizeFits(evaluation: string, fraction: number, nTest: number, fits
 /** Linear-probe figures of an encoder on a labelled dataset (and, with `test`, on other datasets). */
 export async function probeEncoder(encoder: string | ModelProto, dataDir: string, o: ProbeOptions = {}): Promise<ProbeResult> {
   const fractions = o.fractions ?? [1];
-  for (const f of fractions) if (!(f > 0 && f <= 1)) throw new OptionError('--fraction', `expected fractions in (0, 1], got ${f}`);
+  for (const f of fractions) if (!(f > 0 && f <= 1)) throw new OptionError('fraction', `expected fractions in (0, 1], got ${f}`);
   const k = o.folds ?? 5;
   const alpha = o.alpha ?? 1;
   const seed = o.seed ?? 1;
@@ -205,7 +205,7 @@ export async function probeEncoder(encoder: string | ModelProto, dataDir: string
   if (o.maxRecords !== undefined) records = records.slice(0, o.maxRecords);
   const req = { ...(o.task !== undefined ? { task: o.task } : {}), ...(o.labels !== undefined ? { labels: o.labels } : {}) };
   const task = resolveTask(dataset, req, records);
-  if (task.task === 'regression') throw new OptionError('--task', 'the probe scores classification tasks (AUROC); got a regression task');
+  if (task.task === 'regression') throw new OptionError('task', 'the probe scores classification tasks (AUROC); got a regression task');
   const emb = await embedDataset(encoder, dataset, { ...(o.maxRecords !== undefined ? { maxRecords: o.maxRecords } : {}), ...(o.threads !== undefined ? { threads: o.threads } : {}) });
   const pos = new Map(emb.ids.map((id, i) => [id, i]));
   // Embedding rows in the task's example order.

@@ -97,15 +97,15 @@ function subSeed(seed: number, ...parts: number[]): number {
 }
 
 export function checkPretrainConfig(cfg: PretrainConfig): void {
-  if (!Number.isInteger(cfg.epochs) || cfg.epochs < 0) throw new OptionError('--epochs', `expected an integer >= 0 (0 exports the initialisation), got ${cfg.epochs}`);
-  if (cfg.method !== 'contrastive' && cfg.method !== 'masked') throw new OptionError('--method', `expected contrastive|masked, got '${String(cfg.method)}'`);
-  if (cfg.batches !== 'mixed' && cfg.batches !== 'idb') throw new OptionError('--batches', `expected mixed|idb, got '${String(cfg.batches)}'`);
+  if (!Number.isInteger(cfg.epochs) || cfg.epochs < 0) throw new OptionError('epochs', `expected an integer >= 0 (0 exports the initialisation), got ${cfg.epochs}`);
+  if (cfg.method !== 'contrastive' && cfg.method !== 'masked') throw new OptionError('method', `expected contrastive|masked, got '${String(cfg.method)}'`);
+  if (cfg.batches !== 'mixed' && cfg.batches !== 'idb') throw new OptionError('batches', `expected mixed|idb, got '${String(cfg.batches)}'`);
   const bs = cfg.batchSize ?? 32;
-  if (!Number.isInteger(bs) || bs < 2) throw new OptionError('--batch-size', `expected an integer >= 2, got ${bs}`);
-  if (cfg.temperature !== undefined && !(cfg.temperature > 0)) throw new OptionError('--temperature', `expected a number > 0, got ${cfg.temperature}`);
-  if (cfg.lr !== undefined && !(cfg.lr > 0)) throw new OptionError('--lr', `expected a number > 0, got ${cfg.lr}`);
+  if (!Number.isInteger(bs) || bs < 2) throw new OptionError('batchSize', `expected an integer >= 2, got ${bs}`);
+  if (cfg.temperature !== undefined && !(cfg.temperature > 0)) throw new OptionError('temperature', `expected a number > 0, got ${cfg.temperature}`);
+  if (cfg.lr !== undefined && !(cfg.lr > 0)) throw new OptionError('lr', `expected a number > 0, got ${cfg.lr}`);
   const mf = cfg.maskFraction ?? 0.3;
-  if (!(mf > 0 && mf < 1)) throw new OptionError('--mask-fraction', `expected a fraction in (0, 1), got ${mf}`);
+  if (!(mf > 0 && mf < 1)) throw new OptionError('maskFraction', `expected a fraction in (0, 1), got ${mf}`);
   checkAugment({ ...DEFAULT_AUGMENT, ...cfg.augment });
   parseModelSpec(cfg.model ?? 'resnet1d-small');
 }
@@ -167,7 +167,7 @@ export async function pretrainRun(cfgIn: PretrainConfig, outDir: string, opts: P
   checkOutput(out, 'folder', policy);
   if (opts.resume) {
     const path = join(partial, 'pretrain.json');
-    if (!existsSync(path)) throw new OptionError('--resume', `no interrupted run at ${partial}`);
+    if (!existsSync(path)) throw new OptionError('resume', `no interrupted run at ${partial}`);
     cfg = readRunFile<PretrainRecordFile>(path, 'ecgx pretrain').config;
     try {
       if (!Array.isArray(cfg.data) || cfg.data.some((d) => typeof d !== 'string')) throw new OptionError('config.data', 'expected a list of folders');

@@ -33,11 +33,11 @@ export interface EpochBatchOptions {
 
 /** One epoch's batches, as indices into `items`; every index appears exactly once (bar dropped singletons). */
 export function epochBatches(items: readonly SampleInfo[], o: EpochBatchOptions, rng: Rng): number[][] {
-  if (!Number.isInteger(o.batchSize) || o.batchSize < 2) throw new OptionError('--batch-size', `expected an integer >= 2 (contrastive batches need negatives), got ${o.batchSize}`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 2) throw new OptionError('batchSize', `expected an integer >= 2 (contrastive batches need negatives), got ${o.batchSize}`);
   const groups = new Map<string, number[]>();
   if (o.mode === 'mixed') groups.set('*', items.map((_, i) => i));
   else if (o.mode === 'idb') items.forEach((it, i) => (groups.get(it.cohort) ?? groups.set(it.cohort, []).get(it.cohort)!).push(i));
-  else throw new OptionError('--batches', `expected mixed|idb, got '${String(o.mode)}'`);
+  else throw new OptionError('batches', `expected mixed|idb, got '${String(o.mode)}'`);
   const out: number[][] = [];
   // Cohorts in sorted order so the result does not depend on the order records were listed in.
   for (const key of [...groups.keys()].sort()) {

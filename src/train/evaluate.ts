@@ -20,7 +20,7 @@ export function defaultMetric(task: ModelTask): string {
 
 export function checkMetric(task: ModelTask, metric: string): string {
   const allowed: readonly string[] = task === 'regression' ? REGRESSION_METRICS : CLASSIFICATION_METRICS;
-  if (!allowed.includes(metric)) throw new OptionError('--metric', `expected one of ${allowed.join('|')} for a ${task} task, got '${metric}'`);
+  if (!allowed.includes(metric)) throw new OptionError('metric', `expected one of ${allowed.join('|')} for a ${task} task, got '${metric}'`);
   return metric;
 }
 

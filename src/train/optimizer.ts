@@ -131,6 +131,6 @@ export function learningRate(o: ScheduleOptions, step: number): number {
       return cosine(o.lr, end, (step - up) / Math.max(1, total - 1 - up));
     }
     default:
-      throw new OptionError('--schedule', `expected cosine|onecycle|constant, got '${String(o.kind)}'`);
+      throw new OptionError('schedule', `expected cosine|onecycle|constant, got '${String(o.kind)}'`);
   }
 }

@@ -100,7 +100,7 @@ test('bad input is rejected before training, with nothing written', async () => 
     ['missing fold', { folds: [4] }, /fold 4 is missing \(the folds are 1, 2, 3\)/, DataError],
     ['no positives in a training fold', { task: `NORM,${rare}` }, new RegExp(`label '${rare}' has no positive record in the training part of fold`), DataError],
     ['bad model option', { model: 'resnet1d-small:kernel=x' }, /kernel/, OptionError],
-    ['bad metric', { metric: 'mae' }, /--metric/, OptionError],
+    ['bad metric', { metric: 'mae' }, /^metric: expected one of/, OptionError],
   ];
   for (const [what, extra, re, type] of cases) {
     const out = join(outRoot, `bad-${what.replace(/ /g, '-')}`);

@@ -252,8 +252,8 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   await new Promise<void>((resolvePromise, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       session.close().catch(() => undefined);
-      reject(e.code === 'EADDRINUSE' ? new OptionError('--port', `port ${opts.port} on ${host} is in use (pick another with --port, or 0 for any free port)`)
-        : e.code === 'EADDRNOTAVAIL' ? new OptionError('--host', `cannot bind ${host} (not an address of this machine)`)
+      reject(e.code === 'EADDRINUSE' ? new OptionError('port', `port ${opts.port} on ${host} is in use (pick another with --port, or 0 for any free port)`)
+        : e.code === 'EADDRNOTAVAIL' ? new OptionError('host', `cannot bind ${host} (not an address of this machine)`)
           : new IoError(`${host}:${opts.port ?? 0}`, e.message));
     });
     server.listen(opts.port ?? 0, host, () => resolvePromise());

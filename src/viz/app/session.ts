@@ -90,8 +90,8 @@ export class AppSession {
   }
 
   static async open(src: AppSource): Promise<AppSession> {
-    if (src.run !== undefined && (src.model !== undefined || src.data !== undefined)) throw new OptionError('--run', 'give either --run RUNDIR or --model M.onnx with --data DIR, not both');
-    if (src.run === undefined && (src.model === undefined || src.data === undefined)) throw new OptionError('--run', 'expected --run RUNDIR, or --model M.onnx with --data DIR');
+    if (src.run !== undefined && (src.model !== undefined || src.data !== undefined)) throw new OptionError('run', 'give either --run RUNDIR or --model M.onnx with --data DIR, not both');
+    if (src.run === undefined && (src.model === undefined || src.data === undefined)) throw new OptionError('run', 'expected --run RUNDIR, or --model M.onnx with --data DIR');
     const tlc = src.tlc !== undefined ? FittedTlc.load(src.tlc) : null;
     if (src.run !== undefined) return AppSession.openRun(src.run, tlc, src.threads);
     return AppSession.openModel(src.model!, src.data!, tlc, src.threads, src.maxRecords ?? 2000);

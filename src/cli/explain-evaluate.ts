@@ -12,7 +12,7 @@ import { versions } from '../train/run.js';
 import { evaluateExplanations, metricsMarkdown, WAVE_SOURCES } from '../explain/index.js';
 import { METHOD_FLAGS, flagged, methodFlagsHelp, methodPlan } from './method-flags.js';
 import { SOURCE_FLAGS, SOURCE_HELP, openModelSource } from './model-input.js';
-import { runExplain, writeJson } from './explain.js';
+import { runExplain, writeJson } from './explain-run.js';
 
 const usage = `Usage: ecgx explain evaluate --model M.onnx (--data DIR [--records ID,...] | --record PATH | --input X.npy)
                              --method METHOD[,METHOD...] [--target T] [method options as for 'ecgx explain']

@@ -6,13 +6,12 @@
 import { join, resolve } from 'node:path';
 import type { Command } from './command.js';
 import { parseCommandArgs } from './command.js';
-import { OptionError } from '../util/errors.js';
 import { writeNpy } from '../util/npy.js';
-import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
-import { versions } from '../train/run.js';
-import { EXPLAINERS, METHOD_ALIASES, ExplainModel, explainRecords, explainTensors, defaultTarget, type ExplainResult, type Target } from '../explain/index.js';
-import { METHOD_FLAGS, flagged, methodFlagsHelp, methodPlan, type MethodPlan } from './method-flags.js';
-import { SOURCE_FLAGS, SOURCE_HELP, openModelSource, type ModelSource } from './model-input.js';
+import { checkOutput, writeDirAtomic } from '../util/atomic-write.js';
+import { EXPLAINERS, METHOD_ALIASES } from '../explain/index.js';
+import { METHOD_FLAGS, methodFlagsHelp, methodPlan } from './method-flags.js';
+import { SOURCE_FLAGS, SOURCE_HELP, openModelSource } from './model-input.js';
+import { explainRecord, runExplain, writeJson } from './explain-run.js';
 
 const usage = `Usage: ecgx explain --model M.onnx (--data DIR [--records ID,...] | --record PATH | --input X.npy)
                     --method METHOD[,METHOD...] [--target predicted|NAME|INDEX|regression]
@@ -68,57 +67,3 @@ const command: Command = {
 
 export default command;
 
-/** Runs the plan on the source (records through the card, or tensors), errors naming the flags that gave the options. */
-export async function runExplain(src: ModelSource, plan: MethodPlan, targetText: string | undefined, keepInputs = false): Promise<ExplainResult> {
-  const probe = new ExplainModel(src.kind === 'records' ? src.model : src.modelPath);
-  const target = parseTarget(targetText, probe);
-  const common = { methods: plan.methods, options: plan.options, target, seed: plan.seed, batchSize: plan.batchSize, keepInputs, ...(plan.threads !== undefined ? { threads: plan.threads } : {}) };
-  return flagged(plan, () => (src.kind === 'records'
-    ? explainRecords(src.model, src.records(), { ...common, count: src.ids.length, ...(src.leadMap ? { leadMap: src.leadMap } : {}) })
-    : explainTensors(src.modelPath, src.x, { ...common, ids: src.ids })));
-}
-
-/** explain.json: what ran, on what, and per record what the model said and what was explained. */
-export function explainRecord(src: ModelSource, plan: MethodPlan, r: ExplainResult): Record<string, unknown> {
-  const classes = r.model.classNames;
-  const first = r.attributions[0]!;
-  return {
-    model: src.modelPath,
-    source: src.describe,
-    ...(r.card ? { card: r.card } : {}),
-    fs: r.fs ?? null,
-    attribution: {
-      timeAxis: src.kind === 'records' ? 'record time at the card\'s sampling rate (NaN past a record\'s end)' : 'the input tensor\'s time axis',
-      units: `output '${r.model.output}' per input unit (the model's input after preprocessing)`,
-    },
-    records: r.records.map((rec) => ({
-      id: rec.id,
-      nSamples: rec.nSamples,
-      scores: classes ? Object.fromEntries(classes.map((c, k) => [c, rec.scores[k]])) : rec.scores,
-      target: { index: rec.target, ...(rec.targetName !== undefined ? { name: rec.targetName } : {}) },
-      windows: { starts: rec.windows, length: rec.inputLength },
-      warnings: rec.warnings,
-    })),
-    target: { index: first.target.index, ...(first.target.name ? { name: first.target.name } : {}) },
-    seed: plan.seed,
-    methods: r.attributions.map((a) => ({ method: a.method, file: `${a.method}.npy`, shape: a.values.shape, options: a.options, timing: a.timing, ...(a.meta ? { meta: a.meta } : {}) })),
-    versions: versions(),
-  };
-}
-
-export function parseTarget(raw: string | undefined, model: ExplainModel): Target {
-  if (raw === undefined) return defaultTarget(model);
-  if (/^\d+$/.test(raw)) return Number(raw);
-  // Check names and indices now, before any data is read.
-  try {
-    model.resolveTarget(raw, 1, { data: new Float32Array(model.width), shape: [1, model.width] });
-  } catch (e) {
-    if (e instanceof OptionError) throw new OptionError('--target', e.message.replace(/^target: /, ''));
-    throw e;
-  }
-  return raw;
-}
-
-export function writeJson(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 1) + '\n');
-}

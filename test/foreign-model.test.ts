@@ -127,6 +127,24 @@ test('tlc fit and explain on the windowed model: its named layers, windows poole
     assert.ok(Math.abs(j.layers[g]!.proportions.reduce((a, b) => a + b, 0) - 1) < 1e-4);
     assert.deepEqual([j.layers[g]!.segments[0]!.start, j.layers[g]!.segments.at(-1)!.end], [0, 1000]);
   }
+  // Clusters against the delineator's waves, window by window.
+  const align = cli('tlc', 'align', '--tlc', tlc, '--model', WINDOWED, '--data', data, '--waves', 'delineate', '--json');
+  assert.equal(align.code, 0, align.stderr);
+  const a = JSON.parse(align.stdout) as { ecgs: number; groups: { name: string; nmi: number }[] };
+  assert.equal(a.ecgs, 72);
+  assert.deepEqual(a.groups.map((x) => x.name), manifest.windowed.blocks);
+});
+
+test('explain evaluate on the windowed export: metrics on the model inputs (each window with its own map)', () => {
+  const out = join(root, 'metrics');
+  const r = cli('explain', 'evaluate', '--model', WINDOWED, '--record', recordPath('00002'), '--method', 'saliency,gradcam', '--target', 'B', '--waves', 'delineate', '--curve-steps', '4', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const m = JSON.parse(r.stdout) as { input: { shape: number[]; fs: number }; methods: { method: string; deletion: { auc: number[] }; waves: { timeShare: Record<string, number> } }[] };
+  assert.deepEqual(m.input, { shape: [6, 12, 300], fs: 100 });
+  for (const x of m.methods) {
+    assert.equal(x.deletion.auc.length, 6);
+    assert.ok(Math.abs(Object.values(x.waves.timeShare).reduce((s, v) => s + v, 0) - 1) < 1e-9);
+  }
 });
 
 test('ecgx serve --model (the carded export) --data: predictions, and attributions and clusters over whole records', async () => {

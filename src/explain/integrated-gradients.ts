@@ -37,7 +37,7 @@ export function igGrid(steps: number, rule: IgRule): { alpha: number[]; weight: 
  * The baseline for each ECG: 'zero', 'mean' (each lead's mean over time), a
  * number (constant), or an array [leads, time] (shared) or [batch, leads, time].
  */
-export function igBaseline(spec: unknown, x: NdArray): Float32Array {
+export function igBaseline(spec: unknown, x: NdArray, field = 'integrated-gradients.baseline'): Float32Array {
   const [n, leads, time] = x.shape as [number, number, number];
   const per = leads * time;
   const out = new Float32Array(n * per);
@@ -62,9 +62,9 @@ export function igBaseline(spec: unknown, x: NdArray): Float32Array {
       for (let b = 0; b < n; b++) out.set(a.data.subarray(shape.startsWith('1,') ? 0 : b * per, (shape.startsWith('1,') ? 0 : b * per) + per), b * per);
       return out;
     }
-    throw new OptionError('integrated-gradients.baseline', `baseline has shape [${a.shape.join(', ')}], expected [${leads}, ${time}] or [${n}, ${leads}, ${time}]`);
+    throw new OptionError(field, `baseline has shape [${a.shape.join(', ')}], expected [${leads}, ${time}] or [${n}, ${leads}, ${time}]`);
   }
-  throw new OptionError('integrated-gradients.baseline', `expected zero, mean, a number or an array, got ${JSON.stringify(spec)}`);
+  throw new OptionError(field, `expected zero, mean, a number or an array, got ${JSON.stringify(spec)}`);
 }
 
 /**
@@ -72,13 +72,13 @@ export function igBaseline(spec: unknown, x: NdArray): Float32Array {
  * holding one baseline [leads, time] for every ECG (so that it does not depend
  * on how the ECGs are batched).
  */
-export function baselineFromText(text: string): unknown {
+export function baselineFromText(text: string, field = 'integrated-gradients.baseline'): unknown {
   if (text === 'zero' || text === 'mean') return text;
   if (text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
-  if (!text.endsWith('.npy')) throw new OptionError('integrated-gradients.baseline', `expected zero, mean, a number or a FILE.npy, got '${text}'`);
+  if (!text.endsWith('.npy')) throw new OptionError(field, `expected zero, mean, a number or a FILE.npy, got '${text}'`);
   const a = readNpy(text);
   if (a.shape.length === 2 || (a.shape.length === 3 && a.shape[0] === 1)) return { data: a.data, shape: a.shape.slice(-2) };
-  throw new OptionError('integrated-gradients.baseline', `${text} has shape [${a.shape.join(', ')}], expected [leads, time] (one baseline for every ECG)`);
+  throw new OptionError(field, `${text} has shape [${a.shape.join(', ')}], expected [leads, time] (one baseline for every ECG)`);
 }
 
 const OPTIONS: readonly OptionDecl[] = [

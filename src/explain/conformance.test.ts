@@ -126,5 +126,5 @@ for (const [name, factory] of EXPLAINERS) {
 }
 
 test('registry: unknown method is an OptionError listing the methods', async () => {
-  await assert.rejects(createExplainer('lime', CLASSIFIER), (e: unknown) => e instanceof OptionError && /gradcam/.test(e.message) && /integrated-gradients/.test(e.message));
+  await assert.rejects(createExplainer('no-such-method', CLASSIFIER), (e: unknown) => e instanceof OptionError && /gradcam/.test(e.message) && /integrated-gradients/.test(e.message));
 });

@@ -20,10 +20,12 @@ import { gradientShap } from './gradient-shap.js';
 import { guidedBackprop } from './guided-backprop.js';
 import { guidedGradcam } from './guided-gradcam.js';
 import { lrp } from './lrp.js';
+import { shapWaves } from './shap-waves.js';
+import { lime } from './lime.js';
 
 const FACTORIES: readonly ExplainerFactory[] = [
   gradcam, saliency, inputXGradient, smoothgrad, integratedGradients, occlusion, TLC_EXPLAINER,
-  deeplift, deepliftShap, gradientShap, guidedBackprop, guidedGradcam, lrp,
+  deeplift, deepliftShap, gradientShap, guidedBackprop, guidedGradcam, lrp, shapWaves, lime,
 ];
 
 /** Registered methods, by name, in this order. */

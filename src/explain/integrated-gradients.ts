@@ -13,8 +13,37 @@ import type { ExplainerFactory } from './protocol.js';
 import { ModelExplainer } from './gradients.js';
 import type { OptionDecl } from './options.js';
 
-export type IgRule = 'trapezoid' | 'riemann-left' | 'riemann-right' | 'riemann-middle';
-export const IG_RULES: readonly IgRule[] = ['trapezoid', 'riemann-left', 'riemann-right', 'riemann-middle'];
+export type IgRule = 'trapezoid' | 'riemann-left' | 'riemann-right' | 'riemann-middle' | 'gauss-legendre';
+export const IG_RULES: readonly IgRule[] = ['trapezoid', 'riemann-left', 'riemann-right', 'riemann-middle', 'gauss-legendre'];
+
+/**
+ * Gauss-Legendre nodes and weights on [-1, 1]: roots of P_n by Newton's
+ * method from Chebyshev guesses (float64, converged to 1e-15).
+ */
+export function gaussLegendre(n: number): { x: number[]; w: number[] } {
+  const x = new Array<number>(n);
+  const w = new Array<number>(n);
+  for (let i = 0; i < Math.ceil(n / 2); i++) {
+    let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
+    let dp = 0;
+    for (let it = 0; it < 100; it++) {
+      // P_n(z) by the three-term recurrence, and P_n'(z).
+      let p0 = 1;
+      let p1 = z;
+      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * z * p1 - (k - 1) * p0) / k];
+      const pn = n === 1 ? z : p1;
+      const pm = n === 1 ? 1 : p0;
+      dp = (n * (z * pn - pm)) / (z * z - 1);
+      const dz = pn / dp;
+      z -= dz;
+      if (Math.abs(dz) < 1e-15) break;
+    }
+    x[i] = -z;
+    x[n - 1 - i] = z;
+    w[i] = w[n - 1 - i] = 2 / ((1 - z * z) * dp * dp);
+  }
+  return { x, w };
+}
 
 /** Quadrature points on [0, 1] and their weights (summing to 1). */
 export function igGrid(steps: number, rule: IgRule): { alpha: number[]; weight: number[] } {
@@ -30,6 +59,11 @@ export function igGrid(steps: number, rule: IgRule): { alpha: number[]; weight: 
       return { alpha: Array.from({ length: steps }, (_, k) => (k + 1) / steps), weight: Array<number>(steps).fill(1 / steps) };
     case 'riemann-middle':
       return { alpha: Array.from({ length: steps }, (_, k) => (k + 0.5) / steps), weight: Array<number>(steps).fill(1 / steps) };
+    case 'gauss-legendre': {
+      // Nodes mapped from [-1, 1] to [0, 1]: exact for polynomials of degree 2 steps - 1 along the path.
+      const { x, w } = gaussLegendre(steps);
+      return { alpha: x.map((v) => (v + 1) / 2), weight: w.map((v) => v / 2) };
+    }
   }
 }
 
@@ -84,7 +118,7 @@ export function baselineFromText(text: string, field = 'integrated-gradients.bas
 const OPTIONS: readonly OptionDecl[] = [
   { name: 'baseline', kind: 'text', default: 'zero', help: "the reference input: zero, mean (each lead's mean), a number, or FILE.npy [leads, time]", fromText: baselineFromText },
   { name: 'steps', kind: 'int', default: 64, min: 1, max: 4096, help: 'quadrature steps of the path integral' },
-  { name: 'rule', kind: 'choice', default: 'trapezoid', choices: IG_RULES, help: 'quadrature rule' },
+  { name: 'rule', kind: 'choice', default: 'trapezoid', choices: IG_RULES, help: 'quadrature rule (gauss-legendre: steps nodes, for smooth models)' },
 ];
 
 export const integratedGradients: ExplainerFactory = {

@@ -22,10 +22,11 @@ import { guidedGradcam } from './guided-gradcam.js';
 import { lrp } from './lrp.js';
 import { shapWaves } from './shap-waves.js';
 import { lime } from './lime.js';
+import { tcav } from './tcav.js';
 
 const FACTORIES: readonly ExplainerFactory[] = [
   gradcam, saliency, inputXGradient, smoothgrad, integratedGradients, occlusion, TLC_EXPLAINER,
-  deeplift, deepliftShap, gradientShap, guidedBackprop, guidedGradcam, lrp, shapWaves, lime,
+  deeplift, deepliftShap, gradientShap, guidedBackprop, guidedGradcam, lrp, shapWaves, lime, tcav,
 ];
 
 /** Registered methods, by name, in this order. */

@@ -76,9 +76,9 @@ for (const m of MODELS) {
     const layer = m.blocks.at(-1)!.tensor;
     const gc = await explain(m.file, 'guided-gradcam', {}, { layer });
     const egc = relErr(gc.values.data, npy(refs['guided_gradcam']!.file).data);
-    const l = await explain(m.file, 'lrp', { rule: 'epsilon', epsilon: 1e-9 });
+    const l = await explain(m.file, 'lrp', { lrpRule: 'epsilon', epsilon: 1e-9 });
     const el = relErr(l.values.data, npy(refs['lrp_epsilon']!.file).data);
-    const z = await explain(m.file, 'lrp', { rule: 'zplus', epsilon: 1e-9 });
+    const z = await explain(m.file, 'lrp', { lrpRule: 'zplus', epsilon: 1e-9 });
     const ez = relErr(z.values.data, npy(refs['lrp_zplus']!.file).data);
     t.diagnostic(`relative errors: GuidedBackprop ${eg.toExponential(2)}, GuidedGradCam ${egc.toExponential(2)}, LRP epsilon ${el.toExponential(2)}, LRP z+ ${ez.toExponential(2)}`);
     assert.ok(eg < 1e-4, `GuidedBackprop relative error ${eg}`);

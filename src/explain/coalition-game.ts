@@ -15,9 +15,9 @@ import type { Game } from './shapley.js';
 export const FEATURE_OPTIONS: readonly OptionDecl[] = [
   { name: 'features', kind: 'choice', default: 'waves', choices: FEATURE_KINDS, help: 'what one feature is: waves (P, QRS, T, baseline per lead), wave-beats (each wave of each beat), beats, or windows' },
   { name: 'leads', kind: 'choice', default: 'each', choices: ['each', 'all'], help: 'features per lead, or the same segments in all leads at once' },
-  { name: 'window', kind: 'number', default: 0.5, min: 1e-3, max: 3600, help: 'window length in seconds (features=windows)' },
+  { name: 'windowSeconds', kind: 'number', default: 0.5, min: 1e-3, max: 3600, help: 'window length in seconds (features=windows)' },
   { name: 'mask', kind: 'choice', default: 'median', choices: MASK_BASELINES, help: "what a masked feature becomes: each lead's median, a line across the segment (interpolate), or zero" },
-  { name: 'fs', kind: 'number', min: 1, max: 100_000, defaultText: "the batch's rate, else the model card's", help: 'sampling rate, Hz, of the inputs (for waves, beats and windows in seconds)', cli: false },
+  { name: 'fs', kind: 'number', min: 1, max: 100_000, defaultText: "the batch's rate, else the model card's", help: 'sampling rate, Hz, of model-ready inputs whose model card gives none (waves, beats and windows in seconds)' },
   { name: 'annotations', kind: 'text', defaultText: 'the delineator', help: 'wave annotations to use instead of the delineator: one WaveAnnotations for every ECG, or one per ECG', cli: false },
 ];
 
@@ -39,7 +39,7 @@ export interface GameSetup {
 export function gameSetup(method: string, opts: MethodOptions, model: ExplainModel, x: NdArray, batch: { fs?: number; leads?: string[] }): GameSetup {
   const kind = opts.choice<FeatureKind>('features');
   const leads = opts.choice<'each' | 'all'>('leads');
-  const window = opts.num('window');
+  const window = opts.num('windowSeconds');
   const mask = opts.choice<MaskBaseline>('mask');
   const asked = opts.raw('fs');
   const fs = batch.fs ?? (asked !== undefined ? opts.num('fs') : undefined) ?? model.fs;

@@ -49,7 +49,7 @@ const XE = ecgs(4, 3, 128, 9);
 const XT = readNpy(resolve(DIR, 'x.npy'));
 
 async function conservation(model: ModelProto, x: NdArray, rule: string): Promise<number[]> {
-  const e = await createExplainer('lrp', model, { rule, epsilon: 1e-9 });
+  const e = await createExplainer('lrp', model, { lrpRule: rule, epsilon: 1e-9 });
   try {
     const a = await e.explain({ x }, { target: 1 });
     const sum = a.meta!['relevanceSum'] as number[];

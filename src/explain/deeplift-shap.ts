@@ -24,7 +24,7 @@ export const deepliftShap: ExplainerFactory = {
   async create(model, opts = {}) {
     return new ModelExplainer('deeplift-shap', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, seed, batchSize }) => {
       const eps = opts.num('eps');
-      const spec = opts.raw('baselines');
+      const spec = opts.raw('baselines') ?? 'noise';
       const set = baselineSet(spec, x, opts.int('count'), seed, 'deeplift-shap.baselines');
       opts.record('baselines', set.label);
       const [n, leads, time] = x.shape as [number, number, number];

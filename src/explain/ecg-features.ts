@@ -76,7 +76,7 @@ export function ecgFeatures(spec: FeatureSpec, names: string[], time: number, fs
   };
   for (const lead of groups) {
     if (spec.kind === 'windows') {
-      if (!fs) throw new OptionError('window', 'windows in seconds need the sampling rate (the batch, the model card or the fs option)');
+      if (!fs) throw new OptionError('windowSeconds', 'windows in seconds need the sampling rate (the batch, the model card or the fs option)');
       const w = Math.max(1, Math.round(spec.window * fs));
       for (let s = 0; s < time; s += w) {
         const e = Math.min(time, s + w);

@@ -73,7 +73,7 @@ export const gradientShap: ExplainerFactory = {
     return new ModelExplainer('gradient-shap', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, seed, batchSize }) => {
       const samples = opts.int('samples');
       const sigmaFrac = opts.num('sigma');
-      const set = baselineSet(opts.raw('baselines'), x, opts.int('count'), seed, 'gradient-shap.baselines');
+      const set = baselineSet(opts.raw('baselines') ?? 'noise', x, opts.int('count'), seed, 'gradient-shap.baselines');
       opts.record('baselines', set.label);
       const [n, leads, time] = x.shape as [number, number, number];
       const per = leads * time;

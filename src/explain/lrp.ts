@@ -14,17 +14,17 @@ import type { OptionDecl } from './options.js';
 import type { LrpRule } from '../engine/autodiff/index.js';
 
 const OPTIONS: readonly OptionDecl[] = [
-  { name: 'rule', kind: 'choice', default: 'epsilon', choices: ['epsilon', 'zplus'], help: 'ε rule everywhere, or z+ on weighted layers past the first' },
+  { name: 'lrpRule', kind: 'choice', default: 'epsilon', choices: ['epsilon', 'zplus'], help: 'LRP rule: ε everywhere, or z+ on weighted layers past the first' },
   { name: 'epsilon', kind: 'number', default: 1e-9, min: 0, max: 1e6, help: 'stabiliser ε of z + ε·sign(z) (captum: 1e-9)' },
 ];
 
 export const lrp: ExplainerFactory = {
   name: 'lrp',
-  summary: 'layer-wise relevance propagation (rule=epsilon|zplus), BatchNorm folded, relevance sum vs output in meta',
+  summary: 'layer-wise relevance propagation (lrpRule=epsilon|zplus), BatchNorm folded, relevance sum vs output in meta',
   options: OPTIONS,
   async create(model, opts = {}) {
     return new ModelExplainer('lrp', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, batchSize }) => {
-      const rule = opts.choice<LrpRule>('rule');
+      const rule = opts.choice<LrpRule>('lrpRule');
       const epsilon = opts.num('epsilon');
       const s = await model.gradients([model.input], [], { kind: 'lrp', rule, epsilon });
       const run = await s.run(x, target.index, batchSize);

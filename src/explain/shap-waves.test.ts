@@ -91,7 +91,7 @@ test('linear model: every estimator gives w · (x - median) per feature (additiv
       return [0, 1].map((h) => Array.from({ length: 4 }, (_, i) => l * T + h * 4 + i).reduce((s, i) => s + W[0]![i]! * (row[i]! - med), 0));
     });
   });
-  const base = { features: 'windows', window: 0.5, fs: 8 };
+  const base = { features: 'windows', windowSeconds: 0.5, fs: 8 };
   for (const estimator of ['exact', 'kernel', 'permutation']) {
     const e = await createExplainer('shap-waves', model, { ...base, estimator, samples: 16 });
     const a = await e.explain({ x }, { target: 'regression', seed: 1 });

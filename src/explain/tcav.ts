@@ -163,7 +163,7 @@ const OPTIONS: readonly OptionDecl[] = [
   { name: 'randomSets', kind: 'int', default: 10, min: 2, max: 1000, help: 'random sets (concept CAVs, and random CAVs for the t-test)' },
   { name: 'setSize', kind: 'int', min: 2, max: 1_000_000, defaultText: 'the concept set size (at most the random pool)', help: 'ECGs per random set' },
   { name: 'upsample', kind: 'choice', default: 'nearest', choices: ['nearest', 'linear'], help: 'how the layer-time sensitivity map is stretched to the input length' },
-  { name: 'fs', kind: 'number', min: 1, max: 100_000, defaultText: "the model card's rate", help: 'sampling rate of the pool, Hz (measure and edit concepts)', cli: false },
+  { name: 'fs', kind: 'number', min: 1, max: 100_000, defaultText: "the model card's rate", help: 'sampling rate of the pool, Hz (measure and edit concepts), when the model card gives none' },
 ];
 
 export const tcav: ExplainerFactory = {

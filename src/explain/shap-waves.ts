@@ -77,6 +77,7 @@ export const shapWaves: ExplainerFactory = {
         gaps.push(phi.reduce((s, p) => s + p, 0) - (full - empty));
       }
       opts.record('estimator', [...new Set(used)].join(','));
+      if (asked === undefined) opts.record('samples', '2M + 1024');
       return { values: { data: values, shape: [n, rows, time] }, meta: { features, efficiencyGap: gaps } };
     });
   },

@@ -21,6 +21,7 @@ export const deepliftShap: ExplainerFactory = {
   summary: 'DeepLIFT averaged over a set of references (seeded noise, or FILE.npy background ECGs)',
   options: OPTIONS,
   conformance: { count: 3 },
+  perInputMeta: ['convergenceDelta'],
   async create(model, opts = {}) {
     return new ModelExplainer('deeplift-shap', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, seed, batchSize }) => {
       const eps = opts.num('eps');

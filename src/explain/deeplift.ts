@@ -64,6 +64,7 @@ export const deeplift: ExplainerFactory = {
   name: 'deeplift',
   summary: 'DeepLIFT, rescale rule, from a baseline (zero|mean|number|array), with summation-to-delta per ECG',
   options: OPTIONS,
+  perInputMeta: ['convergenceDelta', 'outputChange'],
   async create(model, opts = {}) {
     return new ModelExplainer('deeplift', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, batchSize }) => {
       const eps = opts.num('eps');

@@ -126,6 +126,7 @@ export const integratedGradients: ExplainerFactory = {
   summary: 'path integral of gradients from a baseline (zero|mean|array; steps=64, trapezoid), with completeness delta',
   options: OPTIONS,
   conformance: { steps: 8 },
+  perInputMeta: ['completenessDelta', 'outputChange'],
   async create(model, opts = {}) {
     return new ModelExplainer('integrated-gradients', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, batchSize }) => {
       const steps = opts.int('steps');

@@ -25,6 +25,7 @@ export const lime: ExplainerFactory = {
   name: 'lime',
   summary: 'LIME over ECG features (waves, beats or windows): seeded coalitions, cosine kernel, weighted ridge surrogate',
   options: OPTIONS,
+  perInputMeta: ['features'],
   conformance: ({ fs }) => ({ features: 'windows', windowSeconds: 0.32, fs, samples: 24 }),
   async create(model, opts = {}) {
     return new ModelExplainer('lime', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, seed, batchSize, fs, leads }) => {

@@ -22,6 +22,7 @@ export const lrp: ExplainerFactory = {
   name: 'lrp',
   summary: 'layer-wise relevance propagation (lrpRule=epsilon|zplus), BatchNorm folded, relevance sum vs output in meta',
   options: OPTIONS,
+  perInputMeta: ['relevanceSum', 'output'],
   async create(model, opts = {}) {
     return new ModelExplainer('lrp', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, batchSize }) => {
       const rule = opts.choice<LrpRule>('lrpRule');

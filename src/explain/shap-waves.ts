@@ -39,6 +39,7 @@ export const shapWaves: ExplainerFactory = {
   name: 'shap-waves',
   summary: 'Shapley values of ECG features: P/QRS/T/baseline per lead (or beats, windows), masked by lead median or interpolation',
   options: OPTIONS,
+  perInputMeta: ['features', 'efficiencyGap'],
   conformance: ({ fs }) => ({ features: 'windows', windowSeconds: 0.32, fs, estimator: 'kernel', samples: 24 }),
   async create(model, opts = {}) {
     return new ModelExplainer('shap-waves', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, seed, batchSize, fs, leads }) => {

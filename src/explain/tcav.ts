@@ -15,7 +15,9 @@
  * towards the concept raises the output. meta.tcav holds the TCAV score of
  * the batch (the fraction of its ECGs with S > 0) for every concept CAV and
  * random CAV, and a two-sided Student t-test of concept against random scores
- * (p < 0.05: significant), as the TCAV paper tests.
+ * (p < 0.05: significant), as the TCAV paper tests; meta.cavSensitivity and
+ * randomSensitivity keep S per ECG so a cohort's test is tcavTest over all
+ * of its ECGs.
  */
 import { OptionError } from '../util/errors.js';
 import { readNpy, type NdArray } from '../util/npy.js';
@@ -98,6 +100,20 @@ export function trainCav(pos: readonly Float32Array[], neg: readonly Float32Arra
   return { v: Float32Array.from(w, (v) => v / norm), accuracy: correct / X.length };
 }
 
+/**
+ * TCAV scores and the t-test from per-ECG sensitivities (one row per ECG: its
+ * S under each concept CAV, and under each random CAV): the score of a CAV is
+ * the fraction of ECGs with S > 0. Cohort runs merge the per-ECG rows of
+ * every batch and call this once.
+ */
+export function tcavTest(cav: readonly (readonly number[])[], random: readonly (readonly number[])[]): { score: number; scores: number[]; randomScores: number[]; t: number; p: number; significant: boolean } {
+  const frac = (rows: readonly (readonly number[])[], k: number): number => rows.filter((r) => r[k]! > 0).length / rows.length;
+  const scores = (cav[0] ?? []).map((_, k) => frac(cav, k));
+  const randomScores = (random[0] ?? []).map((_, k) => frac(random, k));
+  const test = tTest(scores, randomScores);
+  return { score: scores.reduce((a, b) => a + b, 0) / scores.length, scores, randomScores, t: test.t, p: test.p, significant: test.p < 0.05 };
+}
+
 export interface TcavFit {
   layer: string;
   concept: Float32Array[];
@@ -170,6 +186,7 @@ export const tcav: ExplainerFactory = {
   name: 'tcav',
   summary: 'TCAV: sensitivity to an ECG concept (label set, delineator measurement, morphology edit) at a layer, t-test against random CAVs',
   options: OPTIONS,
+  perInputMeta: ['sensitivity', 'cavSensitivity', 'randomSensitivity'],
   conformance: ({ x }) => {
     // Concept: the test ECGs amplified; random pool: the test ECGs reversed in time, and negated.
     const [n, leads, time] = x.shape as [number, number, number];
@@ -233,16 +250,14 @@ export const tcav: ExplainerFactory = {
       };
       const map = new Float32Array(n * T);
       for (let b = 0; b < n; b++) for (let c = 0; c < C; c++) for (let t = 0; t < T; t++) map[b * T + t] += g.data[(b * C + c) * T + t]! * mean[c]!;
-      const score = (v: Float32Array): number => Array.from({ length: n }, (_, b) => along(v, b)).filter((d) => d > 0).length / n;
-      const scores = fit.concept.map(score);
-      const randomScores = fit.random.map(score);
-      const test = tTest(scores, randomScores);
+      const cavSensitivity = Array.from({ length: n }, (_, b) => fit.concept.map((v) => along(v, b)));
+      const randomSensitivity = Array.from({ length: n }, (_, b) => fit.random.map((v) => along(v, b)));
       const sensitivity = Array.from({ length: n }, (_, b) => along(mean, b));
       return {
         values: { data: upsampleTime(map, n, T, time, upsample), shape: [n, 1, time] },
         meta: {
-          layer, concept: fit.description, sensitivity, cavAccuracy: fit.accuracy,
-          tcav: { score: scores.reduce((a, b) => a + b, 0) / scores.length, scores, randomScores, t: test.t, p: test.p, significant: test.p < 0.05 },
+          layer, concept: fit.description, cavAccuracy: fit.accuracy, sensitivity, cavSensitivity, randomSensitivity,
+          tcav: tcavTest(cavSensitivity, randomSensitivity),
         },
       };
     });

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from '../../test/data-paths.js';
 import { readNpy, type NdArray } from '../util/npy.js';
@@ -19,7 +19,7 @@ import { baselineSet } from './baseline-sets.js';
 const DIR = resolve(REPO_ROOT, 'test/fixtures/torch');
 const CDIR = resolve(DIR, 'captum');
 interface Ref { file: string; [k: string]: unknown }
-const manifest = JSON.parse(readFileSync(resolve(CDIR, 'manifest.json'), 'utf8')) as { target: number; references: Record<string, Ref> };
+const manifest = JSON.parse(readFileSync(resolve(CDIR, 'manifest.json'), 'utf8')) as { target: number; references: Record<string, Ref>; files: { file: string; shape: number[] }[] };
 const torchManifest = JSON.parse(readFileSync(resolve(DIR, 'manifest.json'), 'utf8')) as { models: { file: string; task: string; blocks: { tensor: string }[] }[] };
 const X = readNpy(resolve(DIR, 'x.npy'));
 const TARGET = manifest.target;
@@ -49,6 +49,14 @@ async function explain(file: string, method: string, call: Record<string, unknow
     await e.release?.();
   }
 }
+
+test('captum fixtures: the manifest lists every file with its shape, and nothing else is there', () => {
+  const present = readdirSync(CDIR).sort();
+  assert.deepEqual(present, [...manifest.files.map((f) => f.file), 'manifest.json'].sort());
+  for (const f of manifest.files) assert.deepEqual(npy(f.file).shape, f.shape, f.file);
+  const total = present.reduce((s, f) => s + statSync(resolve(CDIR, f)).size, 0);
+  assert.ok(total < 1e6, `captum fixtures take ${total} bytes, expected < 1 MB`);
+});
 
 for (const m of MODELS) {
   test(`captum: DeepLift and DeepLiftShap on ${m.file}, with summation-to-delta`, async (t) => {

@@ -52,7 +52,7 @@ export const lime: ExplainerFactory = {
         });
         const { phi } = weightedLinearFit(zs, v, w, ridge);
         values.set(spreadValues(g, phi, setup.spec.leads, time), b * rows * time);
-        features.push(g.features.map((f, k) => ({ label: f.label, value: phi[k]! })));
+        features.push(g.features.map((f, k) => ({ label: f.label, lead: f.lead, ...(f.wave ? { wave: f.wave } : {}), ...(f.beat ? { beat: f.beat } : {}), segments: f.segments, value: phi[k]! })));
       }
       return { values: { data: values, shape: [n, rows, time] }, meta: { features } };
     });

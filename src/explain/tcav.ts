@@ -162,9 +162,12 @@ export async function fitTcav(model: ExplainModel, layer: string, sets: ConceptS
   return { layer, concept, random, accuracy, description: sets.description };
 }
 
-function arrayFromText(field: string) {
+function arrayFromText(field: string, specs: boolean) {
   return (text: string): unknown => {
-    if (!text.endsWith('.npy')) return text;
+    if (!text.endsWith('.npy')) {
+      if (specs) return text;
+      throw new OptionError(field, `expected a FILE.npy [ECGs, leads, time], got '${text}'`);
+    }
     const a = readNpy(text);
     if (a.shape.length !== 3) throw new OptionError(field, `${text} has shape [${a.shape.join(', ')}], expected [ECGs, leads, time]`);
     return a;
@@ -173,8 +176,8 @@ function arrayFromText(field: string) {
 
 const OPTIONS: readonly OptionDecl[] = [
   { name: 'layer', kind: 'text', defaultText: "the card's Grad-CAM layer, else the last residual block", help: "the [batch, channels, time] tensor the CAVs live in ('ecgx model info' lists them)" },
-  { name: 'concept', kind: 'text', help: 'the concept: FILE.npy of concept ECGs, or label:NAME, measure:EXPR (qrs>120, t-inversion:V1,V2,V3...), edit:NAME (widen-qrs, invert-t, st-elevation, st-depression) over the pool', fromText: arrayFromText('tcav.concept') },
-  { name: 'pool', kind: 'text', help: 'FILE.npy [ECGs, leads, time], model-ready: the random ECGs (and where label/measure/edit concepts are taken from)', fromText: arrayFromText('tcav.pool') },
+  { name: 'concept', kind: 'text', help: 'the concept: FILE.npy of concept ECGs, or label:NAME, measure:EXPR (qrs>120, t-inversion:V1,V2,V3...), edit:NAME (widen-qrs, invert-t, st-elevation, st-depression) over the pool', fromText: arrayFromText('tcav.concept', true) },
+  { name: 'pool', kind: 'text', help: 'FILE.npy [ECGs, leads, time], model-ready: the random ECGs (and where label/measure/edit concepts are taken from)', fromText: arrayFromText('tcav.pool', false) },
   { name: 'poolLabels', kind: 'text', help: "FILE.json: one list of label names per pool ECG (for label:NAME)", fromText: (t) => JSON.parse(readFileSync(t, 'utf8')) as unknown },
   { name: 'randomSets', kind: 'int', default: 10, min: 2, max: 1000, help: 'random sets (concept CAVs, and random CAVs for the t-test)' },
   { name: 'setSize', kind: 'int', min: 2, max: 1_000_000, defaultText: 'the concept set size (at most the random pool)', help: 'ECGs per random set' },

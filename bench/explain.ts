@@ -10,6 +10,12 @@
  * (median). Peak RSS of IG (64 steps) is measured in a fresh child process
  * per internal batch size (RSS includes node + onnxruntime, ~100 MB).
  *
+ * The coalition methods (shap-waves, lime) and TCAV run on one synthetic 10 s
+ * ECG at 100 Hz with its ground-truth waves (src/data/synth), one call each:
+ * Shapley over 12 leads x 3 waves x beats (~420 features) is KernelSHAP with
+ * 2M + 1024 paired coalitions, i.e. ~1900 masked copies run through the model
+ * in batches of 64: seconds, bounded by the forward rate.
+ *
  *   npm run build && node --expose-gc dist/bench/explain.js [--repeats 3] [--batch 32]
  */
 import { spawnSync } from 'node:child_process';
@@ -22,10 +28,11 @@ import { writeNpy, type NdArray } from '../src/util/npy.js';
 import { saveModel } from '../src/engine/onnx/proto.js';
 import { resnet1d } from '../src/models/resnet1d.js';
 import { createExplainer } from '../src/explain/index.js';
+import { synthesizeDatabaseRecord } from '../src/data/synth/database.js';
 
 const PYTHON = process.env['ECGX_BENCH_PYTHON'] ?? '/usr/bin/python3';
 const TORCH_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../bench/explain_torch.py');
-const ARCH = { leads: 12, samples: 1000, filters: [32, 64, 64, 128], downsample: [4, 5, 5], kernel: 9, dropout: 0.2, head: 'flatten' as const, task: 'multilabel' as const, outputs: 6, seed: 1 };
+const ARCH = { leads: 12, samples: 1000, filters: [32, 64, 64, 128], downsample: [4, 5, 5], kernel: 9, dropout: 0.2, head: 'flatten' as const, task: 'multilabel' as const, outputs: 6, seed: 1, fs: 100 };
 const CLASS = 1;
 const THREADS = 2;
 const METHODS: [string, Record<string, unknown>][] = [
@@ -35,6 +42,19 @@ const METHODS: [string, Record<string, unknown>][] = [
   ['smoothgrad', { samples: 16 }],
   ['integrated-gradients', { steps: 64, batchSize: 64 }],
   ['occlusion', { window: 100, stride: 50 }],
+  ['deeplift', {}],
+  ['deeplift-shap', { count: 8 }],
+  ['gradient-shap', { samples: 32 }],
+  ['guided-backprop', {}],
+  ['guided-gradcam', {}],
+  ['lrp', {}],
+];
+/** One 10 s ECG each (their cost is model calls per ECG). */
+const PER_ECG: [string, Record<string, unknown>][] = [
+  ['shap-waves', { features: 'wave-beats' }],
+  ['shap-waves', { features: 'waves' }],
+  ['shap-waves', { features: 'waves', estimator: 'permutation', samples: 980 }],
+  ['lime', { features: 'waves', samples: 1000 }],
 ];
 
 const arg = (k: string, d: number): number => {
@@ -97,6 +117,27 @@ async function main(): Promise<void> {
       rows.push({ method, options: JSON.stringify(opts), s: median(times) });
     }
 
+    // Coalition methods and TCAV on synthetic 10 s ECGs with ground-truth waves.
+    const synth = Array.from({ length: 17 }, (_, i) => synthesizeDatabaseRecord({ n: 17, fs: 100, seed: 3, layout: 'ptbxl' }, i));
+    const one = { data: synth[0]!.signal, shape: [1, 12, 1000] };
+    const perEcg: { method: string; options: string; features: number; s: number }[] = [];
+    for (const [method, opts] of PER_ECG) {
+      const e = await createExplainer(method, modelPath, { threads: THREADS, ...opts });
+      const t0 = performance.now();
+      const a = await e.explain({ x: one, fs: 100, leads: synth[0]!.leads }, { target: CLASS, seed: 1 });
+      perEcg.push({ method, options: JSON.stringify(opts), features: (a.meta!['features'] as unknown[][])[0]!.length, s: (performance.now() - t0) / 1000 });
+      await e.release?.();
+    }
+    const pool = new Float32Array(16 * 12000);
+    synth.slice(1).forEach((r, i) => pool.set(r.signal, i * 12000));
+    const t0 = performance.now();
+    const tcav = await createExplainer('tcav', modelPath, { threads: THREADS, concept: 'edit:widen-qrs', pool: { data: pool, shape: [16, 12, 1000] }, randomSets: 10, setSize: 8 });
+    const fitS = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const ta = await tcav.explain({ x }, { target: CLASS });
+    const tcavS = (performance.now() - t1) / 1000;
+    await tcav.release?.();
+
     // Torch peer, same model, input, class and threads.
     let torch: { torch: string; methods: Record<string, { median_s: number }>; check: Record<string, number> } | undefined;
     let torchNote = 'n/a';
@@ -124,6 +165,13 @@ async function main(): Promise<void> {
       console.log(`| ${r.method} | ${r.options} | ${r.s.toFixed(3)} | ${(n / r.s).toFixed(1)} | ${tps} | ${ratio} | ${c !== undefined ? c.toExponential(1) : 'n/a'} |`);
     }
     console.log(`peer: ${torchNote}`);
+
+    console.log(`\n| method (one 10 s ECG, 12 x 1000) | options | features | s / ECG |`);
+    console.log(`|---|---|---:|---:|`);
+    for (const r of perEcg) console.log(`| ${r.method} | ${r.options} | ${r.features} | ${r.s.toFixed(2)} |`);
+    const t = ta.meta!['tcav'] as { score: number; p: number };
+    console.log(`| tcav (edit:widen-qrs, pool 16, 10 random sets) | fit once | - | ${fitS.toFixed(2)} |`);
+    console.log(`| tcav | explain batch of ${n} (TCAV ${t.score.toFixed(2)}, p ${t.p.toFixed(3)}) | - | ${(tcavS / n).toFixed(3)} |`);
 
     console.log(`\n| IG 64 steps, internal batch | s / batch | peak RSS MB |`);
     console.log(`|---:|---:|---:|`);

@@ -4,6 +4,10 @@
 Run with Debian's python (torch is not needed by the tests, only here):
     /usr/bin/python3 scripts/torch/make_fixtures.py [--out test/fixtures/torch]
 
+With --captum CAPTUM_SRC (a captum source checkout, run with PYTHONPATH, never
+committed) it writes only the captum references under OUT/captum from the
+committed exports (captum_refs.py; needs python3-sklearn for KernelShap).
+
 Deterministic: fixed seeds, one thread, references computed in float64 on a
 copy of each float32 model and stored as float32 .npy (C order).
 """
@@ -113,7 +117,14 @@ def op_counts(graph):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'fixtures', 'torch'))
-    out_dir = os.path.normpath(ap.parse_args().out)
+    ap.add_argument('--captum', help='captum source checkout: write the captum references (OUT/captum) only')
+    args = ap.parse_args()
+    out_dir = os.path.normpath(args.out)
+    if args.captum:
+        import captum_refs
+        torch.set_num_threads(1)
+        captum_refs.run(args.captum, out_dir, ARCH)
+        return
     os.makedirs(out_dir, exist_ok=True)
     for f in os.listdir(out_dir):
         if f.endswith(('.npy', '.onnx')) or f == 'manifest.json':

@@ -17,7 +17,7 @@ import { runExplain, writeJson } from './explain-run.js';
 const usage = `Usage: ecgx explain evaluate --model M.onnx (--data DIR [--records ID,...] | --record PATH | --input X.npy)
                              --method METHOD[,METHOD...] [--target T] [method options as for 'ecgx explain']
                              [--waves annotations|delineate|none] [--curve-steps N]
-                             [--randomization [--stages N]] [--out DIR [--force]] [--json]
+                             [--randomization [--stages N]] [--sensitivity] [--out DIR [--force]] [--json]
 
 Explains the ECGs with each method and measures the explanations on the model's
 own inputs (each window of a windowed model):
@@ -27,6 +27,9 @@ own inputs (each window of a windowed model):
                 (enrichment = mass share / time share); waves from the records' annotations
                 (moved through the model card's preprocessing and windows) or from 'ecgx delineate'
                 run on each model input at the model's sampling rate
+  robustness    captum's infidelity (perturbations N(0, 0.01^2); reported normalized, raw in metrics.json)
+                and, with --sensitivity, captum's max-sensitivity (each method re-run on 10 copies
+                perturbed by U(-0.02, 0.02); lower is better)
   agreement     Spearman rank correlation of |attribution| between every pair of methods (mean over inputs)
   sanity        with --randomization: the cascading model-parameter randomisation of Adebayo et al.
                 (2018), mean rank correlation with the trained model's map as layers are redrawn
@@ -40,13 +43,14 @@ ${methodFlagsHelp()}  --waves SRC         annotations (default for records), del
   --curve-steps N     points of the deletion/insertion curves after the start, 1-1000 (default 20)
   --randomization     run the cascading randomisation sanity check (not for tlc)
   --stages N          randomise only the N layers nearest the output (default all)
+  --sensitivity       measure captum's max-sensitivity of each method (10 more explain runs each)
   --out DIR           output folder (default: explain-metrics)
   --force             replace an existing DIR that ecgx wrote (it holds a .ecgx marker file)
   --json              print metrics.json to stdout
 `;
 
 const command: Command = {
-  summary: 'metrics of attributions: deletion/insertion AUC, wave mass, agreement between methods, randomisation sanity',
+  summary: 'metrics of attributions: deletion/insertion AUC, infidelity, max-sensitivity, wave mass, agreement between methods, randomisation sanity',
   usage,
   handlesHelp: true,
   async run(argv) {
@@ -56,7 +60,7 @@ const command: Command = {
     }
     const { values } = parseCommandArgs('explain evaluate', argv, {
       ...SOURCE_FLAGS, ...METHOD_FLAGS,
-      waves: { type: 'string' }, 'curve-steps': { type: 'string' }, randomization: { type: 'boolean' }, stages: { type: 'string' },
+      waves: { type: 'string' }, 'curve-steps': { type: 'string' }, randomization: { type: 'boolean' }, stages: { type: 'string' }, sensitivity: { type: 'boolean' },
       out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' },
     });
     const v = values as Record<string, string | undefined>;
@@ -76,6 +80,8 @@ const command: Command = {
       const m = await flagged(plan, () => evaluateExplanations(result, {
         ...(waves ? { waves } : {}), curveSteps, batchSize: plan.batchSize,
         ...(values.randomization ? { randomization: { methods: plan.methods, options: plan.options, seed: plan.seed, ...(stages !== undefined ? { stages } : {}), ...(plan.threads !== undefined ? { threads: plan.threads } : {}) } } : {}),
+        ...(values.sensitivity ? { sensitivity: { methods: plan.methods, options: plan.options, seed: plan.seed, ...(plan.threads !== undefined ? { threads: plan.threads } : {}) } } : {}),
+        infidelity: { seed: plan.seed },
       })).catch((e: unknown) => {
         if (e instanceof OptionError && e.option === 'waves') throw new OptionError('--waves', e.message.slice('waves: '.length));
         throw e;
@@ -90,6 +96,7 @@ const command: Command = {
         config: {
           methods: plan.methods, options: plan.options, seed: plan.seed, waves: m.waves, curveSteps, curveBaseline: 0,
           correlation: 'spearman of |attribution|, mean over model inputs', randomization: values.randomization ? { stages: stages ?? 'all' } : false,
+          infidelity: { samples: 10, sigma: 0.01 }, sensitivity: values.sensitivity ? { samples: 10, radius: 0.02 } : false,
         },
         methods: m.methods,
         correlation: m.correlation,

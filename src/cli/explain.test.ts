@@ -72,11 +72,11 @@ test('ecgx explain: bad flags, unknown method, layer or target are one-line erro
   const xPath = join(root, 'x1.npy');
   writeNpy(xPath, { data: new Float32Array(12 * 300).map((_, i) => Math.sin(i / 7)), shape: [12, 300] });
   const cases: [string[], RegExp][] = [
-    [['--method', 'lime'], /unknown explainer 'lime'.*gradcam/],
+    [['--method', 'nope'], /unknown explainer 'nope'.*gradcam/],
     [['--method', 'gradcam', '--layer', 'nope'], /^ecgx: --layer: "nope" is not a \[batch, channels, time\] tensor/],
     [['--method', 'saliency', '--target', 'AFIB'], /--target: unknown class 'AFIB'/],
     [['--method', 'saliency', '--target', '9'], /class index 9 is out of range/],
-    [['--method', 'saliency', '--layer', 'block1'], /--layer: gradcam is not among --method/],
+    [['--method', 'saliency', '--layer', 'block1'], /--layer: gradcam( or [a-z-]+)* is not among --method/],
     [['--method', 'saliency', '--steps', 'x'], /--steps: expected an integer/],
     [['--method', 'smoothgrad', '--set', 'smoothgrad.sigmaa=0.1'], /smoothgrad\.sigmaa: unknown option/],
     [['--method', 'saliency', '--bogus'], /bogus/],

@@ -48,6 +48,11 @@ function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return den === 0 ? Math.sqrt(num) : Math.sqrt(num / den);
 }
 
+/** JSON with every number replaced by 0: the shape of a meta entry. */
+function structure(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' ? 0 : x));
+}
+
 const X = ecgs(N, 42);
 const open: Explainer[] = [];
 after(async () => {
@@ -79,10 +84,13 @@ for (const [name, factory] of EXPLAINERS) {
       assert.ok(a.timing.ms >= 0);
       const again = await e.explain({ x: X }, { target: 1, seed: 7 });
       assert.deepEqual(again.values.data, a.values.data, 'not deterministic under a seed');
+      for (const k of factory.perInputMeta ?? []) assert.ok(Array.isArray(a.meta?.[k]) && (a.meta[k] as unknown[]).length === N, `meta.${k} is not one entry per ECG`);
       for (let b = 0; b < N; b++) {
         const single = await e.explain({ x: { data: rows(X, b).slice(), shape: [1, BASE.leads, BASE.samples] } }, { target: 1, seed: 7 });
         const d = relDiff(single.values.data, rows(a.values, b));
         assert.ok(d < 1e-4, `ECG ${b}: single vs batch relative difference ${d}`);
+        // Per-ECG meta: the single run's entry has the batch entry's structure (numbers may differ by float rounding).
+        for (const k of factory.perInputMeta ?? []) assert.equal(structure((single.meta![k] as unknown[])[0]), structure((a.meta![k] as unknown[])[b]), `meta.${k}: ECG ${b} single vs batch`);
       }
     });
 
@@ -126,5 +134,5 @@ for (const [name, factory] of EXPLAINERS) {
 }
 
 test('registry: unknown method is an OptionError listing the methods', async () => {
-  await assert.rejects(createExplainer('lime', CLASSIFIER), (e: unknown) => e instanceof OptionError && /gradcam/.test(e.message) && /integrated-gradients/.test(e.message));
+  await assert.rejects(createExplainer('no-such-method', CLASSIFIER), (e: unknown) => e instanceof OptionError && /gradcam/.test(e.message) && /integrated-gradients/.test(e.message));
 });

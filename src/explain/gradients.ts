@@ -15,7 +15,11 @@ export interface MethodRun {
 }
 
 /** What a method computes once the target is resolved. */
-export type MethodBody = (ctx: { model: ExplainModel; x: NdArray; target: ResolvedTarget; opts: MethodOptions; seed: number; batchSize: number; scores?: NdArray }) => Promise<MethodRun>;
+export type MethodBody = (ctx: {
+  model: ExplainModel; x: NdArray; target: ResolvedTarget; opts: MethodOptions; seed: number; batchSize: number; scores?: NdArray;
+  /** The batch's sampling rate and lead names, when given (methods with features in seconds or per wave need them). */
+  fs?: number; leads?: string[];
+}) => Promise<MethodRun>;
 
 export class ModelExplainer implements Explainer {
   constructor(
@@ -44,7 +48,7 @@ export class ModelExplainer implements Explainer {
     const { n } = this.model.checkBatch(batch.x);
     const scores = call.target === 'predicted' ? await this.model.scores(batch.x, batchSize) : undefined;
     const target = this.model.resolveTarget(call.target, n, scores);
-    const run = await this.body({ model: this.model, x: batch.x, target, opts, seed, batchSize, ...(scores ? { scores } : {}) });
+    const run = await this.body({ model: this.model, x: batch.x, target, opts, seed, batchSize, ...(scores ? { scores } : {}), ...(batch.fs !== undefined ? { fs: batch.fs } : {}), ...(batch.leads ? { leads: batch.leads } : {}) });
     return {
       method: this.name,
       values: run.values,

@@ -13,8 +13,37 @@ import type { ExplainerFactory } from './protocol.js';
 import { ModelExplainer } from './gradients.js';
 import type { OptionDecl } from './options.js';
 
-export type IgRule = 'trapezoid' | 'riemann-left' | 'riemann-right' | 'riemann-middle';
-export const IG_RULES: readonly IgRule[] = ['trapezoid', 'riemann-left', 'riemann-right', 'riemann-middle'];
+export type IgRule = 'trapezoid' | 'riemann-left' | 'riemann-right' | 'riemann-middle' | 'gauss-legendre';
+export const IG_RULES: readonly IgRule[] = ['trapezoid', 'riemann-left', 'riemann-right', 'riemann-middle', 'gauss-legendre'];
+
+/**
+ * Gauss-Legendre nodes and weights on [-1, 1]: roots of P_n by Newton's
+ * method from Chebyshev guesses (float64, converged to 1e-15).
+ */
+export function gaussLegendre(n: number): { x: number[]; w: number[] } {
+  const x = new Array<number>(n);
+  const w = new Array<number>(n);
+  for (let i = 0; i < Math.ceil(n / 2); i++) {
+    let z = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
+    let dp = 0;
+    for (let it = 0; it < 100; it++) {
+      // P_n(z) by the three-term recurrence, and P_n'(z).
+      let p0 = 1;
+      let p1 = z;
+      for (let k = 2; k <= n; k++) [p0, p1] = [p1, ((2 * k - 1) * z * p1 - (k - 1) * p0) / k];
+      const pn = n === 1 ? z : p1;
+      const pm = n === 1 ? 1 : p0;
+      dp = (n * (z * pn - pm)) / (z * z - 1);
+      const dz = pn / dp;
+      z -= dz;
+      if (Math.abs(dz) < 1e-15) break;
+    }
+    x[i] = -z;
+    x[n - 1 - i] = z;
+    w[i] = w[n - 1 - i] = 2 / ((1 - z * z) * dp * dp);
+  }
+  return { x, w };
+}
 
 /** Quadrature points on [0, 1] and their weights (summing to 1). */
 export function igGrid(steps: number, rule: IgRule): { alpha: number[]; weight: number[] } {
@@ -30,6 +59,11 @@ export function igGrid(steps: number, rule: IgRule): { alpha: number[]; weight: 
       return { alpha: Array.from({ length: steps }, (_, k) => (k + 1) / steps), weight: Array<number>(steps).fill(1 / steps) };
     case 'riemann-middle':
       return { alpha: Array.from({ length: steps }, (_, k) => (k + 0.5) / steps), weight: Array<number>(steps).fill(1 / steps) };
+    case 'gauss-legendre': {
+      // Nodes mapped from [-1, 1] to [0, 1]: exact for polynomials of degree 2 steps - 1 along the path.
+      const { x, w } = gaussLegendre(steps);
+      return { alpha: x.map((v) => (v + 1) / 2), weight: w.map((v) => v / 2) };
+    }
   }
 }
 
@@ -37,7 +71,7 @@ export function igGrid(steps: number, rule: IgRule): { alpha: number[]; weight: 
  * The baseline for each ECG: 'zero', 'mean' (each lead's mean over time), a
  * number (constant), or an array [leads, time] (shared) or [batch, leads, time].
  */
-export function igBaseline(spec: unknown, x: NdArray): Float32Array {
+export function igBaseline(spec: unknown, x: NdArray, field = 'integrated-gradients.baseline'): Float32Array {
   const [n, leads, time] = x.shape as [number, number, number];
   const per = leads * time;
   const out = new Float32Array(n * per);
@@ -62,9 +96,9 @@ export function igBaseline(spec: unknown, x: NdArray): Float32Array {
       for (let b = 0; b < n; b++) out.set(a.data.subarray(shape.startsWith('1,') ? 0 : b * per, (shape.startsWith('1,') ? 0 : b * per) + per), b * per);
       return out;
     }
-    throw new OptionError('integrated-gradients.baseline', `baseline has shape [${a.shape.join(', ')}], expected [${leads}, ${time}] or [${n}, ${leads}, ${time}]`);
+    throw new OptionError(field, `baseline has shape [${a.shape.join(', ')}], expected [${leads}, ${time}] or [${n}, ${leads}, ${time}]`);
   }
-  throw new OptionError('integrated-gradients.baseline', `expected zero, mean, a number or an array, got ${JSON.stringify(spec)}`);
+  throw new OptionError(field, `expected zero, mean, a number or an array, got ${JSON.stringify(spec)}`);
 }
 
 /**
@@ -72,19 +106,19 @@ export function igBaseline(spec: unknown, x: NdArray): Float32Array {
  * holding one baseline [leads, time] for every ECG (so that it does not depend
  * on how the ECGs are batched).
  */
-export function baselineFromText(text: string): unknown {
+export function baselineFromText(text: string, field = 'integrated-gradients.baseline'): unknown {
   if (text === 'zero' || text === 'mean') return text;
   if (text.trim() !== '' && Number.isFinite(Number(text))) return Number(text);
-  if (!text.endsWith('.npy')) throw new OptionError('integrated-gradients.baseline', `expected zero, mean, a number or a FILE.npy, got '${text}'`);
+  if (!text.endsWith('.npy')) throw new OptionError(field, `expected zero, mean, a number or a FILE.npy, got '${text}'`);
   const a = readNpy(text);
   if (a.shape.length === 2 || (a.shape.length === 3 && a.shape[0] === 1)) return { data: a.data, shape: a.shape.slice(-2) };
-  throw new OptionError('integrated-gradients.baseline', `${text} has shape [${a.shape.join(', ')}], expected [leads, time] (one baseline for every ECG)`);
+  throw new OptionError(field, `${text} has shape [${a.shape.join(', ')}], expected [leads, time] (one baseline for every ECG)`);
 }
 
 const OPTIONS: readonly OptionDecl[] = [
   { name: 'baseline', kind: 'text', default: 'zero', help: "the reference input: zero, mean (each lead's mean), a number, or FILE.npy [leads, time]", fromText: baselineFromText },
   { name: 'steps', kind: 'int', default: 64, min: 1, max: 4096, help: 'quadrature steps of the path integral' },
-  { name: 'rule', kind: 'choice', default: 'trapezoid', choices: IG_RULES, help: 'quadrature rule' },
+  { name: 'rule', kind: 'choice', default: 'trapezoid', choices: IG_RULES, help: 'quadrature rule (gauss-legendre: steps nodes, for smooth models)' },
 ];
 
 export const integratedGradients: ExplainerFactory = {
@@ -92,6 +126,7 @@ export const integratedGradients: ExplainerFactory = {
   summary: 'path integral of gradients from a baseline (zero|mean|array; steps=64, trapezoid), with completeness delta',
   options: OPTIONS,
   conformance: { steps: 8 },
+  perInputMeta: ['completenessDelta', 'outputChange'],
   async create(model, opts = {}) {
     return new ModelExplainer('integrated-gradients', ModelExplainer.open(model, opts), opts, OPTIONS, async ({ model, x, target, opts, batchSize }) => {
       const steps = opts.int('steps');

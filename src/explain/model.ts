@@ -8,7 +8,7 @@
  * fed with a one-hot row per ECG at its target column, so one graph serves
  * every class and every mix of per-ECG targets ('predicted').
  */
-import { gradientGraph, gradientGraphInfo } from '../engine/autodiff/index.js';
+import { gradientGraph, gradientGraphInfo, type GradientModification } from '../engine/autodiff/index.js';
 import { inspectModel, withExtraOutputs, type ModelInfo } from '../engine/onnx/inspect.js';
 import { loadModel, type ModelProto } from '../engine/onnx/proto.js';
 import { OnnxSession } from '../engine/runtime.js';
@@ -142,13 +142,14 @@ export class ExplainModel {
 
   /**
    * A gradient session for d(output[b, target_b])/d(wrt), also returning the
-   * activations `keep`; built on first use and cached by (wrt, keep).
+   * activations `keep`; built on first use and cached by (wrt, keep, modify).
+   * `modify` selects a modified-gradient mode (guided backprop, DeepLIFT, LRP).
    */
-  gradients(wrt: string[], keep: string[] = []): Promise<GradientSession> {
-    const key = JSON.stringify([wrt, keep]);
+  gradients(wrt: string[], keep: string[] = [], modify?: GradientModification): Promise<GradientSession> {
+    const key = JSON.stringify([wrt, keep, modify ?? null]);
     let s = this.gradientSessions.get(key);
     if (!s) {
-      s = GradientSession.create(this, wrt, keep);
+      s = GradientSession.create(this, wrt, keep, modify);
       this.gradientSessions.set(key, s);
     }
     return s;
@@ -190,9 +191,9 @@ export class GradientSession {
     private readonly keep: string[],
   ) {}
 
-  static async create(model: ExplainModel, wrt: string[], keep: string[]): Promise<GradientSession> {
+  static async create(model: ExplainModel, wrt: string[], keep: string[], modify?: GradientModification): Promise<GradientSession> {
     const base = keep.length ? withExtraOutputs(model.proto, keep) : model.proto;
-    const graph = gradientGraph(base, { of: model.output, seed: 'input', wrt, mode: 'inference' });
+    const graph = gradientGraph(base, { of: model.output, seed: 'input', wrt, mode: 'inference', ...(modify ? { modify } : {}) });
     const info = gradientGraphInfo(graph)!;
     const session = await OnnxSession.create(graph, model.sessionOptions());
     return new GradientSession(session, info.seedInput!, model.input, model.output, model.width, info.gradients, keep);

@@ -81,4 +81,10 @@ export interface ExplainerFactory {
    * different ones.
    */
   classAgnostic?: boolean;
+  /**
+   * Keys of Attribution.meta that hold one entry per ECG of the batch: a
+   * cohort run concatenates them across its batches (other keys describe the
+   * call and are kept from one batch).
+   */
+  perInputMeta?: readonly string[];
 }

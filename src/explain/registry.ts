@@ -14,8 +14,20 @@ import { smoothgrad } from './smoothgrad.js';
 import { integratedGradients } from './integrated-gradients.js';
 import { occlusion } from './occlusion.js';
 import { TLC_EXPLAINER } from './tlc-explainer.js';
+import { deeplift } from './deeplift.js';
+import { deepliftShap } from './deeplift-shap.js';
+import { gradientShap } from './gradient-shap.js';
+import { guidedBackprop } from './guided-backprop.js';
+import { guidedGradcam } from './guided-gradcam.js';
+import { lrp } from './lrp.js';
+import { shapWaves } from './shap-waves.js';
+import { lime } from './lime.js';
+import { tcav } from './tcav.js';
 
-const FACTORIES: readonly ExplainerFactory[] = [gradcam, saliency, inputXGradient, smoothgrad, integratedGradients, occlusion, TLC_EXPLAINER];
+const FACTORIES: readonly ExplainerFactory[] = [
+  gradcam, saliency, inputXGradient, smoothgrad, integratedGradients, occlusion, TLC_EXPLAINER,
+  deeplift, deepliftShap, gradientShap, guidedBackprop, guidedGradcam, lrp, shapWaves, lime, tcav,
+];
 
 /** Registered methods, by name, in this order. */
 export const EXPLAINERS: ReadonlyMap<string, ExplainerFactory> = new Map(FACTORIES.map((f) => [f.name, f]));

@@ -121,6 +121,7 @@ export const TLC_EXPLAINER: ExplainerFactory = {
   name: 'tlc',
   options: OPTIONS,
   summary: 'time-localized clusters: entropy of the cluster assignment per timestamp (class-agnostic; clusters in meta); needs tlc=TLC.json',
+  perInputMeta: ['clusters', 'segments', 'proportions'],
   create: (model, opts = {}) => TlcExplainer.create(model, opts),
   classAgnostic: true,
   conformance: ({ x, fs }) => ({ fit: { x, fs, options: { k: 3, seed: 0, maxSamples: 2000 } } }),

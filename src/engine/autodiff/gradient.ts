@@ -15,10 +15,12 @@ import { RULES, NON_DIFFERENTIABLE } from './rules/index.js';
 import { nodeLabel, type BackwardContext, type ForwardContext, type GradMode, type Rule, type TrainingIo } from './rule.js';
 import { ShapeInfo, type Shape } from '../onnx/shapes.js';
 import { sanitizeName } from './names.js';
+import { prepareMode, type GradientModification } from './modes/index.js';
 
 export { sanitizeName } from './names.js';
 
 export type { GradMode, TrainingIo } from './rule.js';
+export type { GradientModification, LrpRule } from './modes/index.js';
 
 export interface GradientOptions {
   /** Tensor to differentiate (a graph output or any intermediate tensor). */
@@ -50,6 +52,12 @@ export interface GradientOptions {
    * rebuilding the session; parameterValues() gives their current values.
    */
   parameters?: 'constant' | 'input';
+  /**
+   * A modified-gradient mode (modes/): guided backpropagation, DeepLIFT's
+   * rescale rule (the batch holds [inputs; references]) or LRP (relevance
+   * instead of gradients). Inference mode only.
+   */
+  modify?: GradientModification;
 }
 
 /** What gradientGraph added to the graph; stored in the model's metadata (key `ecgx.autodiff`). */
@@ -64,6 +72,8 @@ export interface GradientGraphInfo {
   /** Parameters turned into graph inputs (option parameters: 'input'): feed them each run, e.g. from parameterValues(originalModel, names). */
   parameterInputs: string[];
   training: TrainingIo;
+  /** The modified-gradient mode, when one was used. */
+  modify?: GradientModification;
 }
 
 export const METADATA_KEY = 'ecgx.autodiff';
@@ -87,7 +97,10 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
   const used = new Set<string>([...produced, ...initNames, ...inputNames, ...nodes.map((n) => n.name ?? '')]);
   const e = new Emitter(info, used, opset);
   // Rules are for the default ONNX domain; a custom-domain op of the same name (com.microsoft...) gets none.
-  const ruleOf = (n: NodeProto): Rule | undefined => (!n.domain || n.domain === 'ai.onnx' ? RULES[n.opType ?? ''] : undefined);
+  if (opts.modify && mode !== 'inference') throw new ModelError(`autodiff: modified gradients (${opts.modify.kind}) are for inference mode only`);
+  const modified = opts.modify ? prepareMode(opts.modify, graph) : undefined;
+  const ordinaryRule = (n: NodeProto): Rule | undefined => (!n.domain || n.domain === 'ai.onnx' ? RULES[n.opType ?? ''] : undefined);
+  const ruleOf = (n: NodeProto): Rule | undefined => (modified ? modified.rule(n, ordinaryRule(n)) : ordinaryRule(n));
   const slots = (n: NodeProto): number[] => {
     if (NON_DIFFERENTIABLE.has(n.opType ?? '')) return [];
     const r = ruleOf(n);
@@ -142,9 +155,10 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
     seedInput = e.fresh(`seed_${sanitizeName(opts.of)}`);
     extraInputs.push(declare(seedInput, ofShape));
     info.set(seedInput, ofShape ? [...ofShape] : undefined, DType.FLOAT);
-    addGrad(opts.of, seedInput);
+    addGrad(opts.of, modified?.seed ? modified.seed(e, opts.of, seedInput) : seedInput);
   } else {
-    addGrad(opts.of, seedOnes(e, opts.of, opts.index));
+    const ones = seedOnes(e, opts.of, opts.index);
+    addGrad(opts.of, modified?.seed ? modified.seed(e, opts.of, ones) : ones);
   }
 
   // Backward pass over the nodes on a path, in reverse order.
@@ -198,7 +212,7 @@ export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelPr
   for (const d of training.dropout) extraInputs.push(declare(d.mask, info.shape(d.mask)));
 
   const read = new Set([...e.nodes.flatMap((n) => n.input ?? []), ...outputs.map((o) => o.name ?? '')]);
-  const meta: GradientGraphInfo = { of: opts.of, index: opts.index ?? null, mode, seedInput, gradients, parameterInputs, training };
+  const meta: GradientGraphInfo = { of: opts.of, index: opts.index ?? null, mode, seedInput, gradients, parameterInputs, training, ...(opts.modify ? { modify: opts.modify } : {}) };
   const opsetImport = (model.opsetImport ?? []).map((o) => (!o.domain || o.domain === 'ai.onnx' ? { ...o, version: Math.max(opset, e.minOpset) } : o));
   return {
     ...model,

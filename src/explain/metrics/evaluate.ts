@@ -1,8 +1,9 @@
 /**
  * Measuring a cohort's explanations (what `ecgx explain evaluate` reports):
- * deletion and insertion AUC (faithfulness), attribution mass per wave
- * against the time each wave takes, the rank correlation between methods,
- * and optionally the cascading model-parameter randomisation (sanity).
+ * deletion and insertion AUC (faithfulness), captum's infidelity (and,
+ * when asked, max-sensitivity), attribution mass per wave against the time
+ * each wave takes, the rank correlation between methods, and optionally the
+ * cascading model-parameter randomisation (sanity).
  *
  * Everything is measured on the model's own inputs: for a windowed model,
  * each window with its own attribution (the deletion curves perturb what the
@@ -20,6 +21,8 @@ import { deletionCurve } from './deletion.js';
 import { cascadingRandomization } from './randomization.js';
 import { attributionCorrelation } from './rank-correlation.js';
 import { waveMass, WAVE_REGIONS, type WaveRegion } from './wave-mass.js';
+import { infidelity, maxSensitivity, type InfidelityOptions, type SensitivityOptions } from './robustness.js';
+import { createExplainer } from '../registry.js';
 
 export const WAVE_SOURCES = ['annotations', 'delineate', 'none'] as const;
 export type EvaluateWaveSource = (typeof WAVE_SOURCES)[number];
@@ -31,6 +34,10 @@ export interface EvaluateOptions {
   curveSteps?: number;
   /** Run the cascading randomisation for these methods (create() options each). */
   randomization?: { methods: string[]; options: Record<string, Record<string, unknown>>; stages?: number; seed?: number; threads?: number };
+  /** captum's infidelity, measured for every method (perturbations N(0, sigma^2)); default 10 samples, sigma 0.01. */
+  infidelity?: InfidelityOptions;
+  /** captum's max-sensitivity for these methods (each re-run on `samples` perturbed copies; create() options each). */
+  sensitivity?: SensitivityOptions & { methods: string[]; options: Record<string, Record<string, unknown>>; threads?: number };
   batchSize?: number;
 }
 
@@ -47,6 +54,10 @@ export interface MethodMetrics {
   timing: { ms: number };
   deletion: { meanAuc: number; auc: number[]; fractions: number[]; meanCurve: number[] };
   insertion: { meanAuc: number; auc: number[]; fractions: number[]; meanCurve: number[] };
+  /** captum's infidelity per model input (lower is better), raw and with the attributions rescaled (normalize=True). */
+  infidelity: { mean: number; values: number[]; normalizedMean: number; normalized: number[] };
+  /** captum's max-sensitivity per model input (lower is better), when asked for. */
+  maxSensitivity?: { mean: number; values: number[] };
   waves?: WaveSummary;
 }
 
@@ -96,10 +107,24 @@ export async function evaluateExplanations(result: ExplainResult, o: EvaluateOpt
   for (const a of inputs.attributions) {
     const del = await deletionCurve(result.model, x, a.values, target, 'deletion', { steps: curveSteps, batchSize });
     const ins = await deletionCurve(result.model, x, a.values, target, 'insertion', { steps: curveSteps, batchSize });
+    const inf = await infidelity(result.model, x, a.values, target, { batchSize, ...o.infidelity });
+    let sens: number[] | undefined;
+    const so = o.sensitivity;
+    if (so?.methods.includes(a.method)) {
+      const e = await createExplainer(a.method, result.model.proto, { ...so.options[a.method], output: result.model.output, ...(so.threads !== undefined ? { threads: so.threads } : {}) });
+      try {
+        const seed = typeof a.options['seed'] === 'number' ? a.options['seed'] : 0;
+        sens = await maxSensitivity(async (xp) => (await e.explain({ x: xp, ...(result.fs !== undefined ? { fs: result.fs } : {}) }, { target: [...target], seed })).values, x, a.values, so);
+      } finally {
+        await e.release?.();
+      }
+    }
     methods.push({
       method: a.method, options: a.options, timing: a.timing,
       deletion: { meanAuc: del.meanAuc, auc: del.auc, fractions: del.fractions, meanCurve: meanRows(del.curves) },
       insertion: { meanAuc: ins.meanAuc, auc: ins.auc, fractions: ins.fractions, meanCurve: meanRows(ins.curves) },
+      infidelity: { mean: mean(inf.infidelity), values: inf.infidelity, normalizedMean: mean(inf.normalized), normalized: inf.normalized },
+      ...(sens ? { maxSensitivity: { mean: mean(sens), values: sens } } : {}),
       ...(waves ? { waves: waveSummary(a, waves, leadNames && leadNames.length === leads ? leadNames : undefined) } : {}),
     });
   }
@@ -172,8 +197,13 @@ function meanRows(rows: number[][]): number[] {
 /** The metrics as Markdown tables (metrics.md). */
 export function metricsMarkdown(m: ExplanationMetrics): string {
   const f = (v: number): string => (Number.isFinite(v) ? v.toFixed(3) : '-');
-  const lines = ['| method | deletion AUC (lower better) | insertion AUC (higher better) |', '|---|---|---|'];
-  for (const r of m.methods) lines.push(`| ${r.method} | ${f(r.deletion.meanAuc)} | ${f(r.insertion.meanAuc)} |`);
+  const e = (v: number): string => (Number.isFinite(v) ? v.toExponential(2) : '-');
+  const sens = m.methods.some((r) => r.maxSensitivity);
+  const lines = [
+    `| method | deletion AUC (lower better) | insertion AUC (higher better) | infidelity, normalized (lower better) |${sens ? ' max-sensitivity (lower better) |' : ''}`,
+    `|---|---|---|---|${sens ? '---|' : ''}`,
+  ];
+  for (const r of m.methods) lines.push(`| ${r.method} | ${f(r.deletion.meanAuc)} | ${f(r.insertion.meanAuc)} | ${e(r.infidelity.normalizedMean)} |${sens ? ` ${r.maxSensitivity ? f(r.maxSensitivity.mean) : '-'} |` : ''}`);
   if (m.methods.some((r) => r.waves)) {
     lines.push('', '| method | ' + WAVE_REGIONS.map((k) => `${k} mass / time`).join(' | ') + ' |', '|---|' + WAVE_REGIONS.map(() => '---|').join(''));
     for (const r of m.methods) if (r.waves) lines.push(`| ${r.method} | ` + WAVE_REGIONS.map((k) => `${f(r.waves!.massShare[k])} / ${f(r.waves!.timeShare[k])}`).join(' | ') + ' |');

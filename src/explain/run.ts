@@ -250,17 +250,15 @@ function concatBatches(xs: NdArray[]): NdArray {
   return { data, shape: [n, ...xs[0]!.shape.slice(1)] };
 }
 
-/** Meta entries holding one value per model input (concatenated over chunks). */
-const PER_INPUT_META = new Set(['completenessDelta', 'outputChange', 'clusters', 'segments', 'proportions']);
-
-/** One attribution from a method's per-chunk results: values concatenated over the batch axis, per-input meta too. */
+/** One attribution from a method's per-chunk results: values concatenated over the batch axis, and the meta entries its factory declares per input. */
 function mergeAttributions(parts: Attribution[]): Attribution {
   const first = parts[0]!;
+  const perInput = new Set(explainerFactory(first.method).perInputMeta ?? []);
   const meta: Record<string, unknown> = {};
   for (const p of parts) {
     for (const [k, v] of Object.entries(p.meta ?? {})) {
       const prev = meta[k];
-      meta[k] = PER_INPUT_META.has(k) && Array.isArray(v) && Array.isArray(prev) ? [...prev, ...v] : v;
+      meta[k] = perInput.has(k) && Array.isArray(v) && Array.isArray(prev) ? [...prev, ...v] : v;
     }
   }
   const index = parts.flatMap((p) => p.target.index);

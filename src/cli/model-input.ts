@@ -34,7 +34,7 @@ export const SOURCE_HELP = `  --model FILE        the model (.onnx) with its car
                       the records whose id hashes to I, so N jobs cover every record once (see 'ecgx merge')
 `;
 
-type SourceValues = { [K in keyof typeof SOURCE_FLAGS]?: string };
+export type SourceValues = { [K in keyof typeof SOURCE_FLAGS]?: string };
 
 /** The records of --data before --shard: how many, and a digest of their ids (shards of one cohort share both). */
 export interface Cohort {
@@ -112,5 +112,6 @@ export async function openModelSource(values: SourceValues): Promise<ModelSource
   if (shard) ids = shardIds(ids, shard);
   const keep = new Set(ids);
   const info = new Map(ds.records().filter((r) => keep.has(r.id)).map((r) => [r.id, r]));
-  return { kind: 'records', modelPath, model, ids, records: () => ds.iterate(ids), describe: { data: resolve(values.data!) }, ...lm, cohort, info };
+  const none = async function* (): AsyncGenerator<Ecg> {};
+  return { kind: 'records', modelPath, model, ids, records: () => (ids.length === 0 ? none() : ds.iterate(ids)), describe: { data: resolve(values.data!) }, ...lm, cohort, info };
 }

@@ -7,8 +7,12 @@
 import { resolve } from 'node:path';
 import { versions } from '../train/run.js';
 import type { OutputPolicy } from '../util/atomic-write.js';
-import { emptyRows, explainRows, fileDigest, modelDigest, writeStore, type ManifestInit, type Rows, type StoreManifest } from '../explain/store/index.js';
-import type { ModelSource } from './model-input.js';
+import { emptyRows, explainRows, fileDigest, modelDigest, tlcRows, writeStore, TABLE_NAMES, type ManifestInit, type Rows, type StoreManifest } from '../explain/store/index.js';
+import { FittedTlc, TlcPipeline, recordSource } from '../explain/tlc/index.js';
+import { OptionError } from '../util/errors.js';
+import { Progress } from '../util/progress.js';
+import { required } from './command.js';
+import { openModelSource, type ModelSource, type SourceValues } from './model-input.js';
 import type { MethodPlan } from './method-flags.js';
 import { runExplain } from './explain-run.js';
 
@@ -61,4 +65,34 @@ export async function explainStore(out: string, src: ModelSource, plan: MethodPl
     for (const r of result.records) for (const w of r.warnings) process.stderr.write(`ecgx: warning: ${w}\n`);
   }
   return writeSourceStore(out, src, 'explain', config, rows, policy);
+}
+
+/** `ecgx tlc explain --store`: TLC's stitched explanations of the source's records, as store rows. */
+export async function tlcStore(out: string, values: SourceValues & { tlc?: string }, run: { threads?: number; batchSize?: number }, policy: OutputPolicy): Promise<StoreManifest> {
+  const tlcPath = resolve(required('--tlc', values.tlc));
+  const tlc = FittedTlc.load(tlcPath);
+  if (values.input !== undefined) throw new OptionError('--input', 'TLC runs on records (--data or --record) through the model card');
+  if ((values.data === undefined) === (values.record === undefined)) throw new OptionError('--data', 'give exactly one of --data DIR or --record PATH');
+  const src = await openModelSource(values);
+  if (src.kind !== 'records') throw new OptionError('--data', 'give --data DIR or --record PATH');
+  tlc.checkModel(src.model.proto, src.model.file);
+  let rows: Rows | undefined;
+  if (src.ids.length > 0) {
+    const where = src.describe['data'] ?? src.describe['record'] ?? 'records';
+    const source = await recordSource(src.model.card, src.records, src.ids.length, where, src.leadMap ? { leadMap: src.leadMap } : {});
+    const pipe = await TlcPipeline.open(src.model.proto, tlc, run.threads !== undefined ? { threads: run.threads } : {});
+    const bar = new Progress({ label: 'tlc explain', total: source.count, unit: 'input' });
+    rows = emptyRows();
+    try {
+      for await (const r of pipe.explainRecords(source, run.batchSize ?? 32)) {
+        const part = tlcRows([r], src.model.card, (id) => src.info?.get(id));
+        for (const t of TABLE_NAMES) rows[t].push(...part[t]);
+        bar.tick(r.windows.length);
+      }
+    } finally {
+      bar.finish();
+      await pipe.release();
+    }
+  }
+  return writeSourceStore(out, src, 'tlc explain', { tlc: { sha256: fileDigest(tlcPath) } }, rows, policy);
 }

@@ -11,6 +11,7 @@ import {
   openRun, sweepTlcRun, wavesOf, bestPurity, type TlcOptions, type TlcExplanation, type EcgSource, type WaveSource,
 } from '../explain/tlc/index.js';
 import { SOURCE_FLAGS, openModelSource } from './model-input.js';
+import { STORE_FLAG, tlcStore, storeLine } from './store-output.js';
 
 const usage = `Usage: ecgx tlc <fit|explain|evaluate|align|sweep> [options]
 
@@ -22,9 +23,11 @@ clusters with an entropy (uncertainty, in [0, 1]) per timestamp.
   ecgx tlc fit (--run RUNDIR [--fold K] | --model M.onnx --data DIR) [fit options] --out TLC.json
       Fits TLC. With --run: fold K's checkpoint (default: the first fold) on that
       fold's training ECGs (every fold but the test fold), preprocessed as in training.
-  ecgx tlc explain --tlc TLC.json --model M.onnx (--record PATH | --data DIR [--records a,b] [--max-records N]) [--json] [--out FILE]
+  ecgx tlc explain --tlc TLC.json --model M.onnx (--record PATH | --data DIR [--records a,b] [--max-records N] [--shard I/N]) [--json] [--out FILE]
       Cluster sequences, entropy, segments and proportions per ECG. --json prints one
-      JSON object per ECG (see README); --out writes those JSON lines to FILE instead.
+      JSON object per ECG (see README); --out writes those JSON lines to FILE instead;
+      --store --out DIR writes an explanation store (tables records, scores, tlc, clusters,
+      tlc_sequences; see 'ecgx query --help'); shards go together with 'ecgx merge'.
   ecgx tlc evaluate --run RUNDIR [--tlc TLC.json | fit options] [--fold K,...] [--waves annotations|delineate] [--out DIR] [--json]
       Per fold: TLC fitted on the training ECGs with the fold's checkpoint (or, with
       --tlc, the given TLC on the one fold whose checkpoint it was fitted on), random
@@ -155,8 +158,14 @@ async function fitCommand(argv: string[]): Promise<number> {
 }
 
 async function explainCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc explain', argv, { ...RUN_FLAGS, ...DATA_FLAGS, tlc: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, force: { type: 'boolean' } });
-  if (values.out !== undefined) checkOutput(values.out, 'file', { force: values.force === true });
+  const { values } = parseCommandArgs('tlc explain', argv, { ...RUN_FLAGS, ...DATA_FLAGS, tlc: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, force: { type: 'boolean' }, ...STORE_FLAG });
+  if (values.store && values.out === undefined) throw new OptionError('--store', 'needs --out DIR (the store folder)');
+  if (values.out !== undefined) checkOutput(values.out, values.store ? 'folder' : 'file', { force: values.force === true });
+  if (values.store) {
+    const m = await tlcStore(resolve(values.out!), values, runOptions(values), { force: values.force === true });
+    process.stdout.write(storeLine(m, resolve(values.out!)));
+    return 0;
+  }
   const tlc = FittedTlc.load(resolve(required('--tlc', values.tlc)));
   if ((values.data === undefined) === (values.record === undefined)) throw new OptionError('--data', 'give exactly one of --data DIR or --record PATH');
   const ro = runOptions(values);

@@ -25,14 +25,14 @@ export type StoreWaves = 'auto' | 'annotations' | 'delineate' | 'none';
 
 interface RecordBase {
   id: string;
-  nSamples: number;
+  nSamples: number | null;
   fs: number | null;
   scores: ArrayLike<number>;
   classes: string[];
   regression: boolean;
   target: number | null;
   targetName: string | null;
-  windows: number[];
+  windows: number[] | null;
   warnings: string[];
   wavesSource: string | null;
 }
@@ -159,6 +159,18 @@ export function tlcRows(records: readonly TlcExplainedRecord[], card: ModelCard,
       windows: r.windows.map((w) => w.item.window?.start ?? 0), warnings: r.windows[0]?.item.warnings ?? [], wavesSource: null,
     }, info(r.id));
     for (const g of e.groups) tlcLayerRows(out, r.id, g.name, g.k, Int16Array.from(g.sequence.labels), Float32Array.from(g.sequence.entropy));
+  }
+  return out;
+}
+
+/** Rows of predictions (ecgx predict --store): records and scores only. */
+export function predictionRows(preds: readonly { id: string; values: Record<string, number>; warnings: string[] }[], card: ModelCard, info: (id: string) => RecordInfo | undefined): Rows {
+  const out = emptyRows();
+  for (const p of preds) {
+    recordRows(out, {
+      id: p.id, nSamples: null, fs: card.fs, scores: Object.values(p.values), classes: Object.keys(p.values), regression: card.output.task === 'regression',
+      target: null, targetName: null, windows: null, warnings: p.warnings, wavesSource: null,
+    }, info(p.id));
   }
   return out;
 }

@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     t3 = performance.now();
     await writeStore(dir, only((t, method) => method === a.method), init);
     const w = (performance.now() - t3) / 1000;
-    console.log(`${a.method.padEnd(22)} ${(a.timing.ms / 1000 / N * CORES).toFixed(3).padEnd(16)} ${MB((folderBytes(dir) - baseBytes) * 1000 / N).padEnd(18)} ${(w * 1000 / N).toFixed(2)}`);
+    console.log(`${a.method.padEnd(22)} ${(a.timing.ms / 1000 / N * CORES).toFixed(3).padEnd(16)} ${MB(folderBytes(dir) * 1000 / N).padEnd(18)} ${(w * 1000 / N).toFixed(2)}`);
   }
 
   // C. layout: compact list rows vs long rows, on integrated-gradients' maps

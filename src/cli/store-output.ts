@@ -7,8 +7,9 @@
 import { resolve } from 'node:path';
 import { versions } from '../train/run.js';
 import type { OutputPolicy } from '../util/atomic-write.js';
-import { emptyRows, explainRows, fileDigest, modelDigest, tlcRows, writeStore, TABLE_NAMES, type ManifestInit, type Rows, type StoreManifest } from '../explain/store/index.js';
-import { FittedTlc, TlcPipeline, recordSource } from '../explain/tlc/index.js';
+import type { Ecg } from '../data/ecg.js';
+import { emptyRows, explainRows, fileDigest, modelDigest, tlcRows, writeStore, StoreWriter, type ManifestInit, type Rows, type StoreManifest } from '../explain/store/index.js';
+import { FittedTlc, TlcPipeline, recordSource, type TlcExplainedRecord } from '../explain/tlc/index.js';
 import { OptionError } from '../util/errors.js';
 import { Progress } from '../util/progress.js';
 import { required } from './command.js';
@@ -54,17 +55,43 @@ export function storeLine(m: StoreManifest, out: string): string {
   return `${m.records} ECG(s)${shard} -> store ${out}\n`;
 }
 
-/** `ecgx explain --store`: the methods over the source's records, as store rows (no model run for an empty shard). */
+/** Records explained at a time by `explain --store`: a shard of any size needs the memory of one slice (its rows then go to the store writer). */
+export const STORE_SLICE = 256;
+
+/** The source's records in slices of `size`, each a source of its own (tensors come whole: they are in memory already). */
+async function* slices(src: ModelSource, size: number): AsyncGenerator<ModelSource> {
+  if (src.kind === 'tensor') {
+    yield src;
+    return;
+  }
+  let part: Ecg[] = [];
+  const cut = (ecgs: Ecg[]): ModelSource => ({ ...src, ids: ecgs.map((e) => e.meta.recordId), records: async function* () { yield* ecgs; } });
+  for await (const e of src.records()) {
+    part.push(e);
+    if (part.length === size) {
+      yield cut(part);
+      part = [];
+    }
+  }
+  if (part.length > 0) yield cut(part);
+}
+
+/** `ecgx explain --store`: the methods over the source's records, slice by slice, as store rows (no model run for an empty shard). */
 export async function explainStore(out: string, src: ModelSource, plan: MethodPlan, targetText: string | undefined, policy: OutputPolicy): Promise<StoreManifest> {
   const config = { methods: plan.methods, options: configOptions(plan.options), target: targetText ?? null, seed: plan.seed, waves: 'auto' };
-  let rows: Rows | undefined;
-  if (src.ids.length > 0) {
-    const result = await runExplain(src, plan, targetText);
-    await result.model.release();
-    rows = explainRows(result, (id) => (src.kind === 'records' ? src.info?.get(id) : undefined));
-    for (const r of result.records) for (const w of r.warnings) process.stderr.write(`ecgx: warning: ${w}\n`);
+  const writer = await StoreWriter.open();
+  try {
+    for await (const part of slices(src, STORE_SLICE)) {
+      const result = await runExplain(part, plan, targetText);
+      await result.model.release();
+      await writer.add(explainRows(result, (id) => (src.kind === 'records' ? src.info?.get(id) : undefined)));
+      for (const r of result.records) for (const w of r.warnings) process.stderr.write(`ecgx: warning: ${w}\n`);
+    }
+  } catch (e) {
+    writer.close();
+    throw e;
   }
-  return writeSourceStore(out, src, 'explain', config, rows, policy);
+  return writer.finish(out, storeManifest(src, 'explain', config), policy);
 }
 
 /** `ecgx tlc explain --store`: TLC's stitched explanations of the source's records, as store rows. */
@@ -76,23 +103,30 @@ export async function tlcStore(out: string, values: SourceValues & { tlc?: strin
   const src = await openModelSource(values);
   if (src.kind !== 'records') throw new OptionError('--data', 'give --data DIR or --record PATH');
   tlc.checkModel(src.model.proto, src.model.file);
-  let rows: Rows | undefined;
+  const writer = await StoreWriter.open();
   if (src.ids.length > 0) {
     const where = src.describe['data'] ?? src.describe['record'] ?? 'records';
     const source = await recordSource(src.model.card, src.records, src.ids.length, where, src.leadMap ? { leadMap: src.leadMap } : {});
     const pipe = await TlcPipeline.open(src.model.proto, tlc, run.threads !== undefined ? { threads: run.threads } : {});
     const bar = new Progress({ label: 'tlc explain', total: source.count, unit: 'input' });
-    rows = emptyRows();
+    let part: TlcExplainedRecord[] = [];
     try {
       for await (const r of pipe.explainRecords(source, run.batchSize ?? 32)) {
-        const part = tlcRows([r], src.model.card, (id) => src.info?.get(id));
-        for (const t of TABLE_NAMES) rows[t].push(...part[t]);
+        part.push(r);
+        if (part.length === STORE_SLICE) {
+          await writer.add(tlcRows(part, src.model.card, (id) => src.info?.get(id)));
+          part = [];
+        }
         bar.tick(r.windows.length);
       }
+      await writer.add(tlcRows(part, src.model.card, (id) => src.info?.get(id)));
+    } catch (e) {
+      writer.close();
+      throw e;
     } finally {
       bar.finish();
       await pipe.release();
     }
   }
-  return writeSourceStore(out, src, 'tlc explain', { tlc: { sha256: fileDigest(tlcPath) } }, rows, policy);
+  return writer.finish(out, storeManifest(src, 'tlc explain', { tlc: { sha256: fileDigest(tlcPath) } }), policy);
 }

@@ -2,4 +2,4 @@
 export { TABLES, TABLE_NAMES, VIEWS, STORE_FORMAT, STORE_VERSION, MANIFEST, schemaText, type TableName, type TableSpec, type Column, type Row } from './schema.js';
 export { Db, SqlError, sqlMessage, sqlString } from './db.js';
 export { explainRows, tlcRows, predictionRows, emptyRows, recordWaves, type Rows, type StoreWaves } from './rows.js';
-export { writeStore, mergeStores, readManifest, modelDigest, fileDigest, StoreQuery, type StoreManifest, type ManifestInit } from './store.js';
+export { writeStore, StoreWriter, mergeStores, readManifest, modelDigest, fileDigest, StoreQuery, type StoreManifest, type ManifestInit } from './store.js';

@@ -8,7 +8,8 @@
  * differs between runs (paths, times) lives in store.json.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { sidecarPath } from '../../models/card.js';
 import { writeDirAtomic, writeFileAtomic, type OutputPolicy } from '../../util/atomic-write.js';
@@ -77,27 +78,67 @@ function copySql(from: string, spec: TableSpec, to: string): string {
 /** Threads for the writes: one keeps the Parquet bytes independent of the machine (row groups and their order). */
 const WRITE_THREADS = 1;
 
-/** Writes rows as a store folder `dir` (atomic: the folder appears complete or not at all). */
-export async function writeStore(dir: string, rows: Rows, init: ManifestInit, policy: OutputPolicy = {}): Promise<StoreManifest> {
-  const ids = new Set(rows.records.map((r) => r['id'] as string));
-  if (ids.size !== rows.records.length) throw new DataError('store: a record id appears twice among the records (ids must be unique to key the tables)');
-  return writeDirAtomic(dir, async (tmp) => {
-    const db = await Db.open({ threads: WRITE_THREADS, tempDir: join(tmp, '.duckdb.tmp') });
-    try {
-      for (const t of TABLE_NAMES) {
-        const spec: TableSpec = TABLES[t];
-        await db.createTable(t, spec);
-        await db.append(t, spec, rows[t]);
-        await db.run(copySql(t, spec, parquetPath(tmp, t)), `store ${t}`);
-      }
-    } finally {
-      db.close();
-      rmSync(join(tmp, '.duckdb.tmp'), { recursive: true, force: true });
+/**
+ * A store being written: rows are appended as they come (DuckDB holds them,
+ * spilling to disk past its memory limit), so a shard of any size is written
+ * with the memory of one slice of records; `finish` sorts each table by its
+ * key and writes the folder atomically.
+ */
+export class StoreWriter {
+  private readonly ids = new Set<string>();
+  private readonly counts: Record<string, number> = Object.fromEntries(TABLE_NAMES.map((t) => [t, 0]));
+
+  private constructor(private readonly db: Db, private readonly spill: string) {}
+
+  static async open(): Promise<StoreWriter> {
+    const spill = mkdtempSync(join(tmpdir(), 'ecgx-store-'));
+    const db = await Db.open({ threads: WRITE_THREADS, tempDir: spill });
+    for (const t of TABLE_NAMES) await db.createTable(t, TABLES[t]);
+    return new StoreWriter(db, spill);
+  }
+
+  async add(rows: Rows): Promise<void> {
+    for (const r of rows.records) {
+      const id = r['id'] as string;
+      if (this.ids.has(id)) throw new DataError(`store: record ${id} appears twice (ids must be unique to key the tables)`);
+      this.ids.add(id);
     }
-    const manifest = finishManifest(init, rows.records.length, Object.fromEntries(TABLE_NAMES.map((t) => [t, rows[t].length])));
-    writeFileAtomic(join(tmp, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
-    return manifest;
-  }, policy);
+    for (const t of TABLE_NAMES) {
+      await this.db.append(t, TABLES[t], rows[t]);
+      this.counts[t]! += rows[t].length;
+    }
+  }
+
+  /** Writes the folder `dir` (atomic: it appears complete or not at all) and closes the writer. */
+  async finish(dir: string, init: ManifestInit, policy: OutputPolicy = {}): Promise<StoreManifest> {
+    try {
+      return await writeDirAtomic(dir, async (tmp) => {
+        for (const t of TABLE_NAMES) await this.db.run(copySql(t, TABLES[t], parquetPath(tmp, t)), `store ${t}`);
+        const manifest = finishManifest(init, this.ids.size, { ...this.counts });
+        writeFileAtomic(join(tmp, MANIFEST), JSON.stringify(manifest, null, 1) + '\n');
+        return manifest;
+      }, policy);
+    } finally {
+      this.close();
+    }
+  }
+
+  close(): void {
+    this.db.close();
+    rmSync(this.spill, { recursive: true, force: true });
+  }
+}
+
+/** Writes rows as a store folder `dir` in one go. */
+export async function writeStore(dir: string, rows: Rows, init: ManifestInit, policy: OutputPolicy = {}): Promise<StoreManifest> {
+  const w = await StoreWriter.open();
+  try {
+    await w.add(rows);
+  } catch (e) {
+    w.close();
+    throw e;
+  }
+  return w.finish(dir, init, policy);
 }
 
 function finishManifest(init: ManifestInit, records: number, tables: Record<string, number>): StoreManifest {
@@ -169,7 +210,8 @@ export async function mergeStores(out: string, dirs: readonly string[], policy: 
   }
   const files = (t: TableName): string => `read_parquet([${dirs.map((d) => sqlString(parquetPath(resolve(d), t))).join(', ')}])`;
   return writeDirAtomic(out, async (tmp) => {
-    const db = await Db.open({ threads: WRITE_THREADS, tempDir: join(tmp, '.duckdb.tmp') });
+    const spill = mkdtempSync(join(tmpdir(), 'ecgx-merge-'));
+    const db = await Db.open({ threads: WRITE_THREADS, tempDir: spill });
     try {
       const twice = await db.all(`SELECT id, count(*) AS n FROM ${files('records')} GROUP BY id HAVING count(*) > 1 ORDER BY id LIMIT 3`, 'merge');
       if (twice.rows.length > 0) throw new DataError(`merge: record ${String(twice.rows[0]![0])} appears in more than one shard; the shards overlap (were they cut from different datasets?)`);
@@ -186,7 +228,7 @@ export async function mergeStores(out: string, dirs: readonly string[], policy: 
       return manifest;
     } finally {
       db.close();
-      rmSync(join(tmp, '.duckdb.tmp'), { recursive: true, force: true });
+      rmSync(spill, { recursive: true, force: true });
     }
   }, policy);
 }

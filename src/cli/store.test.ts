@@ -116,3 +116,25 @@ test('bad input to the cohort commands is a one-line error: I/N out of range, --
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
 });
+
+test('TLC fitted in shards (tlc sample --shard I/N, then tlc fit-samples) is the TLC of one sample over the cohort, byte for byte', async () => {
+  const data = await tinyPtbxl(9, 7);
+  const fit = ['--model', modelPath, '--data', data, '--k', '3', '--max-samples', '900'];
+  const one = join(root, 'sample-one');
+  assert.equal(cli('tlc', 'sample', ...fit, '--out', one).code, 0);
+  const parts = [0, 1, 2].map((i) => join(root, `sample-${i}`));
+  const rs = await Promise.all(parts.map((p, i) => spawnCli(['tlc', 'sample', ...fit, '--shard', `${i}/3`, '--out', p])));
+  for (const r of rs) assert.equal(r.code, 0, r.stderr);
+  const a = cli('tlc', 'fit-samples', '--out', join(root, 'tlc-one.json'), one);
+  assert.equal(a.code, 0, a.stderr);
+  assert.match(a.stdout, /K = 3; 9 model inputs, 900\/900 vectors/);
+  assert.equal(cli('tlc', 'fit-samples', '--out', join(root, 'tlc-three.json'), parts[2]!, parts[0]!, parts[1]!).code, 0);
+  assert.ok(readFileSync(join(root, 'tlc-one.json')).equals(readFileSync(join(root, 'tlc-three.json'))));
+  const missing = cli('tlc', 'fit-samples', '--out', join(root, 'tlc-bad.json'), parts[0]!, parts[2]!);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /^ecgx: tlc fit-samples: missing the sample of shard 1 of 3/);
+  const twice = cli('tlc', 'fit-samples', '--out', join(root, 'tlc-bad.json'), ...parts, parts[1]!);
+  assert.match(twice.stderr, /^ecgx: tlc fit-samples: shard 1\/3 is given twice/);
+  // The fitted TLC assigns the cohort in shards (pass 2).
+  assert.equal(cli('tlc', 'explain', '--tlc', join(root, 'tlc-three.json'), '--model', modelPath, '--data', data, '--shard', '1/3', '--store', '--out', join(root, 'tlc-pass2')).code, 0);
+});

@@ -12,8 +12,9 @@ import {
 } from '../explain/tlc/index.js';
 import { SOURCE_FLAGS, openModelSource } from './model-input.js';
 import { STORE_FLAG, tlcStore, storeLine } from './store-output.js';
+import { fitSamplesCommand, sampleCommand } from './tlc-shards.js';
 
-const usage = `Usage: ecgx tlc <fit|explain|evaluate|align|sweep> [options]
+const usage = `Usage: ecgx tlc <fit|explain|evaluate|align|sweep|sample|fit-samples> [options]
 
 Time-localized clusters (TLC): the activations of a model's last residual
 blocks, taken from the same onnxruntime run as the prediction and mapped to
@@ -28,6 +29,12 @@ clusters with an entropy (uncertainty, in [0, 1]) per timestamp.
       JSON object per ECG (see README); --out writes those JSON lines to FILE instead;
       --store --out DIR writes an explanation store (tables records, scores, tlc, clusters,
       tlc_sequences; see 'ecgx query --help'); shards go together with 'ecgx merge'.
+  ecgx tlc sample --model M.onnx --data DIR --shard I/N [fit options] --out SAMPLEDIR
+  ecgx tlc fit-samples --out TLC.json SAMPLEDIR...
+      TLC fitted on a cohort in shards: each shard samples its ECGs' activations (about
+      --max-samples vectors per layer over the whole cohort; a record's draws depend only on
+      its id), then one fit clusters every shard's sample (mini-batch k-means above 50,000
+      vectors); 'tlc explain --shard I/N --store' then assigns every ECG.
   ecgx tlc evaluate --run RUNDIR [--tlc TLC.json | fit options] [--fold K,...] [--waves annotations|delineate] [--out DIR] [--json]
       Per fold: TLC fitted on the training ECGs with the fold's checkpoint (or, with
       --tlc, the given TLC on the one fold whose checkpoint it was fitted on), random
@@ -276,7 +283,20 @@ async function sweepCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { fit: fitCommand, explain: explainCommand, evaluate: evaluateCommand, align: alignCommand, sweep: sweepCommand };
+async function sampleSub(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('tlc sample', argv, { ...FIT_FLAGS, ...RUN_FLAGS, ...DATA_FLAGS, out: { type: 'string' }, force: { type: 'boolean' } });
+  const { maxRecords: _m, ...run } = runOptions(values);
+  process.stdout.write(await sampleCommand(values, fitOptions(values), run, resolve(required('--out', values.out)), values.force === true));
+  return 0;
+}
+
+async function fitSamplesSub(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('tlc fit-samples', argv, { out: { type: 'string' }, force: { type: 'boolean' } });
+  process.stdout.write(fitSamplesCommand(positionals, resolve(required('--out', values.out)), values.force === true));
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { fit: fitCommand, explain: explainCommand, evaluate: evaluateCommand, align: alignCommand, sweep: sweepCommand, sample: sampleSub, 'fit-samples': fitSamplesSub };
 
 const command: Command = {
   summary: 'time-localized clusters: fit, explain, evaluate (surrogate, waves), sweep K',

@@ -12,7 +12,7 @@ import { EXPLAINERS, METHOD_ALIASES } from '../explain/index.js';
 import { METHOD_FLAGS, methodFlagsHelp, methodPlan } from './method-flags.js';
 import { SOURCE_FLAGS, SOURCE_HELP, openModelSource } from './model-input.js';
 import { explainRecord, runExplain, writeJson } from './explain-run.js';
-import { STORE_FLAG, STORE_HELP, explainStore, storeLine } from './store-output.js';
+import { STORE_FLAG, STORE_HELP, explainStore, storeFlags, storeLine } from './store-output.js';
 
 const usage = `Usage: ecgx explain --model M.onnx (--data DIR [--records ID,...] | --record PATH | --input X.npy)
                     --method METHOD[,METHOD...] [--target predicted|NAME|INDEX|regression]
@@ -50,11 +50,12 @@ const command: Command = {
     }
     const { values } = parseCommandArgs('explain', argv, { ...SOURCE_FLAGS, ...METHOD_FLAGS, out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' }, ...STORE_FLAG });
     const plan = methodPlan(values);
+    const sf = storeFlags(values);
     const out = resolve(values.out ?? 'explain');
     checkOutput(out, 'folder', { force: values.force === true });
     const src = await openModelSource(values);
-    if (values.store) {
-      const m = await explainStore(out, src, plan, (values as Record<string, string | undefined>)['target'], { force: values.force === true });
+    if (sf.store) {
+      const m = await explainStore(out, src, plan, (values as Record<string, string | undefined>)['target'], { force: values.force === true }, sf.summariesOnly);
       process.stdout.write(values.json ? JSON.stringify(m) + '\n' : storeLine(m, out));
       return 0;
     }

@@ -17,12 +17,25 @@ import { openModelSource, type ModelSource, type SourceValues } from './model-in
 import type { MethodPlan } from './method-flags.js';
 import { runExplain } from './explain-run.js';
 
-export const STORE_FLAG = { store: { type: 'boolean' } } as const;
+export const STORE_FLAG = { store: { type: 'boolean' }, 'summaries-only': { type: 'boolean' } } as const;
 
 export const STORE_HELP = `  --store             write --out DIR as an explanation store: Parquet tables (records, scores, ...;
                       see 'ecgx query --help') and store.json; shards of one cohort go together
                       with 'ecgx merge'
+  --summaries-only    with --store: leave out the per-sample maps (attributions, tlc_sequences),
+                      keep the per-ECG summaries (a few kB per ECG instead of ~0.2 MB per method)
 `;
+
+/** --summaries-only: the rows without the per-sample maps. */
+function summaries(rows: Rows, only: boolean): Rows {
+  return only ? { ...rows, attributions: [], tlc_sequences: [] } : rows;
+}
+
+/** Checks --summaries-only goes with --store. */
+export function storeFlags(values: { store?: boolean; 'summaries-only'?: boolean }): { store: boolean; summariesOnly: boolean } {
+  if (values['summaries-only'] && !values.store) throw new OptionError('--summaries-only', 'goes with --store');
+  return { store: values.store === true, summariesOnly: values['summaries-only'] === true };
+}
 
 /** The manifest of a store of `src`'s records made by `command` with `config`. */
 export function storeManifest(src: ModelSource, command: string, config: Record<string, unknown>): ManifestInit {
@@ -77,14 +90,14 @@ async function* slices(src: ModelSource, size: number): AsyncGenerator<ModelSour
 }
 
 /** `ecgx explain --store`: the methods over the source's records, slice by slice, as store rows (no model run for an empty shard). */
-export async function explainStore(out: string, src: ModelSource, plan: MethodPlan, targetText: string | undefined, policy: OutputPolicy): Promise<StoreManifest> {
-  const config = { methods: plan.methods, options: configOptions(plan.options), target: targetText ?? null, seed: plan.seed, waves: 'auto' };
+export async function explainStore(out: string, src: ModelSource, plan: MethodPlan, targetText: string | undefined, policy: OutputPolicy, summariesOnly = false): Promise<StoreManifest> {
+  const config = { methods: plan.methods, options: configOptions(plan.options), target: targetText ?? null, seed: plan.seed, waves: 'auto', summariesOnly };
   const writer = await StoreWriter.open();
   try {
     for await (const part of slices(src, STORE_SLICE)) {
       const result = await runExplain(part, plan, targetText);
       await result.model.release();
-      await writer.add(explainRows(result, (id) => (src.kind === 'records' ? src.info?.get(id) : undefined)));
+      await writer.add(summaries(explainRows(result, (id) => (src.kind === 'records' ? src.info?.get(id) : undefined)), summariesOnly));
       for (const r of result.records) for (const w of r.warnings) process.stderr.write(`ecgx: warning: ${w}\n`);
     }
   } catch (e) {
@@ -95,7 +108,7 @@ export async function explainStore(out: string, src: ModelSource, plan: MethodPl
 }
 
 /** `ecgx tlc explain --store`: TLC's stitched explanations of the source's records, as store rows. */
-export async function tlcStore(out: string, values: SourceValues & { tlc?: string }, run: { threads?: number; batchSize?: number }, policy: OutputPolicy): Promise<StoreManifest> {
+export async function tlcStore(out: string, values: SourceValues & { tlc?: string }, run: { threads?: number; batchSize?: number }, policy: OutputPolicy, summariesOnly = false): Promise<StoreManifest> {
   const tlcPath = resolve(required('--tlc', values.tlc));
   const tlc = FittedTlc.load(tlcPath);
   if (values.input !== undefined) throw new OptionError('--input', 'TLC runs on records (--data or --record) through the model card');
@@ -114,12 +127,12 @@ export async function tlcStore(out: string, values: SourceValues & { tlc?: strin
       for await (const r of pipe.explainRecords(source, run.batchSize ?? 32)) {
         part.push(r);
         if (part.length === STORE_SLICE) {
-          await writer.add(tlcRows(part, src.model.card, (id) => src.info?.get(id)));
+          await writer.add(summaries(tlcRows(part, src.model.card, (id) => src.info?.get(id)), summariesOnly));
           part = [];
         }
         bar.tick(r.windows.length);
       }
-      await writer.add(tlcRows(part, src.model.card, (id) => src.info?.get(id)));
+      await writer.add(summaries(tlcRows(part, src.model.card, (id) => src.info?.get(id)), summariesOnly));
     } catch (e) {
       writer.close();
       throw e;
@@ -128,5 +141,5 @@ export async function tlcStore(out: string, values: SourceValues & { tlc?: strin
       await pipe.release();
     }
   }
-  return writer.finish(out, storeManifest(src, 'tlc explain', { tlc: { sha256: fileDigest(tlcPath) } }), policy);
+  return writer.finish(out, storeManifest(src, 'tlc explain', { tlc: { sha256: fileDigest(tlcPath) }, summariesOnly }), policy);
 }

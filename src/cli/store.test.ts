@@ -108,6 +108,7 @@ test('bad input to the cohort commands is a one-line error: I/N out of range, --
     [['query', join(root, 'whole'), 'SELECT'], /^ecgx: query: Parser Error/],
     [['query', root, 'SELECT 1'], /not an explanation store \(no store\.json/],
     [['merge', join(root, 'm2')], /^ecgx: merge: expected OUT and at least one shard store/],
+    [['explain', '--model', modelPath, '--data', root, '--method', 'saliency', '--summaries-only'], /^ecgx: --summaries-only: goes with --store/],
   ];
   for (const [args, re] of cases) {
     const r = cli(...args);

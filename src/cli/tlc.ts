@@ -11,7 +11,7 @@ import {
   openRun, sweepTlcRun, wavesOf, bestPurity, type TlcOptions, type TlcExplanation, type EcgSource, type WaveSource,
 } from '../explain/tlc/index.js';
 import { SOURCE_FLAGS, openModelSource } from './model-input.js';
-import { STORE_FLAG, tlcStore, storeLine } from './store-output.js';
+import { STORE_FLAG, tlcStore, storeFlags, storeLine } from './store-output.js';
 import { fitSamplesCommand, sampleCommand } from './tlc-shards.js';
 
 const usage = `Usage: ecgx tlc <fit|explain|evaluate|align|sweep|sample|fit-samples> [options]
@@ -28,7 +28,8 @@ clusters with an entropy (uncertainty, in [0, 1]) per timestamp.
       Cluster sequences, entropy, segments and proportions per ECG. --json prints one
       JSON object per ECG (see README); --out writes those JSON lines to FILE instead;
       --store --out DIR writes an explanation store (tables records, scores, tlc, clusters,
-      tlc_sequences; see 'ecgx query --help'); shards go together with 'ecgx merge'.
+      tlc_sequences; see 'ecgx query --help'; --summaries-only leaves out tlc_sequences);
+      shards go together with 'ecgx merge'.
   ecgx tlc sample --model M.onnx --data DIR --shard I/N [fit options] --out SAMPLEDIR
   ecgx tlc fit-samples --out TLC.json SAMPLEDIR...
       TLC fitted on a cohort in shards: each shard samples its ECGs' activations (about
@@ -166,10 +167,11 @@ async function fitCommand(argv: string[]): Promise<number> {
 
 async function explainCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('tlc explain', argv, { ...RUN_FLAGS, ...DATA_FLAGS, tlc: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, force: { type: 'boolean' }, ...STORE_FLAG });
-  if (values.store && values.out === undefined) throw new OptionError('--store', 'needs --out DIR (the store folder)');
+  const sf = storeFlags(values);
+  if (sf.store && values.out === undefined) throw new OptionError('--store', 'needs --out DIR (the store folder)');
   if (values.out !== undefined) checkOutput(values.out, values.store ? 'folder' : 'file', { force: values.force === true });
   if (values.store) {
-    const m = await tlcStore(resolve(values.out!), values, runOptions(values), { force: values.force === true });
+    const m = await tlcStore(resolve(values.out!), values, runOptions(values), { force: values.force === true }, sf.summariesOnly);
     process.stdout.write(storeLine(m, resolve(values.out!)));
     return 0;
   }

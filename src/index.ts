@@ -28,3 +28,7 @@ export * from './viz/index.js';
 export * from './viz/cohort/index.js';
 export * from './viz/report/index.js';
 export * from './viz/app/index.js';
+// Cohort scale: shards of a record selection, the explanation store (Parquet via DuckDB), TLC fitted in shards.
+export { parseShard, shardOf, shardIds, shardText, idsDigest, MAX_SHARDS, type Shard } from './data/shard.js';
+export * as store from './explain/store/index.js';
+export { sampleTlcShard, fitTlcFromSamples, perInputSamples, type TlcShardSample } from './explain/tlc/shard-sample.js';

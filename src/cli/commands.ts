@@ -22,3 +22,5 @@ COMMANDS['embed'] = () => import('./embed.js');
 COMMANDS['probe'] = () => import('./probe.js');
 COMMANDS['serve'] = () => import('./serve.js');
 COMMANDS['plot'] = () => import('./plot.js');
+COMMANDS['merge'] = () => import('./merge.js');
+COMMANDS['query'] = () => import('./query.js');

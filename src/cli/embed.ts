@@ -8,8 +8,9 @@ import { encodeNpy } from '../util/npy.js';
 import { Progress } from '../util/progress.js';
 import { formatCsv } from '../data/datasets/csv.js';
 import { embedDataset } from '../pretrain/embed.js';
+import { parseShard } from '../data/shard.js';
 
-const usage = `Usage: ecgx embed --model ENC.onnx --data DIR --out EMBDIR [--max-records N] [--threads N] [--force]
+const usage = `Usage: ecgx embed --model ENC.onnx --data DIR --out EMBDIR [--max-records N] [--shard I/N] [--threads N] [--force]
 
 Embeds every record of a dataset with a pretrained encoder (from 'ecgx
 pretrain'), preprocessed as the encoder's metadata says. Writes
@@ -18,6 +19,8 @@ patient_id, cohort, one row per embedding row). EMBDIR appears when complete.
 
 Options:
   --max-records N   first N records
+  --shard I/N       only shard I (0 to N-1) of those records: the ones whose id hashes to I (as in
+                    'ecgx explain --shard'); the N shards' ids.csv together list every record once
   --threads N       onnxruntime threads (1-256)
   --force           replace an existing EMBDIR that ecgx wrote (it holds a .ecgx marker file)
 `;
@@ -27,8 +30,9 @@ const command: Command = {
   usage,
   async run(argv) {
     const { values } = parseCommandArgs('embed', argv, {
-      model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, 'max-records': { type: 'string' }, threads: { type: 'string' }, force: { type: 'boolean' },
+      model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, 'max-records': { type: 'string' }, threads: { type: 'string' }, force: { type: 'boolean' }, shard: { type: 'string' },
     });
+    const shard = values.shard === undefined ? undefined : parseShard(values.shard);
     const model = resolve(required('--model', values.model));
     const data = required('--data', values.data);
     const out = resolve(required('--out', values.out));
@@ -38,7 +42,7 @@ const command: Command = {
     const threads = threadsOption(values.threads);
     const bar = new Progress({ label: 'embed', unit: 'ECG' });
     let last = 0;
-    const e = await embedDataset(model, data, { ...(maxRecords !== undefined ? { maxRecords } : {}), ...(threads !== undefined ? { threads } : {}), onBatch: (d) => { bar.tick(d - last); last = d; } });
+    const e = await embedDataset(model, data, { ...(shard ? { shard } : {}), ...(maxRecords !== undefined ? { maxRecords } : {}), ...(threads !== undefined ? { threads } : {}), onBatch: (d) => { bar.tick(d - last); last = d; } });
     bar.finish();
     await writeDirAtomic(out, (tmp) => {
       writeFileSync(join(tmp, 'embeddings.npy'), encodeNpy(e.values));

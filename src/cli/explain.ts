@@ -12,10 +12,11 @@ import { EXPLAINERS, METHOD_ALIASES } from '../explain/index.js';
 import { METHOD_FLAGS, methodFlagsHelp, methodPlan } from './method-flags.js';
 import { SOURCE_FLAGS, SOURCE_HELP, openModelSource } from './model-input.js';
 import { explainRecord, runExplain, writeJson } from './explain-run.js';
+import { STORE_FLAG, STORE_HELP, explainStore, storeFlags, storeLine } from './store-output.js';
 
 const usage = `Usage: ecgx explain --model M.onnx (--data DIR [--records ID,...] | --record PATH | --input X.npy)
                     --method METHOD[,METHOD...] [--target predicted|NAME|INDEX|regression]
-                    [method options, below] [--out DIR [--force]] [--json]
+                    [method options, below] [--shard I/N] [--store] [--out DIR [--force]] [--json]
        ecgx explain evaluate ...   (faithfulness, wave mass, agreement, sanity metrics; see 'ecgx explain evaluate --help')
 
 Explains a model's output for ECGs with attribution methods and writes
@@ -32,6 +33,7 @@ Options:
 ${SOURCE_HELP}  --method LIST       comma-separated; one of ${[...EXPLAINERS.keys()].join(', ')}
                       aliases: ${Object.entries(METHOD_ALIASES).map(([a, m]) => `${a} = ${m}`).join(', ')}
 ${methodFlagsHelp()}  --out DIR           output folder (default: explain)
+${STORE_HELP}
   --force             replace an existing DIR that ecgx wrote (it holds a .ecgx marker file)
   --json              print explain.json to stdout
 `;
@@ -46,11 +48,17 @@ const command: Command = {
       process.stdout.write(usage.trimEnd() + '\n');
       return 0;
     }
-    const { values } = parseCommandArgs('explain', argv, { ...SOURCE_FLAGS, ...METHOD_FLAGS, out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } });
+    const { values } = parseCommandArgs('explain', argv, { ...SOURCE_FLAGS, ...METHOD_FLAGS, out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' }, ...STORE_FLAG });
     const plan = methodPlan(values);
+    const sf = storeFlags(values);
     const out = resolve(values.out ?? 'explain');
     checkOutput(out, 'folder', { force: values.force === true });
     const src = await openModelSource(values);
+    if (sf.store) {
+      const m = await explainStore(out, src, plan, (values as Record<string, string | undefined>)['target'], { force: values.force === true }, sf.summariesOnly);
+      process.stdout.write(values.json ? JSON.stringify(m) + '\n' : storeLine(m, out));
+      return 0;
+    }
     const result = await runExplain(src, plan, (values as Record<string, string | undefined>)['target']);
     await result.model.release();
     const record = explainRecord(src, plan, result);

@@ -7,7 +7,9 @@
  */
 import { resolve } from 'node:path';
 import { openDataset } from '../data/datasets/registry.js';
+import type { RecordInfo } from '../data/datasets/types.js';
 import type { Ecg } from '../data/ecg.js';
+import { idsDigest, parseShard, shardIds, type Shard } from '../data/shard.js';
 import { canonicalLead } from '../data/leads.js';
 import { readRecord } from '../data/wfdb/index.js';
 import { loadCardedModel, type CardedModel } from '../models/predict.js';
@@ -17,7 +19,7 @@ import { numberOption, required } from './command.js';
 
 export const SOURCE_FLAGS = {
   model: { type: 'string' }, data: { type: 'string' }, records: { type: 'string' }, record: { type: 'string' }, input: { type: 'string' },
-  'lead-map': { type: 'string' }, 'max-records': { type: 'string' },
+  'lead-map': { type: 'string' }, 'max-records': { type: 'string' }, shard: { type: 'string' },
 } as const;
 
 export const SOURCE_HELP = `  --model FILE        the model (.onnx) with its card (ecgx checkpoints have one; a PyTorch export
@@ -28,13 +30,27 @@ export const SOURCE_HELP = `  --model FILE        the model (.onnx) with its car
   --record PATH       one WFDB record
   --input FILE        model-ready tensors (.npy, [batch, leads, time] or [leads, time]), used as they are
   --lead-map A=B,...  record lead A is the card's lead B (for records whose leads are named otherwise)
+  --shard I/N         only shard I (0 to N-1) of the records of --data (after --records, --max-records):
+                      the records whose id hashes to I, so N jobs cover every record once (see 'ecgx merge')
 `;
 
-type SourceValues = { [K in keyof typeof SOURCE_FLAGS]?: string };
+export type SourceValues = { [K in keyof typeof SOURCE_FLAGS]?: string };
+
+/** The records of --data before --shard: how many, and a digest of their ids (shards of one cohort share both). */
+export interface Cohort {
+  count: number;
+  digest: string;
+  shard?: Shard;
+}
 
 /** ECGs for a model: records (through the card) or tensors. */
 export type ModelSource =
-  | { kind: 'records'; modelPath: string; model: CardedModel; ids: string[]; records: () => AsyncIterable<Ecg>; describe: Record<string, string>; leadMap?: Record<string, string> }
+  | {
+    kind: 'records'; modelPath: string; model: CardedModel; ids: string[]; records: () => AsyncIterable<Ecg>; describe: Record<string, string>; leadMap?: Record<string, string>;
+    /** Each record's listing (labels, fold, patient), where a dataset gave one. */
+    info?: Map<string, RecordInfo>;
+    cohort: Cohort;
+  }
   | { kind: 'tensor'; modelPath: string; ids: string[]; x: NdArray; describe: Record<string, string> };
 
 /** `--lead-map ECG1=I,ECG2=II` -> {ECG1: 'I', ECG2: 'II'} (targets canonicalised). */
@@ -60,6 +76,8 @@ export async function openModelSource(values: SourceValues): Promise<ModelSource
   if (given !== 1) throw new OptionError('--data', 'give exactly one of --data DIR, --record PATH or --input X.npy');
   if (values.records !== undefined && values.data === undefined) throw new OptionError('--records', 'needs --data');
   if (values['max-records'] !== undefined && values.data === undefined) throw new OptionError('--max-records', 'needs --data');
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  if (shard && values.data === undefined) throw new OptionError('--shard', 'needs --data (a cohort to cut into shards)');
   const leadMap = parseLeadMap(values['lead-map']);
   if (values.input !== undefined) {
     if (leadMap) throw new OptionError('--lead-map', '--input tensors are used as they are; --lead-map goes with --data or --record');
@@ -74,7 +92,8 @@ export async function openModelSource(values: SourceValues): Promise<ModelSource
   const lm = leadMap ? { leadMap } : {};
   if (values.record !== undefined) {
     const ecg = readRecord(values.record).ecg;
-    return { kind: 'records', modelPath, model, ids: [ecg.meta.recordId], records: async function* () { yield ecg; }, describe: { record: resolve(values.record) }, ...lm };
+    const ids = [ecg.meta.recordId];
+    return { kind: 'records', modelPath, model, ids, records: async function* () { yield ecg; }, describe: { record: resolve(values.record) }, ...lm, cohort: { count: 1, digest: idsDigest(ids) }, info: new Map([[ecg.meta.recordId, { id: ecg.meta.recordId, meta: ecg.meta }]]) };
   }
   const ds = await openDataset(values.data!);
   const known = ds.records().map((r) => r.id);
@@ -88,5 +107,11 @@ export async function openModelSource(values: SourceValues): Promise<ModelSource
   const max = numberOption('--max-records', values['max-records'], { integer: true, min: 1 });
   if (max !== undefined) ids = ids.slice(0, max);
   if (ids.length === 0) throw new DataError(`${values.data}: no records to use`);
-  return { kind: 'records', modelPath, model, ids, records: () => ds.iterate(ids), describe: { data: resolve(values.data!) }, ...lm };
+  const cohort: Cohort = { count: ids.length, digest: idsDigest(ids), ...(shard ? { shard } : {}) };
+  // An empty shard is a valid shard (a small cohort cut finely): its store holds no records.
+  if (shard) ids = shardIds(ids, shard);
+  const keep = new Set(ids);
+  const info = new Map(ds.records().filter((r) => keep.has(r.id)).map((r) => [r.id, r]));
+  const none = async function* (): AsyncGenerator<Ecg> {};
+  return { kind: 'records', modelPath, model, ids, records: () => (ids.length === 0 ? none() : ds.iterate(ids)), describe: { data: resolve(values.data!) }, ...lm, cohort, info };
 }

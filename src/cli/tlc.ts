@@ -11,8 +11,10 @@ import {
   openRun, sweepTlcRun, wavesOf, bestPurity, type TlcOptions, type TlcExplanation, type EcgSource, type WaveSource,
 } from '../explain/tlc/index.js';
 import { SOURCE_FLAGS, openModelSource } from './model-input.js';
+import { STORE_FLAG, tlcStore, storeFlags, storeLine } from './store-output.js';
+import { fitSamplesCommand, sampleCommand } from './tlc-shards.js';
 
-const usage = `Usage: ecgx tlc <fit|explain|evaluate|align|sweep> [options]
+const usage = `Usage: ecgx tlc <fit|explain|evaluate|align|sweep|sample|fit-samples> [options]
 
 Time-localized clusters (TLC): the activations of a model's last residual
 blocks, taken from the same onnxruntime run as the prediction and mapped to
@@ -22,9 +24,18 @@ clusters with an entropy (uncertainty, in [0, 1]) per timestamp.
   ecgx tlc fit (--run RUNDIR [--fold K] | --model M.onnx --data DIR) [fit options] --out TLC.json
       Fits TLC. With --run: fold K's checkpoint (default: the first fold) on that
       fold's training ECGs (every fold but the test fold), preprocessed as in training.
-  ecgx tlc explain --tlc TLC.json --model M.onnx (--record PATH | --data DIR [--records a,b] [--max-records N]) [--json] [--out FILE]
+  ecgx tlc explain --tlc TLC.json --model M.onnx (--record PATH | --data DIR [--records a,b] [--max-records N] [--shard I/N]) [--json] [--out FILE]
       Cluster sequences, entropy, segments and proportions per ECG. --json prints one
-      JSON object per ECG (see README); --out writes those JSON lines to FILE instead.
+      JSON object per ECG (see README); --out writes those JSON lines to FILE instead;
+      --store --out DIR writes an explanation store (tables records, scores, tlc, clusters,
+      tlc_sequences; see 'ecgx query --help'; --summaries-only leaves out tlc_sequences);
+      shards go together with 'ecgx merge'.
+  ecgx tlc sample --model M.onnx --data DIR --shard I/N [fit options] --out SAMPLEDIR
+  ecgx tlc fit-samples --out TLC.json SAMPLEDIR...
+      TLC fitted on a cohort in shards: each shard samples its ECGs' activations (about
+      --max-samples vectors per layer over the whole cohort; a record's draws depend only on
+      its id), then one fit clusters every shard's sample (mini-batch k-means above 50,000
+      vectors); 'tlc explain --shard I/N --store' then assigns every ECG.
   ecgx tlc evaluate --run RUNDIR [--tlc TLC.json | fit options] [--fold K,...] [--waves annotations|delineate] [--out DIR] [--json]
       Per fold: TLC fitted on the training ECGs with the fold's checkpoint (or, with
       --tlc, the given TLC on the one fold whose checkpoint it was fitted on), random
@@ -155,8 +166,15 @@ async function fitCommand(argv: string[]): Promise<number> {
 }
 
 async function explainCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc explain', argv, { ...RUN_FLAGS, ...DATA_FLAGS, tlc: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, force: { type: 'boolean' } });
-  if (values.out !== undefined) checkOutput(values.out, 'file', { force: values.force === true });
+  const { values } = parseCommandArgs('tlc explain', argv, { ...RUN_FLAGS, ...DATA_FLAGS, tlc: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, force: { type: 'boolean' }, ...STORE_FLAG });
+  const sf = storeFlags(values);
+  if (sf.store && values.out === undefined) throw new OptionError('--store', 'needs --out DIR (the store folder)');
+  if (values.out !== undefined) checkOutput(values.out, values.store ? 'folder' : 'file', { force: values.force === true });
+  if (values.store) {
+    const m = await tlcStore(resolve(values.out!), values, runOptions(values), { force: values.force === true }, sf.summariesOnly);
+    process.stdout.write(storeLine(m, resolve(values.out!)));
+    return 0;
+  }
   const tlc = FittedTlc.load(resolve(required('--tlc', values.tlc)));
   if ((values.data === undefined) === (values.record === undefined)) throw new OptionError('--data', 'give exactly one of --data DIR or --record PATH');
   const ro = runOptions(values);
@@ -267,7 +285,20 @@ async function sweepCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { fit: fitCommand, explain: explainCommand, evaluate: evaluateCommand, align: alignCommand, sweep: sweepCommand };
+async function sampleSub(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('tlc sample', argv, { ...FIT_FLAGS, ...RUN_FLAGS, ...DATA_FLAGS, out: { type: 'string' }, force: { type: 'boolean' } });
+  const { maxRecords: _m, ...run } = runOptions(values);
+  process.stdout.write(await sampleCommand(values, fitOptions(values), run, resolve(required('--out', values.out)), values.force === true));
+  return 0;
+}
+
+async function fitSamplesSub(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('tlc fit-samples', argv, { out: { type: 'string' }, force: { type: 'boolean' } });
+  process.stdout.write(fitSamplesCommand(positionals, resolve(required('--out', values.out)), values.force === true));
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { fit: fitCommand, explain: explainCommand, evaluate: evaluateCommand, align: alignCommand, sweep: sweepCommand, sample: sampleSub, 'fit-samples': fitSamplesSub };
 
 const command: Command = {
   summary: 'time-localized clusters: fit, explain, evaluate (surrogate, waves), sweep K',

@@ -6,6 +6,7 @@
 import { openDataset } from '../data/datasets/registry.js';
 import type { EcgDataset, RecordInfo } from '../data/datasets/types.js';
 import type { PreprocessSpec } from '../data/preprocess/index.js';
+import { shardIds, shardText, type Shard } from '../data/shard.js';
 import { loadModel, type ModelProto } from '../engine/onnx/proto.js';
 import { OnnxSession } from '../engine/runtime.js';
 import { batches, EcgTensorSource } from '../train/loader.js';
@@ -24,6 +25,8 @@ export interface Embeddings {
 
 export interface EmbedOptions {
   maxRecords?: number;
+  /** Only this shard of the (first maxRecords) records: data/shard.ts. */
+  shard?: Shard;
   threads?: number;
   /** Called with records done so far. */
   onBatch?: (done: number) => void;
@@ -45,6 +48,11 @@ export async function embedDataset(encoder: string | ModelProto, data: string | 
   let records = dataset.records();
   if (o.maxRecords !== undefined) records = records.slice(0, o.maxRecords);
   if (records.length === 0) throw new DataError(`${dataset.root}: the dataset has no records`);
+  if (o.shard) {
+    const keep = new Set(shardIds(records.map((r) => r.id), o.shard));
+    records = records.filter((r) => keep.has(r.id));
+    if (records.length === 0) throw new DataError(`${dataset.root}: shard ${shardText(o.shard)} holds none of its records (fewer records than shards)`);
+  }
   const source = new EcgTensorSource(dataset, card);
   const session = await OnnxSession.create(model, o.threads !== undefined ? { threads: o.threads } : {});
   const rows: Float32Array[] = [];

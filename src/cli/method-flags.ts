@@ -94,9 +94,6 @@ export function methodPlan(values: Record<string, string | string[] | boolean | 
       options[u.method]![u.decl.name] = parse(u);
     }
   }
-  if (options['tlc'] && options['tlc']['tlc'] === undefined && !((values['set'] as string[] | undefined) ?? []).some((s) => s.startsWith('tlc.tlc='))) {
-    throw new OptionError('--tlc', "required with --method tlc (a fitted TLC from 'ecgx tlc fit')");
-  }
   for (const s of (values['set'] as string[] | undefined) ?? []) {
     const m = /^([^.=]+)\.([^=]+)=(.*)$/.exec(s);
     if (!m) throw new OptionError('--set', `'${s}' is not METHOD.KEY=VALUE`);
@@ -105,6 +102,12 @@ export function methodPlan(values: Record<string, string | string[] | boolean | 
     const decl = explainerFactory(method, '--set').options.find((d) => d.name === m[2]);
     // Unknown names pass through: the method's own check names them.
     options[method]![m[2]!] = decl ? optionFromText(method, decl, m[3]!) : m[3]!;
+  }
+  // Options a method cannot run without, whichever way they were given.
+  for (const m of methods) {
+    for (const d of explainerFactory(m).options) {
+      if (d.required && d.cli !== false && options[m]![d.name] === undefined) throw new OptionError(`--${kebab(d.name)}`, `required with --method ${m} (${d.help})`);
+    }
   }
   return {
     methods, options, flagOf,

@@ -28,6 +28,8 @@ export interface OptionDecl {
   fromText?: (text: string) => unknown;
   /** False for options the CLI cannot give (objects, e.g. TLC's in-memory fit). */
   cli?: boolean;
+  /** The method cannot run without it from the CLI (a fitted TLC, TCAV's concept): the CLI refuses a run that lacks it, and the app does not offer the method. */
+  required?: boolean;
 }
 
 /** Options every explain() call may take besides the method's own. */

@@ -176,8 +176,8 @@ function arrayFromText(field: string, specs: boolean) {
 
 const OPTIONS: readonly OptionDecl[] = [
   { name: 'layer', kind: 'text', defaultText: "the card's Grad-CAM layer, else the last residual block", help: "the [batch, channels, time] tensor the CAVs live in ('ecgx model info' lists them)" },
-  { name: 'concept', kind: 'text', help: 'the concept: FILE.npy of concept ECGs, or label:NAME, measure:EXPR (qrs>120, t-inversion:V1,V2,V3...), edit:NAME (widen-qrs, invert-t, st-elevation, st-depression) over the pool', fromText: arrayFromText('tcav.concept', true) },
-  { name: 'pool', kind: 'text', help: 'FILE.npy [ECGs, leads, time], model-ready: the random ECGs (and where label/measure/edit concepts are taken from)', fromText: arrayFromText('tcav.pool', false) },
+  { name: 'concept', kind: 'text', required: true, help: 'the concept: FILE.npy of concept ECGs, or label:NAME, measure:EXPR (qrs>120, t-inversion:V1,V2,V3...), edit:NAME (widen-qrs, invert-t, st-elevation, st-depression) over the pool', fromText: arrayFromText('tcav.concept', true) },
+  { name: 'pool', kind: 'text', required: true, help: 'FILE.npy [ECGs, leads, time], model-ready: the random ECGs (and where label/measure/edit concepts are taken from)', fromText: arrayFromText('tcav.pool', false) },
   { name: 'poolLabels', kind: 'text', help: "FILE.json: one list of label names per pool ECG (for label:NAME)", fromText: (t) => JSON.parse(readFileSync(t, 'utf8')) as unknown },
   { name: 'randomSets', kind: 'int', default: 10, min: 2, max: 1000, help: 'random sets (concept CAVs, and random CAVs for the t-test)' },
   { name: 'setSize', kind: 'int', min: 2, max: 1_000_000, defaultText: 'the concept set size (at most the random pool)', help: 'ECGs per random set' },

@@ -30,7 +30,7 @@ import { FittedTlc, fitTlc, type TlcOptions } from './tlc/fit.js';
 import { TlcPipeline } from './tlc/pipeline.js';
 
 const OPTIONS: readonly OptionDecl[] = [
-  { name: 'tlc', kind: 'text', help: "a fitted TLC: the JSON file written by 'ecgx tlc fit' (required with --method tlc)", fromText: (t) => resolve(t) },
+  { name: 'tlc', kind: 'text', required: true, help: "a fitted TLC: the JSON file written by 'ecgx tlc fit' (required with --method tlc)", fromText: (t) => resolve(t) },
   { name: 'fit', kind: 'text', help: 'fit the TLC at creation on { x, fs, options } (API only)', cli: false },
   { name: 'group', kind: 'text', defaultText: 'the last (deepest) group', help: 'the clustered layer whose entropy is the attribution: a name or index' },
 ];

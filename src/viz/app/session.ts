@@ -13,7 +13,7 @@ import type { EcgDataset } from '../../data/datasets/types.js';
 import { makeEcg, type Ecg } from '../../data/ecg.js';
 import { readRecord } from '../../data/wfdb/index.js';
 import { loadModel, type ModelProto } from '../../engine/onnx/proto.js';
-import { createExplainer, explainerNames } from '../../explain/registry.js';
+import { createExplainer, EXPLAINERS } from '../../explain/registry.js';
 import type { Explainer } from '../../explain/protocol.js';
 import { FittedTlc, type TlcExplanation } from '../../explain/tlc/fit.js';
 import { modelHash } from '../../explain/tlc/extract.js';
@@ -174,9 +174,10 @@ export class AppSession {
     return m;
   }
 
-  /** Methods the app offers: every registered explainer but 'tlc' (TLC is drawn as its own overlays). */
+  /** Methods the app offers: every registered explainer that runs without required options. */
   methods(): string[] {
-    return explainerNames().filter((n) => n !== 'tlc');
+    // Methods that need options the app cannot give (a fitted TLC, TCAV's concepts) are not offered; TLC is drawn as its own overlays.
+    return [...EXPLAINERS.values()].filter((f) => !f.options.some((d) => d.required)).map((f) => f.name);
   }
 
   entry(id: string): Entry {

@@ -41,6 +41,12 @@ test('ecgx explain: --data and --input give the same attributions as the API; ex
   assert.deepEqual(rec.records.map((x) => [x.nSamples, x.windows.starts, x.windows.length]), [[300, [0], 300], [300, [0], 300]]);
   assert.equal(rec.card.fs, 100);
   for (const x of rec.records) assert.ok(Object.values(x.scores).every((p) => p > 0 && p < 1));
+  // Per ECG: the card's steps as applied and how the record became model input; the attributions' own rate and units.
+  const full = rec as unknown as { records: { preprocessing: unknown }[]; attribution: { fs: number; units: string; timeAxis: string } };
+  for (const x of full.records) assert.deepEqual(x.preprocessing, { steps: ['resample to 100 Hz', 'zscore (per record)'], fs: 100, fit: 'whole' });
+  assert.equal(full.attribution.fs, 100);
+  assert.match(full.attribution.units, /^output 'logits' per input unit/);
+  assert.match(full.attribution.timeAxis, /^record time at the card's sampling rate/);
   assert.deepEqual(rec.target.index, [1, 1]);
   assert.deepEqual(rec.target.name, ['MI', 'MI']);
   assert.deepEqual(rec.methods.map((m) => m.method), ['gradcam', 'integrated-gradients']);

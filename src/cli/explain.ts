@@ -10,6 +10,7 @@ import { OptionError } from '../util/errors.js';
 import { writeNpy } from '../util/npy.js';
 import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { versions } from '../train/run.js';
+import type { ModelCard } from '../models/card.js';
 import { EXPLAINERS, METHOD_ALIASES, ExplainModel, explainRecords, explainTensors, defaultTarget, type ExplainResult, type Target } from '../explain/index.js';
 import { METHOD_FLAGS, flagged, methodFlagsHelp, methodPlan, type MethodPlan } from './method-flags.js';
 import { SOURCE_FLAGS, SOURCE_HELP, openModelSource, type ModelSource } from './model-input.js';
@@ -22,8 +23,10 @@ const usage = `Usage: ecgx explain --model M.onnx (--data DIR [--records ID,...]
 Explains a model's output for ECGs with attribution methods and writes
 DIR/<method>.npy ([records, leads or 1, time], float32, in record time at the
 card's sampling rate; NaN past the end of a shorter record) and DIR/explain.json
-(the card's preprocessing, each record's scores, target, windows and warnings,
-the methods' options and timing, versions). Records (--data, --record) go
+(the model card; per record its id, the preprocessing applied, the model's
+scores, the resolved target, windows and warnings; the attributions' sampling
+rate, time axis and units; the methods' options and timing; versions), enough
+for 'ecgx plot RECORD --explain DIR' or a later analysis without the model. Records (--data, --record) go
 through the model card: resampled, filtered, cropped, padded or cut into
 windows as it says; a windowed model's window attributions are placed back in
 record time (mean: averaged over windows; max: the top window's). --input
@@ -82,18 +85,21 @@ export async function runExplain(src: ModelSource, plan: MethodPlan, targetText:
 export function explainRecord(src: ModelSource, plan: MethodPlan, r: ExplainResult): Record<string, unknown> {
   const classes = r.model.classNames;
   const first = r.attributions[0]!;
+  const card = r.card;
   return {
     model: src.modelPath,
-    source: src.describe,
-    ...(r.card ? { card: r.card } : {}),
+    source: { ...src.describe, ...(src.kind === 'records' && src.leadMap ? { leadMap: src.leadMap } : {}) },
+    ...(card ? { card } : {}),
     fs: r.fs ?? null,
     attribution: {
+      fs: r.fs ?? null,
       timeAxis: src.kind === 'records' ? 'record time at the card\'s sampling rate (NaN past a record\'s end)' : 'the input tensor\'s time axis',
       units: `output '${r.model.output}' per input unit (the model's input after preprocessing)`,
     },
     records: r.records.map((rec) => ({
       id: rec.id,
       nSamples: rec.nSamples,
+      ...(card ? { preprocessing: recordPreprocessing(card, rec) } : {}),
       scores: classes ? Object.fromEntries(classes.map((c, k) => [c, rec.scores[k]])) : rec.scores,
       target: { index: rec.target, ...(rec.targetName !== undefined ? { name: rec.targetName } : {}) },
       windows: { starts: rec.windows, length: rec.inputLength },
@@ -104,6 +110,13 @@ export function explainRecord(src: ModelSource, plan: MethodPlan, r: ExplainResu
     methods: r.attributions.map((a) => ({ method: a.method, file: `${a.method}.npy`, shape: a.values.shape, options: a.options, timing: a.timing, ...(a.meta ? { meta: a.meta } : {}) })),
     versions: versions(),
   };
+}
+
+/** What the card did to one record: its steps in order, and how the record became model inputs. */
+function recordPreprocessing(card: ModelCard, rec: ExplainResult['records'][number]): { steps: string[]; fs: number; fit: 'whole' | 'crop' | 'pad' | 'windows' } {
+  const steps = card.preprocess.map((p) => p.op === 'bandpass' ? `bandpass ${p.hz[0]}-${p.hz[1]} Hz` : p.op === 'highpass' ? `highpass ${p.hz} Hz` : p.op === 'notch' ? `notch ${p.hz} Hz` : p.op === 'resample' ? `resample to ${card.fs} Hz` : p.op === 'units' ? `units ${p.to}` : p.mean ? 'zscore (card statistics)' : 'zscore (per record)');
+  const fit = rec.windows.length > 1 ? 'windows' : rec.windows[0]! < 0 || rec.nSamples < rec.inputLength ? 'pad' : rec.nSamples > rec.inputLength ? 'crop' : 'whole';
+  return { steps, fs: card.fs, fit };
 }
 
 export function parseTarget(raw: string | undefined, model: ExplainModel): Target {

@@ -33,6 +33,8 @@ export interface EcgChartOptions extends PaperOptions {
   minFontPx?: number;
   /** Unit of the signal's values, shown on the voltage axis (default 'mV'; e.g. 'z' for standardised model input). */
   units?: string;
+  /** Room for panel labels of at least this many characters: charts stacked with the same value share their time axis. */
+  labelChars?: number;
 }
 
 /** Paper and ink colours. */
@@ -63,7 +65,7 @@ export function renderEcgSvg(ecg: Ecg, opts: EcgChartOptions = {}): string {
   const placement = ov.clusterPlacement ?? 'strip';
   const strips = placement === 'strip' ? (ov.clusters ?? []) : [];
   const legend = legendEntries(ov);
-  const labelChars = Math.max(0, ...strips.map((b) => b.block.length), ov.entropy?.length ? 7 : 0);
+  const labelChars = Math.max(opts.labelChars ?? 0, ...strips.map((b) => b.block.length), ov.entropy?.length ? 7 : 0);
   const panels = { clusterBands: strips.length, entropy: (ov.entropy?.length ?? 0) > 0, legendLines: 0, labelChars };
   const attr = ov.attribution ? prepareAttribution(ov.attribution) : undefined;
   // Text is laid out in mm, which do not depend on the resolution: a first
@@ -289,12 +291,18 @@ function wavesOfLead(ov: WaveOverlay, lead: string): WaveInterval[] {
   return ov.waves[lead] ?? ov.waves['*'] ?? [];
 }
 
+/** Wave letters above the spans, mm. */
+const WAVE_LETTER_MM = 2.2;
+
 function waveSpans(ctx: Ctx, ov: WaveOverlay): string {
   const { g, mm } = ctx;
-  const spans: string[] = [], ticks: Record<string, string[]> = { P: [], QRS: [], T: [] };
+  const spans: string[] = [], letters: string[] = [], ticks: Record<string, string[]> = { P: [], QRS: [], T: [] };
+  const font = mm(WAVE_LETTER_MM);
   for (const row of g.rows) {
     for (const s of row.segments) {
       if (s.leadIndex < 0) continue;
+      // Letters must not run into each other or into the lead's label.
+      let free = s.x0 + mm(1.5) + est(s.lead, 3.5, true) * g.pxPerMm + mm(1);
       for (const w of wavesOfLead(ov, s.lead)) {
         if (w.offset < s.n0 || w.onset >= s.n1) continue;
         const a = Math.max(w.onset, s.n0), b = Math.min(w.offset, s.n1 - 1);
@@ -303,6 +311,11 @@ function waveSpans(ctx: Ctx, ov: WaveOverlay): string {
           class: `wave wave-${w.wave}`, 'data-lead': s.lead, 'data-row': s.row, 'data-col': s.col, 'data-onset': w.onset, 'data-offset': w.offset,
           x: xa, y: row.top + mm(1), width: Math.max(xb - xa, 0.5), height: row.bottom - row.top - mm(2), fill: WAVE_COLORS[w.wave],
         }));
+        const half = (est(w.wave, WAVE_LETTER_MM) * g.pxPerMm) / 2, mid = (xa + xb) / 2;
+        if (mid - half >= free && mid + half <= s.x1) {
+          letters.push(el('text', { class: `wave-letter wave-letter-${w.wave}`, x: mid, y: row.top + mm(1) + font }, w.wave));
+          free = mid + half + mm(0.5);
+        }
         const list = ticks[w.wave]!;
         if (w.onset >= s.n0) list.push(`M${num(xa)} ${num(row.bottom - mm(1))}v${num(-mm(3))}`);
         if (w.offset < s.n1) list.push(`M${num(xb)} ${num(row.bottom - mm(1))}v${num(-mm(3))}`);
@@ -311,7 +324,9 @@ function waveSpans(ctx: Ctx, ov: WaveOverlay): string {
   }
   const tickPaths = Object.entries(ticks).filter(([, d]) => d.length).map(([wave, d]) =>
     el('path', { class: `wave-ticks wave-ticks-${wave}`, d: d.join(''), stroke: WAVE_COLORS[wave as 'P' | 'QRS' | 'T'], 'stroke-width': Math.max(1, mm(0.3)), fill: 'none' }));
-  return el('g', { class: 'waves', 'data-source': ov.source }, el('g', { 'fill-opacity': 0.18 }, spans.join('')) + tickPaths.join(''));
+  return el('g', { class: 'waves', 'data-source': ov.source },
+    el('g', { 'fill-opacity': 0.3 }, spans.join('')) + tickPaths.join('') +
+    el('g', { class: 'wave-letters', 'font-size': num(font), 'text-anchor': 'middle', fill: CHART_COLORS.axis }, letters.join('')));
 }
 
 interface PreparedAttribution {
@@ -520,7 +535,7 @@ function legendEntries(ov: EcgOverlays): LegendLine[] {
   if (ov.waves) lines.push({ title: `waves (${ov.waves.source})`, items: (['P', 'QRS', 'T'] as const).map((w) => ({ swatch: 'box', color: WAVE_COLORS[w], label: w })) });
   for (const b of ov.clusters ?? []) {
     lines.push({
-      title: `clusters ${b.block}`,
+      title: `clusters ${b.block}${b.names && b.namedBy ? ` (named by ${b.namedBy})` : ''}`,
       items: Array.from({ length: b.k }, (_, id) => ({ swatch: 'box' as const, color: categoricalColor(id), label: b.names?.[id] !== undefined ? `${id} ${b.names[id]}` : String(id) })),
     });
   }

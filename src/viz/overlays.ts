@@ -17,6 +17,8 @@ export interface ClusterBands {
   k: number;
   /** Optional name per cluster id for the legend, e.g. its dominant wave ('QRS', 'T', 'other'). */
   names?: string[];
+  /** Where the names come from, for the legend (e.g. 'dominant wave, LUDB annotations of the fitting fold'). */
+  namedBy?: string;
 }
 
 /** A TLC entropy trace (normalised cluster-assignment entropy in [0, 1], one value per sample). */

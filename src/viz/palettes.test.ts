@@ -48,10 +48,25 @@ test('colour-vision deficiency: the 8 categorical colours stay pairwise distinct
   for (const kind of ['deuteranopia', 'protanopia', 'tritanopia'] as const) {
     assert.ok(minPairwise(CATEGORICAL, kind) > 15, `${kind}: min dE ${minPairwise(CATEGORICAL, kind).toFixed(1)}`);
   }
-  assert.ok(minPairwise(Object.values(WAVE_COLORS), 'deuteranopia') > 30);
+  assert.ok(minPairwise(Object.values(WAVE_COLORS), 'deuteranopia') > 20, `waves ${minPairwise(Object.values(WAVE_COLORS), 'deuteranopia').toFixed(1)}`);
   // The check has teeth: a classic red/green pair collapses for a deuteranope.
   assert.ok(minPairwise(['#d62728', '#2ca02c'], 'deuteranopia') < 15);
   assert.ok(deltaE76(parseHex('#d62728'), parseHex('#2ca02c')) > 50, 'while a normal viewer sees them far apart');
+});
+
+test('wave colours are greys, far from every cluster colour up to K = 15 and from each other', () => {
+  for (const w of Object.values(WAVE_COLORS)) {
+    const lab = rgbToLab(parseHex(w));
+    assert.ok(Math.hypot(lab.a, lab.b) < 1, `${w} is grey`);
+    // Up to K = 15 for normal vision (16 and 24 are black's tint and shade: greys themselves);
+    // the 8 colour-blind-safe ones (K <= 8, the default) for a deuteranope.
+    for (let i = 0; i < 15; i++) {
+      const c = parseHex(categoricalColor(i));
+      assert.ok(deltaE76(parseHex(w), c) > 20, `${w} vs cluster ${i} ${categoricalColor(i)}: dE ${deltaE76(parseHex(w), c).toFixed(1)}`);
+      const dc = deltaE76(simulateCvd(parseHex(w), 'deuteranopia'), simulateCvd(c, 'deuteranopia'));
+      if (i < 8) assert.ok(dc > 12, `${w} vs cluster ${i} for a deuteranope: dE ${dc.toFixed(1)}`);
+    }
+  }
 });
 
 test('the Machado deuteranopia matrix keeps greys grey and merges red with green', () => {

@@ -46,8 +46,14 @@ export function categoricalColor(i: number): string {
   }
 }
 
-/** Colours of the ECG waves in overlays and legends. */
-export const WAVE_COLORS = { P: OKABE_ITO.skyBlue, QRS: OKABE_ITO.vermillion, T: OKABE_ITO.bluishGreen } as const;
+/**
+ * Colours of the ECG waves in overlays and legends: three greys, light to
+ * dark, so that waves never share a colour with a cluster (the categorical
+ * colours) or an attribution map, which they are drawn beside; the chart
+ * also letters each span. Greys are also what a colour-blind viewer sees
+ * unchanged.
+ */
+export const WAVE_COLORS = { P: '#c8c8c8', QRS: '#383838', T: '#6c6c6c' } as const;
 
 /** A continuous colour map. Sequential maps take t in [0, 1]; diverging maps take t in [-1, 1] with white at 0. */
 export interface ColorMap {

@@ -142,7 +142,8 @@ async function run(model: string | ModelProto | CardedModel, output: OutputKind,
   const perInput: Attribution[][] = methods.map(() => []);
   const kept: { x: NdArray[]; owner: number[]; target: number[] } = { x: [], owner: [], target: [] };
   let checked = false;
-  const bar = new Progress({ label: 'explain', ...(plan.count !== undefined ? { total: plan.count } : {}), unit: 'ECG', ...(plan.progress !== undefined ? { enabled: plan.progress } : {}) });
+  // Counted per method and ECG (a batch of ECGs advances the bar once per method), so slow methods show as they run.
+  const bar = new Progress({ label: `explain (${methods.length} method${methods.length > 1 ? 's' : ''})`, ...(plan.count !== undefined ? { total: plan.count * methods.length } : {}), unit: 'ECG', ...(plan.progress !== undefined ? { enabled: plan.progress } : {}) });
   try {
     for (const name of methods) {
       const given = plan.explainers?.[name];
@@ -169,18 +170,19 @@ async function run(model: string | ModelProto | CardedModel, output: OutputKind,
         windows: r.windows, inputLength: r.inputLength, warnings: r.warnings, ...(r.ecg ? { ecg: r.ecg } : {}),
       }));
       for (const [i, e] of explainers.entries()) {
+        bar.note(`${methods[i]} on ECGs ${base + 1}-${base + nRec}`);
         const perEcg = perEcgOptions(plan.options?.[methods[i]!], c, base);
         const a = await e.explain({ x: c.x, ...(fs !== undefined ? { fs } : {}) }, { target: windowTarget, seed: plan.seed ?? 0, ...perEcg });
         perInput[i]!.push(a);
         const classAgnostic = explainerFactory(methods[i]!).classAgnostic === true;
         perRecord[i]!.push(...toRecordTime(c, a.values, classAgnostic, card && c.batch ? windowWeights(card, c.batch, windowScores, resolved.index) : undefined));
+        bar.tick(nRec);
       }
       if (plan.keepInputs) {
         kept.x.push(c.x);
         kept.owner.push(...Array.from(c.owner, (r) => base + r));
         kept.target.push(...windowTarget);
       }
-      bar.tick(nRec);
     }
     bar.finish();
   } finally {

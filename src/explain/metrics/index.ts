@@ -4,3 +4,4 @@ export { cascadingRandomization, randomizableLayers, randomizeInitializers, type
 export { waveMass, waveLabels as attributionWaveLabels, WAVE_REGIONS, type WaveMass, type WaveMassOptions, type WaveRegion } from './wave-mass.js';
 export { spearman, kendallTau, averageRanks, attributionCorrelation } from './rank-correlation.js';
 export { evaluateExplanations, metricsMarkdown, WAVE_SOURCES, type EvaluateOptions, type EvaluateWaveSource, type ExplanationMetrics, type MethodMetrics, type WaveSummary, type RandomizationRow } from './evaluate.js';
+export { randomAttribution, randomBaseline, wholeDeletion, INSENSITIVE_CHANGE, type RandomBaseline, type WholeDeletion } from './baseline.js';

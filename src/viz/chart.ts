@@ -528,19 +528,21 @@ function entropyPanel(ctx: Ctx, traces: EntropyTrace[]): string {
 // ---------------------------------------------------------------- legend
 
 type LegendItem = { swatch: 'box' | 'line'; color: string; label: string };
-type LegendLine = { title: string; items: LegendItem[] } | { title: string; colorbar: true };
+/** A legend line, with the overlay it belongs to (its group's class, so a page can hide both together). */
+type LegendLine = ({ title: string; items: LegendItem[] } | { title: string; colorbar: true }) & { overlay: 'waves' | 'cluster-band' | 'entropy-panel' | 'attribution' };
 
 function legendEntries(ov: EcgOverlays): LegendLine[] {
   const lines: LegendLine[] = [];
-  if (ov.waves) lines.push({ title: `waves (${ov.waves.source})`, items: (['P', 'QRS', 'T'] as const).map((w) => ({ swatch: 'box', color: WAVE_COLORS[w], label: w })) });
+  if (ov.waves) lines.push({ overlay: 'waves', title: `waves (${ov.waves.source})`, items: (['P', 'QRS', 'T'] as const).map((w) => ({ swatch: 'box', color: WAVE_COLORS[w], label: w })) });
   for (const b of ov.clusters ?? []) {
     lines.push({
+      overlay: 'cluster-band',
       title: `clusters ${b.block}${b.names && b.namedBy ? ` (named by ${b.namedBy})` : ''}`,
       items: Array.from({ length: b.k }, (_, id) => ({ swatch: 'box' as const, color: categoricalColor(id), label: b.names?.[id] !== undefined ? `${id} ${b.names[id]}` : String(id) })),
     });
   }
-  if ((ov.entropy?.length ?? 0) > 1) lines.push({ title: 'entropy', items: ov.entropy!.map((e, i) => ({ swatch: 'line', color: entropyColor(i), label: e.block })) });
-  if (ov.attribution) lines.push({ title: `attribution: ${ov.attribution.method}${ov.attribution.target !== undefined ? ` → ${ov.attribution.target}` : ''}`, colorbar: true });
+  if ((ov.entropy?.length ?? 0) > 1) lines.push({ overlay: 'entropy-panel', title: 'entropy', items: ov.entropy!.map((e, i) => ({ swatch: 'line', color: entropyColor(i), label: e.block })) });
+  if (ov.attribution) lines.push({ overlay: 'attribution', title: `attribution: ${ov.attribution.method}${ov.attribution.target !== undefined ? ` → ${ov.attribution.target}` : ''}`, colorbar: true });
   return lines;
 }
 
@@ -563,17 +565,17 @@ const LEGEND_FONT_MM = SMALL_FONT_MM * 1.1;
 function legendMetrics(minFontMm: number): LegendMetrics {
   const k = Math.max(1, minFontMm / LEGEND_FONT_MM);
   return {
-    font: LEGEND_FONT_MM * k, labelFont: LEGEND_FONT_MM * 0.9 * k, swatch: 3 * k, line: LEGEND_LINE_MM * k,
+    font: LEGEND_FONT_MM * k, labelFont: LEGEND_FONT_MM * k, swatch: 3 * k, line: LEGEND_LINE_MM * k,
     gap: TEXT_GAP_MM * k, colorbar: 40 * k, colorbarMin: 20 * k, colorbarHeight: 3 * k,
   };
 }
 
 /** One placed piece of the legend: x in mm from the chart's left edge, on a legend row. */
-type LegendPiece =
+type LegendPiece = { overlay: LegendLine['overlay'] } & (
   | { kind: 'title'; row: number; x: number; text: string }
   | { kind: 'item'; row: number; x: number; item: LegendItem }
   | { kind: 'colorbar'; row: number; x: number; width: number }
-  | { kind: 'note'; row: number; x: number; text: string };
+  | { kind: 'note'; row: number; x: number; text: string });
 
 /**
  * Places the legend's pieces on rows within the paper's extent: a line whose
@@ -588,7 +590,7 @@ function legendLayout(lines: LegendLine[], attr: PreparedAttribution | undefined
   for (const line of lines) {
     row++;
     const title = fitText(line.title, m.font, span.width / WIDTH_MARGIN, true);
-    pieces.push({ kind: 'title', row, x: span.left, text: title });
+    pieces.push({ overlay: line.overlay, kind: 'title', row, x: span.left, text: title });
     let x = span.left + est(title, m.font, true) + m.gap;
     if ('colorbar' in line) {
       if (!attr) continue;
@@ -600,7 +602,7 @@ function legendLayout(lines: LegendLine[], attr: PreparedAttribution | undefined
         x = indent;
       }
       const width = Math.min(Math.max(m.colorbar, minW), right - x);
-      pieces.push({ kind: 'colorbar', row, x, width });
+      pieces.push({ overlay: line.overlay, kind: 'colorbar', row, x, width });
       // How the scale was chosen, after the bar (or on its own row when there is no room).
       x += width + m.gap;
       const note = `scale: ${attr.rule}`;
@@ -609,7 +611,7 @@ function legendLayout(lines: LegendLine[], attr: PreparedAttribution | undefined
         row += 2;
         x = indent;
       }
-      pieces.push({ kind: 'note', row, x, text: fitText(note, m.font, (right - x) / WIDTH_MARGIN) });
+      pieces.push({ overlay: line.overlay, kind: 'note', row, x, text: fitText(note, m.font, (right - x) / WIDTH_MARGIN) });
       continue;
     }
     const room = right - indent - m.swatch - 1;
@@ -629,7 +631,7 @@ function legendLayout(lines: LegendLine[], attr: PreparedAttribution | undefined
         row++;
         x = rowStart;
       }
-      pieces.push({ kind: 'item', row, x, item });
+      pieces.push({ overlay: line.overlay, kind: 'item', row, x, item });
       x += w + m.gap;
     });
   }
@@ -672,8 +674,10 @@ function colorbar(ctx: Ctx, attr: PreparedAttribution, x: number, yMid: number, 
 function renderLegend(ctx: Ctx, pieces: LegendPiece[], attr: PreparedAttribution | undefined, m: LegendMetrics): string {
   const { g, mm } = ctx;
   const fontSize = mm(m.font);
-  const out: string[] = [];
+  const byOverlay = new Map<string, string[]>();
   for (const p of pieces) {
+    if (!byOverlay.has(p.overlay)) byOverlay.set(p.overlay, []);
+    const out = byOverlay.get(p.overlay)!;
     const yMid = g.legendTop + mm(m.line * p.row + m.line / 2);
     const x = mm(p.x);
     if (p.kind === 'title') {
@@ -691,5 +695,6 @@ function renderLegend(ctx: Ctx, pieces: LegendPiece[], attr: PreparedAttribution
       out.push(el('text', { class: 'legend-label', x: x + s + mm(1), y: yMid + fontSize * 0.35 }, esc(it.label)));
     }
   }
-  return el('g', { class: 'legend', 'font-size': fontSize, fill: CHART_COLORS.text }, out.join(''));
+  const lines = [...byOverlay].map(([overlay, out]) => el('g', { class: `legend-line legend-${overlay}` }, out.join('')));
+  return el('g', { class: 'legend', 'font-size': fontSize, fill: CHART_COLORS.text }, lines.join(''));
 }

@@ -81,7 +81,7 @@ export function baselineFromText(text: string): unknown {
   if (!text.endsWith('.npy')) throw new OptionError('integrated-gradients.baseline', `expected zero, mean, a number or a FILE.npy, got '${text}'`);
   const a = readNpy(text);
   if (a.shape.length === 2 || (a.shape.length === 3 && a.shape[0] === 1)) return { data: a.data, shape: a.shape.slice(-2) };
-  if (a.shape.length === 3 && a.shape[0]! > 1) return { data: a.data, shape: a.shape, perEcg: true };
+  if (a.shape.length === 3 && a.shape[0]! > 1) return { data: a.data, shape: a.shape, perEcg: true, file: text };
   throw new OptionError('integrated-gradients.baseline', `${text} has shape [${a.shape.join(', ')}], expected [leads, time] (one baseline for every ECG) or [N, leads, time] (one per ECG, in input order)`);
 }
 

@@ -205,6 +205,8 @@ async function run(model: string | ModelProto | CardedModel, output: OutputKind,
 /** An option value holding one row per ECG of the whole input, in input order (e.g. IG's baselines [N, leads, time]). */
 interface PerEcgArray extends NdArray {
   perEcg: true;
+  /** Where it was read from, for messages. */
+  file?: string;
 }
 
 function isPerEcg(v: unknown): v is PerEcgArray {
@@ -222,12 +224,12 @@ function perEcgOptions(options: Record<string, unknown> | undefined, c: Chunk, b
     if (!isPerEcg(v)) continue;
     const [n, ...rest] = v.shape as [number, ...number[]];
     const [, leads, L] = c.x.shape as [number, number, number];
-    if (rest.length !== 2 || rest[0] !== leads || rest[1] !== L) throw new OptionError(name, `per-ECG value of shape [${v.shape.join(', ')}] does not fit model inputs [${leads}, ${L}] (expected [N, ${leads}, ${L}])`);
+    if (rest.length !== 2 || rest[0] !== leads || rest[1] !== L) throw new OptionError(name, `${v.file ? `${v.file}: ` : ''}per-ECG value of shape [${v.shape.join(', ')}] does not fit model inputs [${leads}, ${L}] (expected [N, ${leads}, ${L}])`);
     const per = leads * L;
     const data = new Float32Array(c.owner.length * per);
     c.owner.forEach((r, w) => {
       const ecg = base + r;
-      if (ecg >= n) throw new OptionError(name, `holds ${n} ECG(s) (one per ECG, in input order), but the input has more`);
+      if (ecg >= n) throw new OptionError(name, `${v.file ? `${v.file} ` : ''}holds ${n} ECG(s) (one per ECG, in input order), but the input has more`);
       data.set(v.data.subarray(ecg * per, (ecg + 1) * per), w * per);
     });
     out[name] = { data, shape: [c.owner.length, leads, L], perEcg: true };
@@ -239,7 +241,7 @@ function perEcgOptions(options: Record<string, unknown> | undefined, c: Chunk, b
 function checkPerEcgCounts(options: ExplainPlan['options'], count: number): void {
   for (const [method, o] of Object.entries(options ?? {})) {
     for (const [name, v] of Object.entries(o)) {
-      if (isPerEcg(v) && v.shape[0] !== count) throw new OptionError(`${method}.${name}`, `holds ${v.shape[0]} ECG(s) (one per ECG, in input order), but ${count} ECG(s) were explained`);
+      if (isPerEcg(v) && v.shape[0] !== count) throw new OptionError(`${method}.${name}`, `${v.file ? `${v.file} ` : ''}holds ${v.shape[0]} ECG(s) (one per ECG, in input order), but ${count} ECG(s) were explained`);
     }
   }
 }

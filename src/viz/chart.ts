@@ -76,7 +76,10 @@ export function renderEcgSvg(ecg: Ecg, opts: EcgChartOptions = {}): string {
   const lm = legendMetrics(opts.minFontPx !== undefined && opts.minFontPx > 0 ? opts.minFontPx / base.pxPerMm : 0);
   const legendRows = legendLayout(legend, attr, span, lm);
   const rowCount = legendRows.length ? legendRows[legendRows.length - 1]!.row + 1 : 0;
-  const g = chartGeometry(ecg, opts, { ...panels, legendLines: rowCount, legendLineMm: lm.line, headerMm: head.heightMm });
+  // A colour bar on the last row hangs its value labels below it: room for them (descenders included).
+  const lastBar = legendRows.some((p) => p.kind === 'colorbar' && p.row === rowCount - 1);
+  const legendLines = rowCount + (lastBar ? Math.max(0, lm.colorbarHeight / 2 + 1.3 * lm.labelFont - lm.line / 2 - 2) / lm.line : 0);
+  const g = chartGeometry(ecg, opts, { ...panels, legendLines, legendLineMm: lm.line, headerMm: head.heightMm });
   const mm = (v: number): number => v * g.pxPerMm;
   const ctx: Ctx = { ecg, g, mm, traceWidth: Math.max(1, mm(0.3)), exact: opts.exact ?? false, units: opts.units ?? 'mV' };
 

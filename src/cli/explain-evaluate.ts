@@ -34,6 +34,9 @@ own inputs (each window of a windowed model):
   sanity        with --randomization: the cascading model-parameter randomisation of Adebayo et al.
                 (2018), mean rank correlation with the trained model's map as layers are redrawn
                 from the output down (a faithful method falls towards 0)
+  references    a seeded random map's deletion/insertion AUC (the chance level to beat), and the
+                target's score with the whole signal deleted: a warning when that barely changes it
+                (mean change of the probability < 0.05: the model hardly uses its input)
 Writes DIR/metrics.json (config, versions, per-input and mean values) and DIR/metrics.md.
 
 Options:
@@ -101,6 +104,7 @@ const command: Command = {
         methods: m.methods,
         correlation: m.correlation,
         ...(m.randomization ? { randomization: m.randomization } : {}),
+        baseline: m.baseline,
         versions: versions(),
       };
       await writeDirAtomic(out, (dir) => {
@@ -109,6 +113,7 @@ const command: Command = {
       }, { force: values.force === true });
       if (values.json) process.stdout.write(JSON.stringify(metrics) + '\n');
       else process.stdout.write(`evaluated ${plan.methods.join(', ')} on ${result.records.length} ECG(s) -> ${out}\n`);
+      if (m.baseline.wholeDeletion.warning) process.stderr.write(`ecgx: warning: ${m.baseline.wholeDeletion.warning}\n`);
       return 0;
     } finally {
       await result.model.release();

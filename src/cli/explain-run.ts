@@ -9,6 +9,7 @@ import { versions } from '../train/run.js';
 import { ExplainModel, explainRecords, explainTensors, defaultTarget, type ExplainResult, type Target } from '../explain/index.js';
 import { flagged, type MethodPlan } from './method-flags.js';
 import type { ModelSource } from './model-input.js';
+import type { ModelCard } from '../models/card.js';
 
 /** Runs the plan on the source (records through the card, or tensors), errors naming the flags that gave the options. */
 export async function runExplain(src: ModelSource, plan: MethodPlan, targetText: string | undefined, keepInputs = false): Promise<ExplainResult> {
@@ -24,18 +25,21 @@ export async function runExplain(src: ModelSource, plan: MethodPlan, targetText:
 export function explainRecord(src: ModelSource, plan: MethodPlan, r: ExplainResult): Record<string, unknown> {
   const classes = r.model.classNames;
   const first = r.attributions[0]!;
+  const card = r.card;
   return {
     model: src.modelPath,
-    source: src.describe,
-    ...(r.card ? { card: r.card } : {}),
+    source: { ...src.describe, ...(src.kind === 'records' && src.leadMap ? { leadMap: src.leadMap } : {}) },
+    ...(card ? { card } : {}),
     fs: r.fs ?? null,
     attribution: {
+      fs: r.fs ?? null,
       timeAxis: src.kind === 'records' ? 'record time at the card\'s sampling rate (NaN past a record\'s end)' : 'the input tensor\'s time axis',
       units: `output '${r.model.output}' per input unit (the model's input after preprocessing)`,
     },
     records: r.records.map((rec) => ({
       id: rec.id,
       nSamples: rec.nSamples,
+      ...(card ? { preprocessing: recordPreprocessing(card, rec) } : {}),
       scores: classes ? Object.fromEntries(classes.map((c, k) => [c, rec.scores[k]])) : rec.scores,
       target: { index: rec.target, ...(rec.targetName !== undefined ? { name: rec.targetName } : {}) },
       windows: { starts: rec.windows, length: rec.inputLength },
@@ -46,6 +50,13 @@ export function explainRecord(src: ModelSource, plan: MethodPlan, r: ExplainResu
     methods: r.attributions.map((a) => ({ method: a.method, file: `${a.method}.npy`, shape: a.values.shape, options: a.options, timing: a.timing, ...(a.meta ? { meta: a.meta } : {}) })),
     versions: versions(),
   };
+}
+
+/** What the card did to one record: its steps in order, and how the record became model inputs. */
+function recordPreprocessing(card: ModelCard, rec: ExplainResult['records'][number]): { steps: string[]; fs: number; fit: 'whole' | 'crop' | 'pad' | 'windows' } {
+  const steps = card.preprocess.map((p) => p.op === 'bandpass' ? `bandpass ${p.hz[0]}-${p.hz[1]} Hz` : p.op === 'highpass' ? `highpass ${p.hz} Hz` : p.op === 'notch' ? `notch ${p.hz} Hz` : p.op === 'resample' ? `resample to ${card.fs} Hz` : p.op === 'units' ? `units ${p.to}` : p.mean ? 'zscore (card statistics)' : 'zscore (per record)');
+  const fit = rec.windows.length > 1 ? 'windows' : rec.windows[0]! < 0 || rec.nSamples < rec.inputLength ? 'pad' : rec.nSamples > rec.inputLength ? 'crop' : 'whole';
+  return { steps, fs: card.fs, fit };
 }
 
 export function parseTarget(raw: string | undefined, model: ExplainModel): Target {

@@ -41,6 +41,12 @@ test('ecgx explain: --data and --input give the same attributions as the API; ex
   assert.deepEqual(rec.records.map((x) => [x.nSamples, x.windows.starts, x.windows.length]), [[300, [0], 300], [300, [0], 300]]);
   assert.equal(rec.card.fs, 100);
   for (const x of rec.records) assert.ok(Object.values(x.scores).every((p) => p > 0 && p < 1));
+  // Per ECG: the card's steps as applied and how the record became model input; the attributions' own rate and units.
+  const full = rec as unknown as { records: { preprocessing: unknown }[]; attribution: { fs: number; units: string; timeAxis: string } };
+  for (const x of full.records) assert.deepEqual(x.preprocessing, { steps: ['resample to 100 Hz', 'zscore (per record)'], fs: 100, fit: 'whole' });
+  assert.equal(full.attribution.fs, 100);
+  assert.match(full.attribution.units, /^output 'logits' per input unit/);
+  assert.match(full.attribution.timeAxis, /^record time at the card's sampling rate/);
   assert.deepEqual(rec.target.index, [1, 1]);
   assert.deepEqual(rec.target.name, ['MI', 'MI']);
   assert.deepEqual(rec.methods.map((m) => m.method), ['gradcam', 'integrated-gradients']);
@@ -149,7 +155,8 @@ test('ecgx explain: bad method options are one-line errors naming the flag, exit
     [['--method', 'occlusion', '--set', 'occlusion.window=301'], /occlusion\.window: 301 samples is longer than the signal/],
     [['--method', 'ig', '--baseline', 'ones'], /^ecgx: --baseline: expected zero, mean, a number or a FILE\.npy, got 'ones'$/],
     [['--method', 'ig', '--baseline', join(root, 'nope.npy')], /nope\.npy/],
-    [['--method', 'ig', '--baseline', join(root, 'x-flags.npy')], /^ecgx: --baseline: .*x-flags\.npy has shape \[2, 12, 300\], expected \[leads, time\]/],
+    // [2, 12, 300]: one baseline per ECG, for 2 ECGs, but 1 is explained.
+    [['--method', 'ig', '--baseline', join(root, 'x-flags.npy')], /^ecgx: --baseline: .*x-flags\.npy holds 2 ECG\(s\) \(one per ECG, in input order\), but 1 ECG\(s\) were explained$/],
     [['--method', 'smoothgrad', '--sigma=-1'], /^ecgx: --sigma: expected 0 to 10, got -1$/],
     [['--method', 'saliency,tlc'], /^ecgx: --tlc: required with --method tlc/],
     [['--method', 'tlc', '--tlc', join(root, 'no-tlc.json')], /no-tlc\.json: cannot read the TLC file/],
@@ -198,4 +205,34 @@ test('ecgx explain --method saliency,tlc --tlc FILE: TLC entropy [batch, 1, time
   const got = readNpy(join(out, 'tlc.npy'));
   for (let i = 0; i < got.data.length; i++) assert.ok(Math.abs(got.data[i]! - a.values.data[i]!) <= 1e-6, `tlc value ${i}`);
   assert.ok(got.data.every((v) => v >= 0 && v <= 1 + 1e-6), 'normalised entropy in [0, 1]');
+});
+
+test('ecgx explain --baseline FILE.npy [N, leads, time]: one IG baseline per ECG in input order, the same as each ECG alone with its own; a wrong N is a one-line error', () => {
+  const n = 3;
+  const x = new Float32Array(n * 12 * 300).map((_, i) => Math.sin(i / 11) + 0.2 * Math.cos(i / 3));
+  const base = new Float32Array(n * 12 * 300).map((_, i) => 0.1 * Math.floor(i / (12 * 300)) + 0.01 * Math.sin(i / 5));
+  const xPath = join(root, 'x-base.npy'), bPath = join(root, 'b-per-ecg.npy');
+  writeNpy(xPath, { data: x, shape: [n, 12, 300] });
+  writeNpy(bPath, { data: base, shape: [n, 12, 300] });
+  const out = join(root, 'out-base');
+  // --batch-size 2: the three ECGs go in two chunks, and each must get its own row.
+  const r = cli('explain', '--model', modelPath, '--input', xPath, '--method', 'ig', '--steps', '4', '--baseline', bPath, '--batch-size', '2', '--target', '0', '--out', out, '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { methods: { options: { baseline: string } }[] }).methods[0]!.options.baseline, 'array per ECG');
+  const all = readNpy(join(out, 'integrated-gradients.npy'));
+  for (let b = 0; b < n; b++) {
+    const xi = join(root, `x-${b}.npy`), bi = join(root, `b-${b}.npy`), oi = join(root, `out-base-${b}`);
+    writeNpy(xi, { data: x.slice(b * 3600, (b + 1) * 3600), shape: [12, 300] });
+    writeNpy(bi, { data: base.slice(b * 3600, (b + 1) * 3600), shape: [12, 300] });
+    const one = cli('explain', '--model', modelPath, '--input', xi, '--method', 'ig', '--steps', '4', '--baseline', bi, '--target', '0', '--out', oi);
+    assert.equal(one.code, 0, one.stderr);
+    const a = readNpy(join(oi, 'integrated-gradients.npy')).data;
+    for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i]! - all.data[b * 3600 + i]!) <= 1e-6 * (1 + Math.abs(a[i]!)), `ECG ${b} sample ${i}`);
+  }
+  const two = join(root, 'b-two.npy');
+  writeNpy(two, { data: base.slice(0, 2 * 3600), shape: [2, 12, 300] });
+  const bad = cli('explain', '--model', modelPath, '--input', xPath, '--method', 'ig', '--steps', '4', '--baseline', two, '--out', join(root, 'out-bad'));
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^ecgx: --baseline: .*b-two\.npy holds 2 ECG\(s\) \(one per ECG, in input order\), but 3 ECG\(s\) were explained\n$/);
+  assert.ok(!existsSync(join(root, 'out-bad')));
 });

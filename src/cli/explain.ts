@@ -22,8 +22,10 @@ const usage = `Usage: ecgx explain --model M.onnx (--data DIR [--records ID,...]
 Explains a model's output for ECGs with attribution methods and writes
 DIR/<method>.npy ([records, leads or 1, time], float32, in record time at the
 card's sampling rate; NaN past the end of a shorter record) and DIR/explain.json
-(the card's preprocessing, each record's scores, target, windows and warnings,
-the methods' options and timing, versions). Records (--data, --record) go
+(the model card; per record its id, the preprocessing applied, the model's
+scores, the resolved target, windows and warnings; the attributions' sampling
+rate, time axis and units; the methods' options and timing; versions), enough
+for 'ecgx plot RECORD --explain DIR' or a later analysis without the model. Records (--data, --record) go
 through the model card: resampled, filtered, cropped, padded or cut into
 windows as it says; a windowed model's window attributions are placed back in
 record time (mean: averaged over windows; max: the top window's). --input

@@ -7,6 +7,15 @@ import { CLI, LUDB_DIR, runCli } from '../../test/data-paths.js';
 import { byClass, parseSvg } from '../viz/svg-parse.js';
 import { decodePng, PNG_SIGNATURE } from '../viz/png-decode.js';
 import { openDataset } from '../data/datasets/index.js';
+import { resnet1d } from '../models/resnet1d.js';
+import { saveModel } from '../engine/onnx/proto.js';
+import { trainingCard, withCard } from '../models/card.js';
+import { inspectModel } from '../engine/onnx/inspect.js';
+import { STANDARD_LEADS } from '../data/leads.js';
+import { readNpy } from '../util/npy.js';
+import { fitTlc } from '../explain/tlc/fit.js';
+import { percentileAbs } from '../viz/attribution.js';
+import { Rng } from '../util/rng.js';
 
 const LUDB = join(LUDB_DIR, 'data');
 const skip = !existsSync(LUDB) && `LUDB not at ${LUDB_DIR}`;
@@ -75,7 +84,10 @@ test('ecgx plot: bad input is a one-line error, exit 2, and no output file', { s
     const cases: [string[], RegExp][] = [
       [[`${LUDB}/1`], /--out: is required/],
       [[`${LUDB}/1`, '--out', join(dir, 'x.pdf')], /--out: expected a file ending in \.svg or \.png/],
-      [[`${LUDB}/1`, '--out', out, '--layout', '2x6'], /--layout: expected 3x4, 12x1 or lead:NAME/],
+      [[`${LUDB}/1`, '--out', out, '--layout', '2x6'], /--layout: expected 3x4, 12x1, lead:NAME \(e\.g\. lead:II\) or methods\[:LEAD\]/],
+      [[`${LUDB}/1`, '--out', out, '--method', 'ig'], /--method: goes with --explain DIR/],
+      [[`${LUDB}/1`, '--out', out, '--layout', 'methods'], /--layout: methods needs --explain DIR/],
+      [[`${LUDB}/1`, '--out', out, '--tlc', join(dir, 't.json')], /--tlc: needs --model M\.onnx/],
       [[`${LUDB}/1`, '--out', out, '--layout', 'lead:V9'], /--layout: record 1 has no lead 'V9'/],
       [[`${LUDB}/1`, '--out', out, '--waves', 'maybe'], /--waves: expected one of annotations\|delineate\|none/],
       [[`${LUDB}/1`, '--out', out, '--speed', 'fast'], /--speed: expected a number, got 'fast'/],
@@ -93,6 +105,80 @@ test('ecgx plot: bad input is a one-line error, exit 2, and no output file', { s
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     }
     assert.deepEqual(readdirSync(dir).sort(), ['1.dat', '1.hea']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ecgx plot --explain: the record found in explain.json by id, drawn on the attributions\' samples (resampled to the card\'s rate), one chart per method; --tlc adds clusters and entropy', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ecgx-plot-explain-'));
+  try {
+    // A 100 Hz model: LUDB's 500 Hz records go through its card's resampling.
+    const classes = ['A', 'B'];
+    const m = resnet1d({ leads: 12, samples: 1000, filters: [4, 6, 8], downsample: [4, 2], kernel: 5, dropout: 0, head: 'gap', task: 'multilabel', outputs: 2, classNames: classes, fs: 100, leadNames: [...STANDARD_LEADS], seed: 5 });
+    const model = join(dir, 'm.onnx');
+    saveModel(model, withCard(m, trainingCard({ leads: [...STANDARD_LEADS], fs: 100, length: 1000 }, { task: 'multilabel', classes }, inspectModel(m))));
+    const expl = join(dir, 'expl');
+    const e = ecgx('explain', '--model', model, '--record', `${LUDB}/1`, '--method', 'gradcam,ig', '--steps', '4', '--target', 'B', '--out', expl);
+    assert.equal(e.code, 0, e.stderr);
+
+    const all = join(dir, 'all.svg');
+    const r = ecgx('plot', `${LUDB}/1`, '--explain', expl, '--out', all);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /2 charts\)\n  drawn: record 1 in mV, resampled from 500 Hz to 100 Hz/);
+    const doc = parseSvg(readFileSync(all, 'utf8'));
+    const charts = doc.children[0]!.children.filter((c) => c.name === 'svg');
+    assert.equal(charts.length, 2, 'one chart per method, stacked');
+    const ig = readNpy(join(expl, 'integrated-gradients.npy'));
+    assert.deepEqual(ig.shape, [1, 12, 1000]);
+    for (const [i, method, layer] of [[0, 'gradcam', 'attribution-background'], [1, 'integrated-gradients', 'attribution-trace']] as const) {
+      const c = charts[i]!;
+      assert.equal(c.attrs['data-fs'], '100', 'drawn at the card\'s rate');
+      assert.equal(byClass(c, layer).length, 1, `${method}: ${layer}`);
+      assert.equal(byClass(c, layer)[0]!.attrs['data-method'], method);
+      assert.ok(byClass(c, 'segment').every((sg) => Number(sg.attrs['data-n1']) <= 1000));
+    }
+    // The colour scale is the 98th percentile of the record's |IG|, and the legend says so.
+    assert.equal(Number(byClass(charts[1]!, 'colorbar')[0]!.attrs['data-scale']), percentileAbs(ig.data, 98));
+    assert.ok(readFileSync(all, 'utf8').includes('scale: 98th percentile of |value|'));
+    assert.ok(readFileSync(all, 'utf8').includes('integrated-gradients → B'));
+
+    // One method: one chart, in the default layout; --layout methods:V2: strips of V2.
+    const one = join(dir, 'one.svg');
+    assert.equal(ecgx('plot', `${LUDB}/1`, '--explain', expl, '--method', 'ig', '--out', one).code, 0);
+    assert.equal(parseSvg(readFileSync(one, 'utf8')).children[0]!.attrs['data-layout'], '3x4+II');
+    const strips = join(dir, 'strips.svg');
+    assert.equal(ecgx('plot', `${LUDB}/1`, '--explain', expl, '--layout', 'methods:V2', '--out', strips).code, 0);
+    const sd = parseSvg(readFileSync(strips, 'utf8'));
+    assert.deepEqual(byClass(sd, 'segment').map((sg) => sg.attrs['data-lead']), ['V2', 'V2']);
+
+    // TLC on the same model: bands and entropy on the same samples, clusters named by the annotated waves.
+    const rng = new Rng(1);
+    const x = { data: Float32Array.from({ length: 2 * 12 * 1000 }, (_, i) => Math.sin(i / 9) + 0.3 * rng.normal()), shape: [2, 12, 1000] };
+    const tlc = await fitTlc(model, { x, fs: 100 }, { k: 3, seed: 0, maxSamples: 2000 }, { progress: false });
+    const tlcPath = join(dir, 'tlc.json');
+    tlc.save(tlcPath);
+    const withTlc = join(dir, 'tlc.svg');
+    const t = ecgx('plot', `${LUDB}/1`, '--explain', expl, '--method', 'gradcam', '--tlc', tlcPath, '--model', model, '--out', withTlc);
+    assert.equal(t.code, 0, t.stderr);
+    const td = parseSvg(readFileSync(withTlc, 'utf8'));
+    const bands = byClass(td, 'cluster-band');
+    assert.equal(bands.length, tlc.groupNames.length, 'one band per block');
+    for (const b of bands) {
+      const rects = byClass(b, 'cluster');
+      assert.ok(rects.length > 0 && rects.every((c) => Number(c.attrs['data-to']) <= 1000));
+    }
+    assert.equal(byClass(td, 'entropy').length, tlc.groupNames.length);
+    assert.match(readFileSync(withTlc, 'utf8'), /clusters block1 \(named by dominant wave, this record's annotations\)/);
+
+    // A record that explain.json does not hold, and a tensor-only folder: one-line errors.
+    const bad = ecgx('plot', `${LUDB}/2`, '--explain', expl, '--out', join(dir, 'x.svg'));
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^ecgx: record 2 is not in .*explain\.json \(it explains 1 record\(s\): 1\)\n$/);
+    const nom = ecgx('plot', `${LUDB}/1`, '--explain', expl, '--method', 'saliency', '--out', join(dir, 'x.svg'));
+    assert.equal(nom.code, 2);
+    assert.match(nom.stderr, /--method: 'saliency' is not in .*explain\.json \(it has gradcam, integrated-gradients\)/);
+    assert.ok(!existsSync(join(dir, 'x.svg')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

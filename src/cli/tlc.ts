@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { Command } from './command.js';
+import { onInterrupt, shownPath } from '../util/interrupt.js';
 import { batchSizeOption, choiceOption, foldsOption, numberOption, parseCommandArgs, required, threadsOption } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
@@ -146,19 +147,25 @@ async function fitCommand(argv: string[]): Promise<number> {
   const opts = fitOptions(values);
   const ro = runOptions(values);
   const run = { ...(ro.threads !== undefined ? { threads: ro.threads } : {}), ...(ro.batchSize !== undefined ? { batchSize: ro.batchSize } : {}) };
+  // Ctrl-C: a fit keeps nothing until it ends, so the way on is to run it again.
+  const release = onInterrupt(() => `tlc fit writes ${shownPath(out)} only when it ends, so nothing was kept; run the same command again (it is seeded: the same fit)`);
   let tlc: FittedTlc;
-  if (values.run !== undefined) {
-    if (values.model !== undefined || values.data !== undefined || values.record !== undefined) throw new OptionError('--run', 'give either --run RUNDIR or --model and --data, not both');
-    const { dir, plan, folds } = await openRun(values.run, ro.maxRecords);
-    const fold = numberOption('--fold', values.fold, { integer: true }) ?? folds[0]!;
-    if (!folds.includes(fold)) throw new OptionError('--fold', `fold ${fold} has no checkpoint in ${dir} (folds with one: ${folds.join(', ')})`);
-    const ids = plan.task.examples.filter((e) => plan.foldOf.get(e.id) !== fold).map((e) => e.id);
-    tlc = await fitTlc(join(dir, `fold-${fold}`, 'model.onnx'), await datasetSource(plan.dataset, plan.card, ids), opts, run);
-  } else {
-    if (values.fold !== undefined) throw new OptionError('--fold', 'goes with --run');
-    required('--data', values.data ?? values.record);
-    const { model, source } = await cardSource(values);
-    tlc = await fitTlc(model.proto, source, withCardLayers(opts, model), run);
+  try {
+    if (values.run !== undefined) {
+      if (values.model !== undefined || values.data !== undefined || values.record !== undefined) throw new OptionError('--run', 'give either --run RUNDIR or --model and --data, not both');
+      const { dir, plan, folds } = await openRun(values.run, ro.maxRecords);
+      const fold = numberOption('--fold', values.fold, { integer: true }) ?? folds[0]!;
+      if (!folds.includes(fold)) throw new OptionError('--fold', `fold ${fold} has no checkpoint in ${dir} (folds with one: ${folds.join(', ')})`);
+      const ids = plan.task.examples.filter((e) => plan.foldOf.get(e.id) !== fold).map((e) => e.id);
+      tlc = await fitTlc(join(dir, `fold-${fold}`, 'model.onnx'), await datasetSource(plan.dataset, plan.card, ids), opts, run);
+    } else {
+      if (values.fold !== undefined) throw new OptionError('--fold', 'goes with --run');
+      required('--data', values.data ?? values.record);
+      const { model, source } = await cardSource(values);
+      tlc = await fitTlc(model.proto, source, withCardLayers(opts, model), run);
+    }
+  } finally {
+    release();
   }
   tlc.save(out, { force: values.force === true });
   process.stdout.write(`fitted TLC (${tlc.groupNames.join(', ')}; K = ${tlc.k}; ${tlc.fit.ecgs} model inputs, ${tlc.fit.samples.join('/')} vectors) -> ${out}\n`);

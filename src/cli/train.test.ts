@@ -73,3 +73,27 @@ test('ecgx train on real PTB-XL with --labels and --min-positives: classes by pr
   assert.equal(run.task.classes.length + Object.keys(run.task.excludedClasses).length, 24);
   assert.ok(run.notes.some((n: string) => /3 folds made by ecgx \(seed 1\)/.test(n)));
 });
+
+test('Ctrl-C during ecgx train: one line saying how to resume, exit 130; --resume then finishes the run', { timeout: 180_000 }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { hasTrainProgress } = await import('../train/run.js');
+  const out = join(root, 'interrupted');
+  const child = spawn(process.execPath, [CLI, 'train', '--data', await data, '--task', 'NORM;MI', '--model', TINY_MODEL, '--epochs', '60', '--batch-size', '8',
+    '--length', '256', '--cv', '3', '--fold', '1', '--threads', '1', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // Wait for the first saved epoch, then interrupt as a terminal's Ctrl-C does.
+  const t0 = Date.now();
+  while (!hasTrainProgress(`${out}.partial`) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(hasTrainProgress(`${out}.partial`), `no epoch saved: ${stderr}`);
+  child.kill('SIGINT');
+  const code = await exited;
+  assert.equal(code, 130, stderr);
+  const last = stderr.trim().split('\n').pop()!;
+  assert.match(last, /^ecgx: interrupted: .*interrupted\.partial keeps the last finished epoch; continue with: ecgx train --resume --out .*interrupted$/);
+  assert.ok(!existsSync(out));
+  const r = ecgx('train', '--resume', '--out', out);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(existsSync(join(out, 'run.json')));
+});

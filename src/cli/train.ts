@@ -1,7 +1,8 @@
 import type { Command } from './command.js';
+import { onInterrupt, shellArg, shownPath } from '../util/interrupt.js';
 import { LIMITS, batchSizeOption, choiceOption, foldsOption, numberOption, parseCommandArgs, required, threadsOption } from './command.js';
 import { OptionError } from '../util/errors.js';
-import { trainRun, type TrainConfig } from '../train/run.js';
+import { hasTrainProgress, trainRun, type TrainConfig } from '../train/run.js';
 import type { LossKind } from '../train/graph.js';
 import type { ScheduleKind } from '../train/optimizer.js';
 import { DATA_FLAGS, DATA_FLAGS_USAGE, dataOptions } from './data-flags.js';
@@ -124,7 +125,17 @@ const command: Command = {
       const mb = num('--cache-mb', values['cache-mb'], { min: 0 });
       if (mb !== undefined) cfg.cacheBytes = mb * 2 ** 20;
     }
-    const record = await trainRun(cfg, out, { resume: Boolean(values.resume), force: Boolean(values.force) });
+    // Ctrl-C: one line saying how to go on (every saved epoch is kept in RUNDIR.partial).
+    const partial = `${out}.partial`;
+    const release = onInterrupt(() => hasTrainProgress(partial)
+      ? `${shownPath(partial)} keeps the last finished epoch; continue with: ecgx train --resume --out ${shellArg(shownPath(out))}`
+      : `no epoch was finished, nothing to resume; run the same command again${values.force ? '' : ' (add --force if it asks)'}`);
+    let record;
+    try {
+      record = await trainRun(cfg, out, { resume: Boolean(values.resume), force: Boolean(values.force) });
+    } finally {
+      release();
+    }
     const main = record.summary[record.metric];
     const spread = main && main.n > 1 ? ` ± ${main.std.toFixed(4)}` : '';
     process.stdout.write(`${out}: test ${record.metric} ${main ? main.mean.toFixed(4) : 'n/a'}${spread} over ${record.folds.length} fold(s)\n`);

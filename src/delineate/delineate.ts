@@ -59,6 +59,12 @@ export interface Delineation {
   waves: WaveAnnotations;
   /** Leads that were delineated; leads that were flat or mostly missing are left out of `waves`. */
   leads: string[];
+  /**
+   * What decided whether P waves are reported (atrial fibrillation has none):
+   * the atrial activity's beat-to-beat coherence, the spread of the P-to-QRS
+   * distance (ms), and, for information, the RR irregularity.
+   */
+  atrial: { coherence: number; rrIrregularity: number; prSpreadMs: number; pWaves: boolean };
 }
 
 /** Internal per-lead state at DELINEATION_FS. */
@@ -109,6 +115,14 @@ export interface DelineationTuning {
   searchBack: number;
   /** Below this beat-to-beat coherence of the atrial activity (see atrialCoherence), no P wave is reported. */
   pCoherence: number;
+  /**
+   * No P wave either when the waves found before each QRS keep no steady
+   * distance from it: the median absolute deviation of (QRS onset - P peak)
+   * over the beats, fused over leads, above this many ms (atrial
+   * fibrillation whose baseline undulations repeat enough to pass the
+   * coherence test, e.g. LUDB record 101: 62 ms; sinus records: at most 26 ms).
+   */
+  pPrSpreadMs: number;
   /** T and P onset/offset: where |W(2^4)| fades below this fraction of the first/last maximum. */
   tOn: number;
   tOff: number;
@@ -133,6 +147,7 @@ export const DEFAULT_TUNING: Readonly<DelineationTuning> = {
   qrsNoise: 4,
   qrsFloor: 2,
   pCoherence: 0.72,
+  pPrSpreadMs: 40,
   qrsPositivePeak: 0.05,
   tWaveRatio: 0.8,
   tWaveWindowMs: 400,
@@ -177,7 +192,7 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
   }
   const toFs = (i: number): number => Math.min(nIn - 1, Math.max(0, Math.round((i * ecg.fs) / FS)));
   const waves: WaveAnnotations = {};
-  if (leads.length === 0) return { fs: ecg.fs, nSamples: nIn, rPeaks: [], waves: { '*': [] }, leads: [] };
+  if (leads.length === 0) return { fs: ecg.fs, nSamples: nIn, rPeaks: [], waves: { '*': [] }, leads: [], atrial: { coherence: NaN, rrIrregularity: NaN, prSpreadMs: NaN, pWaves: false } };
 
   const centres = detectQrs(leads, nInt, P);
   const nL = leads.length;
@@ -212,9 +227,11 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
   // A P wave starts after the previous beat's T wave has ended (fused over leads).
   const fusedT = tWaves.map((ts) => fuseBeat(present(ts), 'T', { nLeads: nL, minFraction: FUSION_MIN_FRACTION.T }));
   const atrialOrder = atrialCoherence(leads, fusedQrs);
-  const pWaves = centres.map((_, b) => {
+  const irregularity = rrIrregularity(centres);
+  const coherent = !(atrialOrder < P.pCoherence);
+  let pWaves = centres.map((_, b) => {
     const q = fusedQrs[b];
-    if (!q || atrialOrder < P.pCoherence) return leads.map(() => null);
+    if (!q || !coherent) return leads.map(() => null);
     let notBefore = q.onset - ms(300);
     const prevQrs = fusedQrs[b - 1];
     if (prevQrs) notBefore = Math.max(notBefore, prevQrs.offset + ms(200));
@@ -222,6 +239,10 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
     if (prevT) notBefore = Math.max(notBefore, prevT.offset);
     return leads.map((lead) => delineateP(lead, q, notBefore, nInt, P));
   });
+  // Conducted P waves keep their distance to the QRS; waves that wander are atrial activity of another kind.
+  const prSpread = prSpreadMs(pWaves, fusedQrs, nL);
+  const hasP = coherent && !(prSpread > P.pPrSpreadMs);
+  if (!hasP) pWaves = pWaves.map((ws) => ws.map(() => null));
 
   const toRecord = (w: WaveInterval): WaveInterval => {
     const o: WaveInterval = { wave: w.wave, onset: toFs(w.onset), offset: toFs(w.offset) };
@@ -243,7 +264,10 @@ export function ecgDelineate(ecg: Ecg, opts: DelineateOptions = {}): Delineation
   }
   waves['*'] = fused.sort(byOnset);
   const rPeaks = fusedQrs.filter((q): q is WaveInterval => q !== null).map((q) => toFs(q.peak ?? q.onset));
-  return { fs: ecg.fs, nSamples: nIn, rPeaks: [...new Set(rPeaks)].sort((a, b) => a - b), waves, leads: leads.map((l) => l.name) };
+  return {
+    fs: ecg.fs, nSamples: nIn, rPeaks: [...new Set(rPeaks)].sort((a, b) => a - b), waves, leads: leads.map((l) => l.name),
+    atrial: { coherence: atrialOrder, rrIrregularity: irregularity, prSpreadMs: prSpread, pWaves: hasP },
+  };
 }
 
 /**
@@ -272,6 +296,35 @@ function atrialCoherence(leads: Lead[], qrs: (WaveInterval | null)[]): number {
   return quantile(perLead, 0.5);
 }
 
+
+/**
+ * How irregular the rhythm is: the median |difference| between successive RR
+ * intervals over the median RR. Sinus rhythm, even with respiratory
+ * arrhythmia, changes little from one beat to the next; atrial fibrillation
+ * is irregularly irregular. NaN with fewer than 4 beats.
+ */
+function rrIrregularity(centres: readonly number[]): number {
+  if (centres.length < 4) return NaN;
+  const rr = centres.slice(1).map((c, i) => c - centres[i]!);
+  const d = rr.slice(1).map((r, i) => Math.abs(r - rr[i]!));
+  return quantile(d, 0.5) / quantile(rr, 0.5);
+}
+
+/**
+ * Median absolute deviation (ms) of QRS onset - P peak over the beats whose P
+ * wave fuses over leads; NaN with fewer than 4 such beats (too few to judge).
+ */
+function prSpreadMs(pWaves: readonly (WaveInterval | null)[][], qrs: readonly (WaveInterval | null)[], nLeads: number): number {
+  const d: number[] = [];
+  pWaves.forEach((ws, b) => {
+    const p = fuseBeat(present(ws), 'P', { nLeads, minFraction: FUSION_MIN_FRACTION.P });
+    const q = qrs[b];
+    if (p && q && p.peak !== undefined) d.push(q.onset - p.peak);
+  });
+  if (d.length < 4) return NaN;
+  const m = quantile(d, 0.5);
+  return (quantile(d.map((v) => Math.abs(v - m)), 0.5) * 1000) / FS;
+}
 
 function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;

@@ -103,8 +103,11 @@ export function igBaseline(spec: unknown, x: NdArray, field = 'integrated-gradie
 
 /**
  * A baseline given as text (the CLI): zero, mean, a number, or a FILE.npy
- * holding one baseline [leads, time] for every ECG (so that it does not depend
- * on how the ECGs are batched).
+ * holding one baseline [leads, time] for every ECG, or one per ECG
+ * [N, leads, time] in input order (as captum takes a baselines tensor shaped
+ * like the inputs). A per-ECG array is marked `perEcg`: explain/run.ts gives
+ * each batch the rows of its own ECGs (every window of a record its row), so
+ * the result does not depend on how ECGs are batched.
  */
 export function baselineFromText(text: string, field = 'integrated-gradients.baseline'): unknown {
   if (text === 'zero' || text === 'mean') return text;
@@ -112,11 +115,12 @@ export function baselineFromText(text: string, field = 'integrated-gradients.bas
   if (!text.endsWith('.npy')) throw new OptionError(field, `expected zero, mean, a number or a FILE.npy, got '${text}'`);
   const a = readNpy(text);
   if (a.shape.length === 2 || (a.shape.length === 3 && a.shape[0] === 1)) return { data: a.data, shape: a.shape.slice(-2) };
-  throw new OptionError(field, `${text} has shape [${a.shape.join(', ')}], expected [leads, time] (one baseline for every ECG)`);
+  if (a.shape.length === 3 && a.shape[0]! > 1) return { data: a.data, shape: a.shape, perEcg: true, file: text };
+  throw new OptionError(field, `${text} has shape [${a.shape.join(', ')}], expected [leads, time] (one baseline for every ECG) or [N, leads, time] (one per ECG, in input order)`);
 }
 
 const OPTIONS: readonly OptionDecl[] = [
-  { name: 'baseline', kind: 'text', default: 'zero', help: "the reference input: zero, mean (each lead's mean), a number, or FILE.npy [leads, time]", fromText: baselineFromText },
+  { name: 'baseline', kind: 'text', default: 'zero', help: "the reference input: zero, mean (each lead's mean), a number, or FILE.npy [leads, time] (all ECGs) or [N, leads, time] (one per ECG, input order)", fromText: baselineFromText },
   { name: 'steps', kind: 'int', default: 64, min: 1, max: 4096, help: 'quadrature steps of the path integral' },
   { name: 'rule', kind: 'choice', default: 'trapezoid', choices: IG_RULES, help: 'quadrature rule (gauss-legendre: steps nodes, for smooth models)' },
 ];
@@ -132,7 +136,7 @@ export const integratedGradients: ExplainerFactory = {
       const steps = opts.int('steps');
       const rule = opts.choice<IgRule>('rule');
       const spec = opts.raw('baseline');
-      opts.record('baseline', typeof spec === 'string' || typeof spec === 'number' ? spec : spec === undefined ? 'zero' : 'array');
+      opts.record('baseline', typeof spec === 'string' || typeof spec === 'number' ? spec : spec === undefined ? 'zero' : (spec as { perEcg?: boolean }).perEcg ? 'array per ECG' : 'array');
       const base = igBaseline(spec, x);
       const { alpha, weight } = igGrid(steps, rule);
       const [n, leads, time] = x.shape as [number, number, number];

@@ -124,10 +124,12 @@ export async function explainTensors(model: string | ModelProto | CardedModel, x
     }
   }
   await probe.release();
-  return run(model, output, plan.fs ?? probe.fs, chunks(), plan);
+  return run(model, output, plan.fs ?? probe.fs, chunks(), { ...plan, count: n });
 }
 
 async function run(model: string | ModelProto | CardedModel, output: OutputKind, fs: number | undefined, chunks: AsyncIterable<Chunk>, plan: ExplainPlan & { count?: number }, card?: ModelCard): Promise<ExplainResult> {
+  // Before any work: a per-ECG option that cannot fit the ECGs (their count is known for tensors and listed records).
+  if (plan.count !== undefined) checkPerEcgCounts(plan.options, plan.count);
   const threads = plan.threads !== undefined ? { threads: plan.threads } : {};
   const em = new ExplainModel(model, threads);
   const methods = [...new Set(plan.methods.map((name) => explainerFactory(name).name))];
@@ -140,7 +142,8 @@ async function run(model: string | ModelProto | CardedModel, output: OutputKind,
   const perInput: Attribution[][] = methods.map(() => []);
   const kept: { x: NdArray[]; owner: number[]; target: number[] } = { x: [], owner: [], target: [] };
   let checked = false;
-  const bar = new Progress({ label: 'explain', ...(plan.count !== undefined ? { total: plan.count } : {}), unit: 'ECG', ...(plan.progress !== undefined ? { enabled: plan.progress } : {}) });
+  // Counted per method and ECG (a batch of ECGs advances the bar once per method), so slow methods show as they run.
+  const bar = new Progress({ label: `explain (${methods.length} method${methods.length > 1 ? 's' : ''})`, ...(plan.count !== undefined ? { total: plan.count * methods.length } : {}), unit: 'ECG', ...(plan.progress !== undefined ? { enabled: plan.progress } : {}) });
   try {
     for (const name of methods) {
       const given = plan.explainers?.[name];
@@ -167,23 +170,26 @@ async function run(model: string | ModelProto | CardedModel, output: OutputKind,
         windows: r.windows, inputLength: r.inputLength, warnings: r.warnings, ...(r.ecg ? { ecg: r.ecg } : {}),
       }));
       for (const [i, e] of explainers.entries()) {
-        const a = await e.explain({ x: c.x, ...(fs !== undefined ? { fs } : {}) }, { target: windowTarget, seed: plan.seed ?? 0 });
+        bar.note(`${methods[i]} on ECGs ${base + 1}-${base + nRec}`);
+        const perEcg = perEcgOptions(plan.options?.[methods[i]!], c, base);
+        const a = await e.explain({ x: c.x, ...(fs !== undefined ? { fs } : {}) }, { target: windowTarget, seed: plan.seed ?? 0, ...perEcg });
         perInput[i]!.push(a);
         const classAgnostic = explainerFactory(methods[i]!).classAgnostic === true;
         perRecord[i]!.push(...toRecordTime(c, a.values, classAgnostic, card && c.batch ? windowWeights(card, c.batch, windowScores, resolved.index) : undefined));
+        bar.tick(nRec);
       }
       if (plan.keepInputs) {
         kept.x.push(c.x);
         kept.owner.push(...Array.from(c.owner, (r) => base + r));
         kept.target.push(...windowTarget);
       }
-      bar.tick(nRec);
     }
     bar.finish();
   } finally {
     for (const e of own) await e.release?.();
   }
   if (records.length === 0) throw new DataError('explain: no records to explain');
+  checkPerEcgCounts(plan.options, records.length);
   const windowLevel = perInput.map(mergeAttributions);
   const attributions = windowLevel.map((a, i) => ({
     ...a,
@@ -194,6 +200,50 @@ async function run(model: string | ModelProto | CardedModel, output: OutputKind,
     model: em, ...(card ? { card } : {}), fs, records, attributions,
     ...(plan.keepInputs ? { inputs: { x: concatBatches(kept.x), owner: kept.owner, target: kept.target, attributions: windowLevel } } : {}),
   };
+}
+
+/** An option value holding one row per ECG of the whole input, in input order (e.g. IG's baselines [N, leads, time]). */
+interface PerEcgArray extends NdArray {
+  perEcg: true;
+  /** Where it was read from, for messages. */
+  file?: string;
+}
+
+function isPerEcg(v: unknown): v is PerEcgArray {
+  return typeof v === 'object' && v !== null && (v as { perEcg?: unknown }).perEcg === true && (v as NdArray).data instanceof Float32Array && Array.isArray((v as NdArray).shape);
+}
+
+/**
+ * A chunk's share of per-ECG option values: for each model input of the
+ * chunk, the row of the ECG it comes from (every window of a record gets its
+ * record's row), so a result never depends on how ECGs were batched.
+ */
+function perEcgOptions(options: Record<string, unknown> | undefined, c: Chunk, base: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, v] of Object.entries(options ?? {})) {
+    if (!isPerEcg(v)) continue;
+    const [n, ...rest] = v.shape as [number, ...number[]];
+    const [, leads, L] = c.x.shape as [number, number, number];
+    if (rest.length !== 2 || rest[0] !== leads || rest[1] !== L) throw new OptionError(name, `${v.file ? `${v.file}: ` : ''}per-ECG value of shape [${v.shape.join(', ')}] does not fit model inputs [${leads}, ${L}] (expected [N, ${leads}, ${L}])`);
+    const per = leads * L;
+    const data = new Float32Array(c.owner.length * per);
+    c.owner.forEach((r, w) => {
+      const ecg = base + r;
+      if (ecg >= n) throw new OptionError(name, `${v.file ? `${v.file} ` : ''}holds ${n} ECG(s) (one per ECG, in input order), but the input has more`);
+      data.set(v.data.subarray(ecg * per, (ecg + 1) * per), w * per);
+    });
+    out[name] = { data, shape: [c.owner.length, leads, L], perEcg: true };
+  }
+  return out;
+}
+
+/** Checks that per-ECG option values hold exactly one row per ECG explained. */
+function checkPerEcgCounts(options: ExplainPlan['options'], count: number): void {
+  for (const [method, o] of Object.entries(options ?? {})) {
+    for (const [name, v] of Object.entries(o)) {
+      if (isPerEcg(v) && v.shape[0] !== count) throw new OptionError(`${method}.${name}`, `${v.file ? `${v.file} ` : ''}holds ${v.shape[0]} ECG(s) (one per ECG, in input order), but ${count} ECG(s) were explained`);
+    }
+  }
 }
 
 /** The target when none is asked for: the regression output, else each record's predicted class. */

@@ -146,7 +146,7 @@ test('colour bar: a signed attribution legend shows the overlay\'s diverging map
     const stops = findAll(byId(ref[1]!)!, (e) => e.name === 'stop');
     return stops.reduce((best, s) => (Math.abs(Number(s.attrs['offset']) - u) < Math.abs(Number(best.attrs['offset']) - u) ? s : best)).attrs['stop-color']!;
   };
-  const rdbu = colorMap('rdbu'), viridis = colorMap('viridis');
+  const rdbu = colorMap('puor'), viridis = colorMap('viridis');
   const svgs = page.children[0]!.children;
   assert.equal(svgs.length, 3);
   svgs.forEach((svg, i) => {

@@ -257,9 +257,9 @@ test('attribution: signed values on a diverging map, positive on viridis; a per-
   const v1 = ecg.leads.indexOf('V1');
   for (let i = 0; i < n; i++) values[v1 * n + i] = Math.sin(i / 20);
   const g = chartGeometry(ecg, { layout: '3x4+II' });
-  const doc = parseSvg(renderEcgSvg(ecg, { layout: '3x4+II', overlays: { attribution: { method: 'ig', values, leads: 12 } } }));
+  const doc = parseSvg(renderEcgSvg(ecg, { layout: '3x4+II', overlays: { attribution: { method: 'ig', values, leads: 12, style: 'background' } } }));
   const paths = findAll(byClass(doc, 'attribution-background')[0]!, (e) => e.name === 'path');
-  const rdbu = colorMap('rdbu');
+  const rdbu = colorMap('puor');
   assert.ok(paths.length > 10, "paths.length > 10");
   for (const p of paths) {
     const level = Number(p.attrs['data-level']);
@@ -275,16 +275,19 @@ test('attribution: signed values on a diverging map, positive on viridis; a per-
   assert.equal(Math.min(...levels), -1);
   // Positive values: viridis, levels in (0, 1].
   const pos = values.map(Math.abs);
-  const posDoc = parseSvg(renderEcgSvg(ecg, { layout: '3x4+II', overlays: { attribution: { method: 'saliency', values: pos, leads: 12 } } }));
+  const posDoc = parseSvg(renderEcgSvg(ecg, { layout: '3x4+II', overlays: { attribution: { method: 'saliency', values: pos, leads: 12, style: 'background' } } }));
   const posPaths = findAll(byClass(posDoc, 'attribution-background')[0]!, (e) => e.name === 'path');
   for (const p of posPaths) {
     const level = Number(p.attrs['data-level']);
     assert.ok(level > 0 && level <= 1, "level > 0 && level <= 1");
     assert.equal(p.attrs['fill'], colorMap('viridis').at(level));
   }
-  // The trace style draws coloured strokes under the trace instead of bands.
+  // The trace style draws coloured strokes under the trace instead of bands; it is the default of per-sample methods, bands of coarse ones.
   const tr = renderEcgSvg(ecg, { layout: '3x4+II', overlays: { attribution: { method: 'ig', values, leads: 12, style: 'trace' } } });
   assert.ok(tr.includes('attribution-trace') && !tr.includes('attribution-background'), "tr.includes('attribution-trace') && !tr.includes('attribution-background')");
+  const byDefault = (method: string): string => renderEcgSvg(ecg, { layout: '3x4+II', overlays: { attribution: { method, values, leads: 12 } } });
+  for (const m of ['integrated-gradients', 'saliency', 'smoothgrad', 'input-x-gradient']) assert.ok(byDefault(m).includes('attribution-trace'), `${m} colours the trace`);
+  for (const m of ['gradcam', 'occlusion']) assert.ok(byDefault(m).includes('attribution-background'), `${m} shades the background`);
 });
 
 test('wave spans match the annotated samples (synthetic ground truth)', () => {

@@ -14,6 +14,7 @@ import { DataError } from '../util/errors.js';
 import { pixelColumn, tracePoints } from './decimate.js';
 import { chartGeometry, type ChartGeometry, type PaperOptions, type RowGeometry, type SegmentGeometry, HEADER_MM, LEGEND_LINE_MM, SMALL_FONT_MM } from './layout.js';
 import type { AttributionOverlay, ClusterBands, EcgOverlays, EntropyTrace, WaveOverlay } from './overlays.js';
+import { overlayDisplay, scaleRuleText } from './attribution.js';
 import { categoricalColor, colorMap, OKABE_ITO, WAVE_COLORS, type ColorMap } from './palettes.js';
 import { el, esc, fitText, formatSignificant, num, pointsAttr, polylinePath, rectPath, textWidth } from './svg.js';
 
@@ -24,6 +25,16 @@ export interface EcgChartOptions extends PaperOptions {
   title?: string;
   /** Keep every sample instead of the min/max per pixel column (default false). */
   exact?: boolean;
+  /**
+   * Smallest legend text, px (default 0: legend text is set in mm like the
+   * rest of the paper). A chart shown at its own size on a screen (report,
+   * web app) sets it so that a narrow chart keeps a readable legend.
+   */
+  minFontPx?: number;
+  /** Unit of the signal's values, shown on the voltage axis (default 'mV'; e.g. 'z' for standardised model input). */
+  units?: string;
+  /** Room for panel labels of at least this many characters: charts stacked with the same value share their time axis. */
+  labelChars?: number;
 }
 
 /** Paper and ink colours. */
@@ -44,6 +55,7 @@ interface Ctx {
   mm: (v: number) => number;
   traceWidth: number;
   exact: boolean;
+  units: string;
 }
 
 /** Renders an ECG chart. Throws OptionError for impossible options and DataError for overlays that do not fit the ECG. */
@@ -53,19 +65,23 @@ export function renderEcgSvg(ecg: Ecg, opts: EcgChartOptions = {}): string {
   const placement = ov.clusterPlacement ?? 'strip';
   const strips = placement === 'strip' ? (ov.clusters ?? []) : [];
   const legend = legendEntries(ov);
-  const labelChars = Math.max(0, ...strips.map((b) => b.block.length), ov.entropy?.length ? 7 : 0);
+  const labelChars = Math.max(opts.labelChars ?? 0, ...strips.map((b) => b.block.length), ov.entropy?.length ? 7 : 0);
   const panels = { clusterBands: strips.length, entropy: (ov.entropy?.length ?? 0) > 0, legendLines: 0, labelChars };
-  const attr = ov.attribution ? prepareAttribution(ecg, ov.attribution) : undefined;
+  const attr = ov.attribution ? prepareAttribution(ov.attribution) : undefined;
   // Text is laid out in mm, which do not depend on the resolution: a first
   // geometry gives the paper's extent, the text's line count sizes the final one.
   const base = chartGeometry(ecg, opts, panels);
   const span = { left: base.paper.x / base.pxPerMm, width: base.paper.widthMm };
   const head = headerLayout(ecg, base, opts.title ?? ecg.meta.recordId, span);
-  const legendRows = legendLayout(legend, attr, span);
+  const lm = legendMetrics(opts.minFontPx !== undefined && opts.minFontPx > 0 ? opts.minFontPx / base.pxPerMm : 0);
+  const legendRows = legendLayout(legend, attr, span, lm);
   const rowCount = legendRows.length ? legendRows[legendRows.length - 1]!.row + 1 : 0;
-  const g = chartGeometry(ecg, opts, { ...panels, legendLines: rowCount, headerMm: head.heightMm });
+  // A colour bar on the last row hangs its value labels below it: room for them (descenders included).
+  const lastBar = legendRows.some((p) => p.kind === 'colorbar' && p.row === rowCount - 1);
+  const legendLines = rowCount + (lastBar ? Math.max(0, lm.colorbarHeight / 2 + 1.3 * lm.labelFont - lm.line / 2 - 2) / lm.line : 0);
+  const g = chartGeometry(ecg, opts, { ...panels, legendLines, legendLineMm: lm.line, headerMm: head.heightMm });
   const mm = (v: number): number => v * g.pxPerMm;
-  const ctx: Ctx = { ecg, g, mm, traceWidth: Math.max(1, mm(0.3)), exact: opts.exact ?? false };
+  const ctx: Ctx = { ecg, g, mm, traceWidth: Math.max(1, mm(0.3)), exact: opts.exact ?? false, units: opts.units ?? 'mV' };
 
   const parts: string[] = [];
   parts.push(el('rect', { class: 'background', x: 0, y: 0, width: g.width, height: g.height, fill: CHART_COLORS.background }));
@@ -81,7 +97,7 @@ export function renderEcgSvg(ecg: Ecg, opts: EcgChartOptions = {}): string {
   parts.push(axes(ctx));
   strips.forEach((b, i) => parts.push(clusterStrip(ctx, b, i)));
   if (ov.entropy?.length) parts.push(entropyPanel(ctx, ov.entropy));
-  if (legendRows.length) parts.push(renderLegend(ctx, legendRows, attr));
+  if (legendRows.length) parts.push(renderLegend(ctx, legendRows, attr, lm));
 
   const rootAttrs = {
     xmlns: 'http://www.w3.org/2000/svg',
@@ -268,7 +284,7 @@ function axes(ctx: Ctx): string {
       }
     }
   }
-  labels.push(el('text', { class: 'unit-label', x: g.paper.x - mm(2), y: g.paper.y - mm(1.5), 'text-anchor': 'end' }, 'mV'));
+  labels.push(el('text', { class: 'unit-label', x: g.paper.x - mm(2), y: g.paper.y - mm(1.5), 'text-anchor': 'end' }, esc(ctx.units)));
   return el('g', { class: 'axes', 'font-size': fontSize, fill: CHART_COLORS.axis }, el('path', { d: ticks.join(''), stroke: CHART_COLORS.axis, 'stroke-width': Math.max(1, mm(0.2)), fill: 'none' }) + labels.join(''));
 }
 
@@ -278,12 +294,18 @@ function wavesOfLead(ov: WaveOverlay, lead: string): WaveInterval[] {
   return ov.waves[lead] ?? ov.waves['*'] ?? [];
 }
 
+/** Wave letters above the spans, mm. */
+const WAVE_LETTER_MM = 2.2;
+
 function waveSpans(ctx: Ctx, ov: WaveOverlay): string {
   const { g, mm } = ctx;
-  const spans: string[] = [], ticks: Record<string, string[]> = { P: [], QRS: [], T: [] };
+  const spans: string[] = [], letters: string[] = [], ticks: Record<string, string[]> = { P: [], QRS: [], T: [] };
+  const font = mm(WAVE_LETTER_MM);
   for (const row of g.rows) {
     for (const s of row.segments) {
       if (s.leadIndex < 0) continue;
+      // Letters must not run into each other or into the lead's label.
+      let free = s.x0 + mm(1.5) + est(s.lead, 3.5, true) * g.pxPerMm + mm(1);
       for (const w of wavesOfLead(ov, s.lead)) {
         if (w.offset < s.n0 || w.onset >= s.n1) continue;
         const a = Math.max(w.onset, s.n0), b = Math.min(w.offset, s.n1 - 1);
@@ -292,6 +314,11 @@ function waveSpans(ctx: Ctx, ov: WaveOverlay): string {
           class: `wave wave-${w.wave}`, 'data-lead': s.lead, 'data-row': s.row, 'data-col': s.col, 'data-onset': w.onset, 'data-offset': w.offset,
           x: xa, y: row.top + mm(1), width: Math.max(xb - xa, 0.5), height: row.bottom - row.top - mm(2), fill: WAVE_COLORS[w.wave],
         }));
+        const half = (est(w.wave, WAVE_LETTER_MM) * g.pxPerMm) / 2, mid = (xa + xb) / 2;
+        if (mid - half >= free && mid + half <= s.x1) {
+          letters.push(el('text', { class: `wave-letter wave-letter-${w.wave}`, x: mid, y: row.top + mm(1) + font }, w.wave));
+          free = mid + half + mm(0.5);
+        }
         const list = ticks[w.wave]!;
         if (w.onset >= s.n0) list.push(`M${num(xa)} ${num(row.bottom - mm(1))}v${num(-mm(3))}`);
         if (w.offset < s.n1) list.push(`M${num(xb)} ${num(row.bottom - mm(1))}v${num(-mm(3))}`);
@@ -300,7 +327,9 @@ function waveSpans(ctx: Ctx, ov: WaveOverlay): string {
   }
   const tickPaths = Object.entries(ticks).filter(([, d]) => d.length).map(([wave, d]) =>
     el('path', { class: `wave-ticks wave-ticks-${wave}`, d: d.join(''), stroke: WAVE_COLORS[wave as 'P' | 'QRS' | 'T'], 'stroke-width': Math.max(1, mm(0.3)), fill: 'none' }));
-  return el('g', { class: 'waves', 'data-source': ov.source }, el('g', { 'fill-opacity': 0.18 }, spans.join('')) + tickPaths.join(''));
+  return el('g', { class: 'waves', 'data-source': ov.source },
+    el('g', { 'fill-opacity': 0.3 }, spans.join('')) + tickPaths.join('') +
+    el('g', { class: 'wave-letters', 'font-size': num(font), 'text-anchor': 'middle', fill: CHART_COLORS.axis }, letters.join('')));
 }
 
 interface PreparedAttribution {
@@ -309,20 +338,18 @@ interface PreparedAttribution {
   map: ColorMap;
   signed: boolean;
   scale: number;
+  /** The legend's words for how the scale was chosen. */
+  rule: string;
 }
 
-function prepareAttribution(ecg: Ecg, a: AttributionOverlay): PreparedAttribution {
-  let signed = a.signed;
-  let maxAbs = 0;
-  for (const v of a.values) {
-    if (!Number.isFinite(v)) continue;
-    if (v < 0 && signed === undefined) signed = true;
-    maxAbs = Math.max(maxAbs, Math.abs(v));
+function prepareAttribution(a: AttributionOverlay): PreparedAttribution {
+  let d;
+  try {
+    d = overlayDisplay(a);
+  } catch (e) {
+    throw new DataError((e as Error).message);
   }
-  signed ??= false;
-  if (a.scale !== undefined && !(a.scale > 0)) throw new DataError(`attribution ${a.method}: scale must be > 0, got ${a.scale}`);
-  void ecg;
-  return { overlay: a, style: a.style ?? 'background', map: colorMap(a.colormap ?? (signed ? 'rdbu' : 'viridis')), signed, scale: a.scale ?? (maxAbs > 0 ? maxAbs : 1) };
+  return { overlay: a, style: d.style, map: colorMap(d.colormap), signed: d.signed, scale: d.scale, rule: scaleRuleText(d) };
 }
 
 /** Levels per side of zero: attributions are drawn in 16 (unsigned) or 2 x 16 (signed) steps. */
@@ -378,12 +405,18 @@ function attributionBackground(ctx: Ctx, p: PreparedAttribution): string {
     }
   }
   const paths = [...byLevel.entries()].sort((a, b) => a[0] - b[0]).map(([level, d]) =>
-    el('path', { 'data-level': String(level), d: d.join(''), fill: colorOfLevel(p, level), 'fill-opacity': num(0.85 * Math.abs(level)) }));
+    el('path', { 'data-level': String(level), d: d.join(''), fill: colorOfLevel(p, level), 'fill-opacity': num(levelOpacity(p, level)) }));
   return el('g', { class: 'attribution attribution-background', 'data-method': p.overlay.method }, paths.join(''));
 }
 
 /** Highlighter pieces weaker than this fraction of the scale are not drawn (they would be invisible). */
 const MIN_HIGHLIGHT = 1 / 8;
+
+/** Opacity a level is drawn with: background bands stop short of opaque so the grid shows through; highlighter pieces below MIN_HIGHLIGHT are left out. */
+function levelOpacity(p: PreparedAttribution, level: number): number {
+  const a = Math.abs(level);
+  return p.style === 'trace' ? (a >= MIN_HIGHLIGHT ? a : 0) : 0.85 * a;
+}
 
 /** A wide coloured stroke under the black trace, coloured by the attribution at each point. */
 function attributionHighlight(ctx: Ctx, p: PreparedAttribution): string {
@@ -418,7 +451,7 @@ function attributionHighlight(ctx: Ctx, p: PreparedAttribution): string {
     }
   }
   const paths = [...byLevel.entries()].sort((a, b) => a[0] - b[0]).map(([level, d]) =>
-    el('path', { 'data-level': String(level), d: d.join(''), stroke: colorOfLevel(p, level), 'stroke-opacity': num(Math.abs(level)) }));
+    el('path', { 'data-level': String(level), d: d.join(''), stroke: colorOfLevel(p, level), 'stroke-opacity': num(levelOpacity(p, level)) }));
   return el('g', { class: 'attribution attribution-trace', 'data-method': p.overlay.method, fill: 'none', 'stroke-width': num(ctx.traceWidth * 4), 'stroke-linejoin': 'round', 'stroke-linecap': 'round' }, paths.join(''));
 }
 
@@ -498,65 +531,95 @@ function entropyPanel(ctx: Ctx, traces: EntropyTrace[]): string {
 // ---------------------------------------------------------------- legend
 
 type LegendItem = { swatch: 'box' | 'line'; color: string; label: string };
-type LegendLine = { title: string; items: LegendItem[] } | { title: string; colorbar: true };
+/** A legend line, with the overlay it belongs to (its group's class, so a page can hide both together). */
+type LegendLine = ({ title: string; items: LegendItem[] } | { title: string; colorbar: true }) & { overlay: 'waves' | 'cluster-band' | 'entropy-panel' | 'attribution' };
 
 function legendEntries(ov: EcgOverlays): LegendLine[] {
   const lines: LegendLine[] = [];
-  if (ov.waves) lines.push({ title: `waves (${ov.waves.source})`, items: (['P', 'QRS', 'T'] as const).map((w) => ({ swatch: 'box', color: WAVE_COLORS[w], label: w })) });
+  if (ov.waves) lines.push({ overlay: 'waves', title: `waves (${ov.waves.source})`, items: (['P', 'QRS', 'T'] as const).map((w) => ({ swatch: 'box', color: WAVE_COLORS[w], label: w })) });
   for (const b of ov.clusters ?? []) {
     lines.push({
-      title: `clusters ${b.block}`,
+      overlay: 'cluster-band',
+      title: `clusters ${b.block}${b.names && b.namedBy ? ` (named by ${b.namedBy})` : ''}`,
       items: Array.from({ length: b.k }, (_, id) => ({ swatch: 'box' as const, color: categoricalColor(id), label: b.names?.[id] !== undefined ? `${id} ${b.names[id]}` : String(id) })),
     });
   }
-  if ((ov.entropy?.length ?? 0) > 1) lines.push({ title: 'entropy', items: ov.entropy!.map((e, i) => ({ swatch: 'line', color: entropyColor(i), label: e.block })) });
-  if (ov.attribution) lines.push({ title: `attribution (${ov.attribution.method})`, colorbar: true });
+  if ((ov.entropy?.length ?? 0) > 1) lines.push({ overlay: 'entropy-panel', title: 'entropy', items: ov.entropy!.map((e, i) => ({ swatch: 'line', color: entropyColor(i), label: e.block })) });
+  if (ov.attribution) lines.push({ overlay: 'attribution', title: `attribution: ${ov.attribution.method}${ov.attribution.target !== undefined ? ` → ${ov.attribution.target}` : ''}`, colorbar: true });
   return lines;
 }
 
-/** Legend font, mm; the colour bar's value labels are 0.8 of it. */
+/** Legend sizes, mm: one set per chart, scaled up together when a minimum font size asks for it. */
+interface LegendMetrics {
+  font: number;
+  /** Value labels under the colour bar. */
+  labelFont: number;
+  swatch: number;
+  line: number;
+  gap: number;
+  colorbar: number;
+  colorbarMin: number;
+  colorbarHeight: number;
+}
+
+/** Legend font on paper, mm (about 11 px at the default 4 px per mm). */
 const LEGEND_FONT_MM = SMALL_FONT_MM * 1.1;
-const SWATCH_MM = 3;
-const COLORBAR_MM = 40;
-const COLORBAR_MIN_MM = 20;
+
+function legendMetrics(minFontMm: number): LegendMetrics {
+  const k = Math.max(1, minFontMm / LEGEND_FONT_MM);
+  return {
+    font: LEGEND_FONT_MM * k, labelFont: LEGEND_FONT_MM * k, swatch: 3 * k, line: LEGEND_LINE_MM * k,
+    gap: TEXT_GAP_MM * k, colorbar: 40 * k, colorbarMin: 20 * k, colorbarHeight: 3 * k,
+  };
+}
 
 /** One placed piece of the legend: x in mm from the chart's left edge, on a legend row. */
-type LegendPiece =
+type LegendPiece = { overlay: LegendLine['overlay'] } & (
   | { kind: 'title'; row: number; x: number; text: string }
   | { kind: 'item'; row: number; x: number; item: LegendItem }
-  | { kind: 'colorbar'; row: number; x: number; width: number };
+  | { kind: 'colorbar'; row: number; x: number; width: number }
+  | { kind: 'note'; row: number; x: number; text: string });
 
 /**
  * Places the legend's pieces on rows within the paper's extent: a line whose
  * items do not fit continues on the next row, indented; labels too long for
  * a whole row are cut with an ellipsis.
  */
-function legendLayout(lines: LegendLine[], attr: PreparedAttribution | undefined, span: TextSpan): LegendPiece[] {
+function legendLayout(lines: LegendLine[], attr: PreparedAttribution | undefined, span: TextSpan, m: LegendMetrics): LegendPiece[] {
   const pieces: LegendPiece[] = [];
   const right = span.left + span.width;
-  const indent = span.left + TEXT_GAP_MM;
+  const indent = span.left + m.gap;
   let row = -1;
   for (const line of lines) {
     row++;
-    const title = fitText(line.title, LEGEND_FONT_MM, span.width / WIDTH_MARGIN, true);
-    pieces.push({ kind: 'title', row, x: span.left, text: title });
-    let x = span.left + est(title, LEGEND_FONT_MM, true) + TEXT_GAP_MM;
+    const title = fitText(line.title, m.font, span.width / WIDTH_MARGIN, true);
+    pieces.push({ overlay: line.overlay, kind: 'title', row, x: span.left, text: title });
+    let x = span.left + est(title, m.font, true) + m.gap;
     if ('colorbar' in line) {
       if (!attr) continue;
       const labels = colorbarLabels(attr);
-      const labelFont = LEGEND_FONT_MM * 0.8;
       // The end labels sit inside the bar's ends and the 0 at its middle: they must not meet.
-      const minW = Math.max(COLORBAR_MIN_MM, 2 * Math.max(...labels.map((l) => est(l.text, labelFont))) + 2 * TEXT_GAP_MM);
+      const minW = Math.max(m.colorbarMin, 2 * Math.max(...labels.map((l) => est(l.text, m.labelFont))) + 2 * m.gap);
       if (right - x < minW) {
         row++;
         x = indent;
       }
-      pieces.push({ kind: 'colorbar', row, x, width: Math.min(Math.max(COLORBAR_MM, minW), right - x) });
+      const width = Math.min(Math.max(m.colorbar, minW), right - x);
+      pieces.push({ overlay: line.overlay, kind: 'colorbar', row, x, width });
+      // How the scale was chosen, after the bar (or on its own row when there is no room).
+      x += width + m.gap;
+      const note = `scale: ${attr.rule}`;
+      if (right - x < est(note, m.font)) {
+        // The bar's value labels hang into the row under it: the note goes one further down.
+        row += 2;
+        x = indent;
+      }
+      pieces.push({ overlay: line.overlay, kind: 'note', row, x, text: fitText(note, m.font, (right - x) / WIDTH_MARGIN) });
       continue;
     }
-    const room = right - indent - SWATCH_MM - 1;
-    const items = line.items.map((item) => ({ ...item, label: fitText(item.label, LEGEND_FONT_MM, room / WIDTH_MARGIN) }));
-    const widths = items.map((item) => SWATCH_MM + 1 + est(item.label, LEGEND_FONT_MM));
+    const room = right - indent - m.swatch - 1;
+    const items = line.items.map((item) => ({ ...item, label: fitText(item.label, m.font, room / WIDTH_MARGIN) }));
+    const widths = items.map((item) => m.swatch + 1 + est(item.label, m.font));
     // Continuation rows line up under the first item; after a title that
     // leaves too little room (for the widest item, or under half the width),
     // the items start on their own rows instead, one stacked column reading badly.
@@ -571,8 +634,8 @@ function legendLayout(lines: LegendLine[], attr: PreparedAttribution | undefined
         row++;
         x = rowStart;
       }
-      pieces.push({ kind: 'item', row, x, item });
-      x += w + TEXT_GAP_MM;
+      pieces.push({ overlay: line.overlay, kind: 'item', row, x, item });
+      x += w + m.gap;
     });
   }
   return pieces;
@@ -591,45 +654,50 @@ function colorbarLabels(attr: PreparedAttribution): { at: number; text: string }
  * (and, having no gradient id, it cannot pick up another chart's gradient
  * when several charts share an HTML page).
  */
-function colorbar(ctx: Ctx, attr: PreparedAttribution, x: number, yMid: number, w: number, fontSize: number): string {
+function colorbar(ctx: Ctx, attr: PreparedAttribution, x: number, yMid: number, w: number, m: LegendMetrics): string {
   const { mm } = ctx;
-  const h = mm(3);
+  const h = mm(m.colorbarHeight);
   const lo = attr.signed ? -LEVELS : 0;
   const steps = LEVELS - lo + 1;
   const stepW = w / steps;
   const out: string[] = [];
   for (let k = lo; k <= LEVELS; k++) {
     const level = k / LEVELS;
-    const opacity = attr.style === 'trace' ? (Math.abs(level) >= MIN_HIGHLIGHT ? Math.abs(level) : 0) : 0.85 * Math.abs(level);
-    out.push(el('rect', { class: 'colorbar-step', 'data-level': String(level), x: x + (k - lo) * stepW, y: yMid - h / 2, width: stepW, height: h, fill: colorOfLevel(attr, level), 'fill-opacity': num(opacity) }));
+    out.push(el('rect', { class: 'colorbar-step', 'data-level': String(level), x: x + (k - lo) * stepW, y: yMid - h / 2, width: stepW, height: h, fill: colorOfLevel(attr, level), 'fill-opacity': num(levelOpacity(attr, level)) }));
   }
   out.push(el('rect', { x, y: yMid - h / 2, width: w, height: h, fill: 'none', stroke: CHART_COLORS.axis, 'stroke-width': 0.5 }));
+  const labelPx = mm(m.labelFont);
   for (const l of colorbarLabels(attr)) {
     const anchor = l.at === 0 ? 'start' : l.at === 1 ? 'end' : 'middle';
-    out.push(el('text', { class: 'colorbar-label', x: x + l.at * w, y: yMid + h / 2 + fontSize, 'text-anchor': anchor, 'font-size': fontSize * 0.8 }, esc(l.text)));
+    out.push(el('text', { class: 'colorbar-label', x: x + l.at * w, y: yMid + h / 2 + labelPx, 'text-anchor': anchor, 'font-size': labelPx }, esc(l.text)));
   }
-  return el('g', { class: 'colorbar', 'data-colormap': attr.map.name, 'data-signed': String(attr.signed), 'shape-rendering': 'crispEdges' }, out.join(''));
+  return el('g', { class: 'colorbar', 'data-colormap': attr.map.name, 'data-signed': String(attr.signed), 'data-scale': String(attr.scale), 'shape-rendering': 'crispEdges' }, out.join(''));
 }
 
-function renderLegend(ctx: Ctx, pieces: LegendPiece[], attr: PreparedAttribution | undefined): string {
+function renderLegend(ctx: Ctx, pieces: LegendPiece[], attr: PreparedAttribution | undefined, m: LegendMetrics): string {
   const { g, mm } = ctx;
-  const fontSize = mm(LEGEND_FONT_MM);
-  const out: string[] = [];
+  const fontSize = mm(m.font);
+  const byOverlay = new Map<string, string[]>();
   for (const p of pieces) {
-    const yMid = g.legendTop + mm(LEGEND_LINE_MM * p.row + LEGEND_LINE_MM / 2);
+    if (!byOverlay.has(p.overlay)) byOverlay.set(p.overlay, []);
+    const out = byOverlay.get(p.overlay)!;
+    const yMid = g.legendTop + mm(m.line * p.row + m.line / 2);
     const x = mm(p.x);
     if (p.kind === 'title') {
-      out.push(el('text', { x, y: yMid + fontSize * 0.35, 'font-weight': 'bold' }, esc(p.text)));
+      out.push(el('text', { class: 'legend-title', x, y: yMid + fontSize * 0.35, 'font-weight': 'bold' }, esc(p.text)));
     } else if (p.kind === 'colorbar') {
-      if (attr) out.push(colorbar(ctx, attr, x, yMid, mm(p.width), fontSize));
+      if (attr) out.push(colorbar(ctx, attr, x, yMid, mm(p.width), m));
+    } else if (p.kind === 'note') {
+      out.push(el('text', { class: 'legend-note', x, y: yMid + fontSize * 0.35 }, esc(p.text)));
     } else {
       const it = p.item;
-      const s = mm(SWATCH_MM);
+      const s = mm(m.swatch);
       out.push(it.swatch === 'box'
         ? el('rect', { class: 'legend-swatch', x, y: yMid - s / 2, width: s, height: s, fill: it.color, stroke: CHART_COLORS.axis, 'stroke-width': 0.5 })
         : el('path', { class: 'legend-swatch', d: `M${num(x)} ${num(yMid)}h${num(s)}`, stroke: it.color, 'stroke-width': Math.max(1, mm(0.5)) }));
-      out.push(el('text', { x: x + s + mm(1), y: yMid + fontSize * 0.35 }, esc(it.label)));
+      out.push(el('text', { class: 'legend-label', x: x + s + mm(1), y: yMid + fontSize * 0.35 }, esc(it.label)));
     }
   }
-  return el('g', { class: 'legend', 'font-size': fontSize, fill: CHART_COLORS.text }, out.join(''));
+  const lines = [...byOverlay].map(([overlay, out]) => el('g', { class: `legend-line legend-${overlay}` }, out.join('')));
+  return el('g', { class: 'legend', 'font-size': fontSize, fill: CHART_COLORS.text }, lines.join(''));
 }

@@ -6,3 +6,6 @@ export { OKABE_ITO, CATEGORICAL, categoricalColor, WAVE_COLORS, colorMap, COLOR_
 export { parseHex, toHex, rgbToLab, deltaE76, simulateCvd, type Rgb, type Lab, type ColorVisionDeficiency } from './color.js';
 export { tracePoints, type TraceGeometry } from './decimate.js';
 export { svgToPng, svgToRgba, chartFontFiles, DEJAVU_SANS_PATHS, type SvgToPngOptions } from './png.js';
+export { attributionDisplay, percentileAbs, defaultStyle, scaleRuleText, DEFAULT_PERCENTILE, type AttributionDisplay, type DisplayOptions, type AttributionStyle } from './attribution.js';
+export { readExplanationDir, savedRecord, selectMethods, savedAttribution, drawnRecord, recordTlc, dominantWaves, type SavedExplanation, type SavedRecord, type DrawnSignal, type RecordTlc } from './explained.js';
+export { stackSvgs, svgSize } from './stack.js';

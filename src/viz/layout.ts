@@ -104,6 +104,8 @@ export interface PanelRequest {
   clusterBands: number;
   entropy: boolean;
   legendLines: number;
+  /** Height of one legend row, mm (default LEGEND_LINE_MM; more when the legend's font is scaled up). */
+  legendLineMm?: number;
   /** Longest panel label, characters (sets the left margin). */
   labelChars: number;
   /** Height of the header above the paper, mm (default HEADER_MM; the renderer asks for more when the title and the paper settings take two lines). */
@@ -221,7 +223,7 @@ export function chartGeometry(ecg: Ecg, opts: PaperOptions = {}, panels: PanelRe
     y += mm(ENTROPY_PANEL_MM + PANEL_GAP_MM + 2);
   }
   const legendTop = y;
-  y += mm(panels.legendLines * LEGEND_LINE_MM + (panels.legendLines > 0 ? 2 : 0));
+  y += mm(panels.legendLines * (panels.legendLineMm ?? LEGEND_LINE_MM) + (panels.legendLines > 0 ? 2 : 0));
 
   return {
     layout, pxPerMm, speed, gain, fs: ecg.fs, start, duration,

@@ -17,6 +17,8 @@ export interface ClusterBands {
   k: number;
   /** Optional name per cluster id for the legend, e.g. its dominant wave ('QRS', 'T', 'other'). */
   names?: string[];
+  /** Where the names come from, for the legend (e.g. 'dominant wave, LUDB annotations of the fitting fold'). */
+  namedBy?: string;
 }
 
 /** A TLC entropy trace (normalised cluster-assignment entropy in [0, 1], one value per sample). */
@@ -25,22 +27,29 @@ export interface EntropyTrace {
   values: Float32Array;
 }
 
-/** An attribution map drawn over the leads. */
+/**
+ * An attribution map drawn over the leads. What it leaves open is decided by
+ * attributionDisplay (attribution.ts), the one rule of plot, report and app.
+ */
 export interface AttributionOverlay {
-  /** Method name for the legend ('gradcam', 'ig', ...). */
+  /** Method name for the legend ('gradcam', 'integrated-gradients', ...); also picks the default style. */
   method: string;
-  /** Leads-major values, length = leads * nSamples. */
+  /** Explained output, for the legend (e.g. 'MI'). */
+  target?: string;
+  /** Leads-major values, length = leads * nSamples; NaN where the model did not look (drawn blank). */
   values: Float32Array;
   /** 1 (one map for every lead) or the ECG's lead count (same lead order as the ECG). */
   leads: number;
   /** Signed values use a diverging map centred at 0; default: signed when any value is negative. */
   signed?: boolean;
-  /** 'background': coloured band behind each lead (default); 'trace': a coloured highlighter under the trace. */
+  /** 'trace': the trace is coloured (default for per-sample methods such as IG); 'background': a band behind each lead (default for Grad-CAM, occlusion). */
   style?: 'background' | 'trace';
-  /** Default 'rdbu' when signed, 'viridis' otherwise. */
+  /** Default 'puor' when signed, 'viridis' otherwise. */
   colormap?: ColorMapName;
-  /** Value drawn at full colour; default the largest |value| (set it to compare several charts). */
+  /** |value| at full colour; default the `percentile`-th percentile of |value| (set it to compare several charts). */
   scale?: number;
+  /** Percentile of |value| at full colour when `scale` is not given; default 98 (100: the largest |value|). */
+  percentile?: number;
 }
 
 /** Wave boundaries to shade: from annotations (LUDB), the synthetic ground truth or the delineator. */

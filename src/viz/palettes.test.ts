@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CATEGORICAL, OKABE_ITO, categoricalColor, colorMap, COLOR_MAPS, WAVE_COLORS } from './palettes.js';
-import { deltaE76, parseHex, rgbToLab, simulateCvd, toHex, type ColorVisionDeficiency } from './color.js';
+import { deltaE76, mixRgb, parseHex, rgbToLab, simulateCvd, toHex, type ColorVisionDeficiency } from './color.js';
+import { CHART_COLORS } from './chart.js';
 
 test('Okabe-Ito values are the published ones', () => {
   // Okabe & Ito (2008), RGB 0-255: black, orange (230,159,0), sky blue (86,180,233),
@@ -47,10 +48,25 @@ test('colour-vision deficiency: the 8 categorical colours stay pairwise distinct
   for (const kind of ['deuteranopia', 'protanopia', 'tritanopia'] as const) {
     assert.ok(minPairwise(CATEGORICAL, kind) > 15, `${kind}: min dE ${minPairwise(CATEGORICAL, kind).toFixed(1)}`);
   }
-  assert.ok(minPairwise(Object.values(WAVE_COLORS), 'deuteranopia') > 30);
+  assert.ok(minPairwise(Object.values(WAVE_COLORS), 'deuteranopia') > 20, `waves ${minPairwise(Object.values(WAVE_COLORS), 'deuteranopia').toFixed(1)}`);
   // The check has teeth: a classic red/green pair collapses for a deuteranope.
   assert.ok(minPairwise(['#d62728', '#2ca02c'], 'deuteranopia') < 15);
   assert.ok(deltaE76(parseHex('#d62728'), parseHex('#2ca02c')) > 50, 'while a normal viewer sees them far apart');
+});
+
+test('wave colours are greys, far from every cluster colour up to K = 15 and from each other', () => {
+  for (const w of Object.values(WAVE_COLORS)) {
+    const lab = rgbToLab(parseHex(w));
+    assert.ok(Math.hypot(lab.a, lab.b) < 1, `${w} is grey`);
+    // Up to K = 15 for normal vision (16 and 24 are black's tint and shade: greys themselves);
+    // the 8 colour-blind-safe ones (K <= 8, the default) for a deuteranope.
+    for (let i = 0; i < 15; i++) {
+      const c = parseHex(categoricalColor(i));
+      assert.ok(deltaE76(parseHex(w), c) > 20, `${w} vs cluster ${i} ${categoricalColor(i)}: dE ${deltaE76(parseHex(w), c).toFixed(1)}`);
+      const dc = deltaE76(simulateCvd(parseHex(w), 'deuteranopia'), simulateCvd(c, 'deuteranopia'));
+      if (i < 8) assert.ok(dc > 12, `${w} vs cluster ${i} for a deuteranope: dE ${dc.toFixed(1)}`);
+    }
+  }
 });
 
 test('the Machado deuteranopia matrix keeps greys grey and merges red with green', () => {
@@ -90,16 +106,41 @@ test('viridis and cividis endpoints and midpoint; lightness increases monotonica
   }
 });
 
-test('the diverging map is blue below zero, near-white at zero, red above, and symmetric in lightness', () => {
-  const d = colorMap('rdbu');
-  assert.equal(d.kind, 'diverging');
-  assert.equal(d.at(0), '#f7f7f7');
-  const neg = parseHex(d.at(-0.8)), pos = parseHex(d.at(0.8));
-  assert.ok(neg.b > neg.r && pos.r > pos.b);
-  for (const t of [0.2, 0.5, 0.9]) {
-    const ln = rgbToLab(parseHex(d.at(-t))).l, lp = rgbToLab(parseHex(d.at(t))).l;
-    assert.ok(Math.abs(ln - lp) < 8, `lightness at +-${t}: ${ln.toFixed(1)} vs ${lp.toFixed(1)}`);
-    assert.ok(ln < rgbToLab(parseHex(d.at(0))).l);
+test('the diverging maps are near-white at zero and darken away from it; PuOr is purple below zero, orange above', () => {
+  for (const name of ['puor', 'rdbu'] as const) {
+    const d = colorMap(name);
+    assert.equal(d.kind, 'diverging');
+    assert.equal(d.at(0), '#f7f7f7');
+    // Darker with |t| on both sides (PuOr's purple end is darker than its orange end; RdBu is near-symmetric).
+    let prevN = rgbToLab(parseHex(d.at(0))).l, prevP = prevN;
+    for (const t of [0.2, 0.5, 0.9]) {
+      const ln = rgbToLab(parseHex(d.at(-t))).l, lp = rgbToLab(parseHex(d.at(t))).l;
+      if (name === 'rdbu') assert.ok(Math.abs(ln - lp) < 8, `${name} lightness at +-${t}: ${ln.toFixed(1)} vs ${lp.toFixed(1)}`);
+      assert.ok(ln < prevN && lp < prevP, `${name} darkens at +-${t}`);
+      prevN = ln;
+      prevP = lp;
+    }
   }
-  assert.deepEqual([...COLOR_MAPS], ['viridis', 'cividis', 'rdbu']);
+  const neg = rgbToLab(parseHex(colorMap('puor').at(-0.8))), pos = rgbToLab(parseHex(colorMap('puor').at(0.8)));
+  assert.ok(neg.b < 0 && neg.a > 0, 'negative: purple (a* > 0, b* < 0)');
+  assert.ok(pos.b > 30, 'positive: orange (b* > 30)');
+  assert.deepEqual([...COLOR_MAPS], ['viridis', 'cividis', 'puor', 'rdbu']);
+});
+
+test('signed attributions stay visible on ECG paper: every PuOr level, at the opacity the chart draws it, is >= 20 dE from both grid colours (RdBu fails)', () => {
+  const minDistance = (name: 'puor' | 'rdbu', cvd?: 'deuteranopia'): number => {
+    let worst = Infinity;
+    for (const level of [-1, -0.5, -0.25, 0.25, 0.5, 1]) {
+      // As attributionBackground draws it: the level's colour at 0.85 |level| opacity over white paper.
+      const shown = mixRgb({ r: 1, g: 1, b: 1 }, parseHex(colorMap(name).at(level)), 0.85 * Math.abs(level));
+      for (const grid of [CHART_COLORS.gridMinor, CHART_COLORS.gridMajor]) {
+        const g = parseHex(grid);
+        worst = Math.min(worst, cvd ? deltaE76(simulateCvd(shown, cvd), simulateCvd(g, cvd)) : deltaE76(shown, g));
+      }
+    }
+    return worst;
+  };
+  assert.ok(minDistance('puor') >= 20, `PuOr ${minDistance('puor').toFixed(1)}`);
+  assert.ok(minDistance('puor', 'deuteranopia') >= 12, `PuOr deuteranopia ${minDistance('puor', 'deuteranopia').toFixed(1)}`);
+  assert.ok(minDistance('rdbu') < 10, `RdBu's red half sits on the red grid: ${minDistance('rdbu').toFixed(1)}`);
 });

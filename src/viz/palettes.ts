@@ -1,7 +1,8 @@
 /**
  * Colour-blind-safe palettes: Okabe-Ito for categories (clusters, waves),
- * viridis and cividis for positive quantities, a blue-white-red map for
- * signed ones. Pure data and functions, usable in Node and in a browser.
+ * viridis and cividis for positive quantities, diverging maps for signed
+ * ones (purple-white-orange by default: blue-white-red puts its positive half
+ * on the red of ECG paper). Pure data and functions, usable in Node and in a browser.
  */
 import { mixRgb, parseHex, toHex, type Rgb } from './color.js';
 
@@ -45,8 +46,14 @@ export function categoricalColor(i: number): string {
   }
 }
 
-/** Colours of the ECG waves in overlays and legends. */
-export const WAVE_COLORS = { P: OKABE_ITO.skyBlue, QRS: OKABE_ITO.vermillion, T: OKABE_ITO.bluishGreen } as const;
+/**
+ * Colours of the ECG waves in overlays and legends: three greys, light to
+ * dark, so that waves never share a colour with a cluster (the categorical
+ * colours) or an attribution map, which they are drawn beside; the chart
+ * also letters each span. Greys are also what a colour-blind viewer sees
+ * unchanged.
+ */
+export const WAVE_COLORS = { P: '#c8c8c8', QRS: '#383838', T: '#6c6c6c' } as const;
 
 /** A continuous colour map. Sequential maps take t in [0, 1]; diverging maps take t in [-1, 1] with white at 0. */
 export interface ColorMap {
@@ -56,7 +63,7 @@ export interface ColorMap {
   at(t: number): string;
 }
 
-export type ColorMapName = 'viridis' | 'cividis' | 'rdbu';
+export type ColorMapName = 'viridis' | 'cividis' | 'puor' | 'rdbu';
 
 // viridis (van der Walt & Smith) and cividis (Nunez, Anderton & Renslow 2018),
 // both CC0: matplotlib's 256-entry tables, rounded to 8 bits per channel.
@@ -98,6 +105,13 @@ const CIVIDIS_HEX =
 // to red (positive); its neutral middle is #f7f7f7.
 const RDBU_HEX = ['#053061', '#2166ac', '#4393c3', '#92c5de', '#d1e5f0', '#f7f7f7', '#fddbc7', '#f4a582', '#d6604d', '#b2182b', '#67001f'];
 
+// ColorBrewer PuOr (Brewer, Apache-2.0 licence), 11 classes, purple (negative)
+// to orange (positive). Chosen for signed attributions because every level,
+// drawn at its opacity over white, stays at least 20 CIE76 units from both
+// grid colours of the ECG paper (RdBu's red half: 6.5), and 13 under
+// simulated deuteranopia (RdBu: 4.4); see palettes.test.ts.
+const PUOR_HEX = ['#2d004b', '#542788', '#8073ac', '#b2abd2', '#d8daeb', '#f7f7f7', '#fee0b6', '#fdb863', '#e08214', '#b35806', '#7f3b08'];
+
 function unpack(hex: string): Rgb[] {
   const out: Rgb[] = [];
   for (let i = 0; i < hex.length; i += 6) out.push(parseHex(hex.slice(i, i + 6)));
@@ -115,16 +129,19 @@ function sequentialMap(name: ColorMapName, nodes: readonly Rgb[]): ColorMap {
   return { name, kind: 'sequential', at: (t) => interpolate(nodes, t) };
 }
 
+function divergingMap(name: ColorMapName, hex: readonly string[]): ColorMap {
+  const nodes = hex.map(parseHex);
+  return { name, kind: 'diverging', at: (t: number) => interpolate(nodes, (t + 1) / 2) };
+}
+
 const MAPS: Record<ColorMapName, ColorMap> = {
   viridis: sequentialMap('viridis', unpack(VIRIDIS_HEX)),
   cividis: sequentialMap('cividis', unpack(CIVIDIS_HEX)),
-  rdbu: (() => {
-    const nodes = RDBU_HEX.map(parseHex);
-    return { name: 'rdbu', kind: 'diverging', at: (t: number) => interpolate(nodes, (t + 1) / 2) } as ColorMap;
-  })(),
+  puor: divergingMap('puor', PUOR_HEX),
+  rdbu: divergingMap('rdbu', RDBU_HEX),
 };
 
-export const COLOR_MAPS: readonly ColorMapName[] = ['viridis', 'cividis', 'rdbu'];
+export const COLOR_MAPS: readonly ColorMapName[] = ['viridis', 'cividis', 'puor', 'rdbu'];
 
 /** A colour map by name. */
 export function colorMap(name: ColorMapName): ColorMap {

@@ -23,6 +23,8 @@ export interface CurveOptions {
   score?: 'probability' | 'output';
   /** Runs per model call (default 64). */
   batchSize?: number;
+  /** Called after each ECG's curve (progress). */
+  onEcg?: () => void;
 }
 
 export interface CurveResult {
@@ -98,6 +100,7 @@ export async function deletionCurve(
     const out = await model.scores({ data: batch, shape: [steps + 1, leads, time] }, opts.batchSize ?? 64);
     const K = model.width;
     curves.push(Array.from({ length: steps + 1 }, (_, k) => targetProbability(model, out.data.subarray(k * K, (k + 1) * K), target[b]!, score)));
+    opts.onEcg?.();
   }
   const auc = curves.map((c) => trapezoid(fractions, c));
   return { mode, fractions, curves, auc, meanAuc: auc.reduce((s, v) => s + v, 0) / Math.max(1, n) };

@@ -19,6 +19,8 @@ import type { Attribution } from '../protocol.js';
 import type { ExplainResult } from '../run.js';
 import { deletionCurve } from './deletion.js';
 import { cascadingRandomization } from './randomization.js';
+import { randomBaseline, wholeDeletion, type RandomBaseline, type WholeDeletion } from './baseline.js';
+import { Progress } from '../../util/progress.js';
 import { attributionCorrelation } from './rank-correlation.js';
 import { waveMass, WAVE_REGIONS, type WaveRegion } from './wave-mass.js';
 import { infidelity, maxSensitivity, type InfidelityOptions, type SensitivityOptions } from './robustness.js';
@@ -39,6 +41,8 @@ export interface EvaluateOptions {
   /** captum's max-sensitivity for these methods (each re-run on `samples` perturbed copies; create() options each). */
   sensitivity?: SensitivityOptions & { methods: string[]; options: Record<string, Record<string, unknown>>; threads?: number };
   batchSize?: number;
+  /** Progress bar (default: on a TTY; a summary line in pipes). */
+  progress?: boolean;
 }
 
 export interface WaveSummary {
@@ -74,6 +78,8 @@ export interface ExplanationMetrics {
   methods: MethodMetrics[];
   correlation: { methods: string[]; matrix: number[][] };
   randomization?: RandomizationRow[];
+  /** References: a seeded random map's curves (per lead), and the target's score with the whole signal deleted. */
+  baseline: { random: RandomBaseline; wholeDeletion: WholeDeletion };
 }
 
 /** Measures the explanations of a run made with keepInputs. */
@@ -104,9 +110,13 @@ export async function evaluateExplanations(result: ExplainResult, o: EvaluateOpt
   const leadNames = result.records[0]?.ecg?.leads;
 
   const methods: MethodMetrics[] = [];
+  // Per method (and the random reference) and input: a deletion and an insertion curve each.
+  const bar = new Progress({ label: 'explain evaluate: curves', total: 2 * n * (inputs.attributions.length + 1), unit: 'curve', ...(o.progress !== undefined ? { enabled: o.progress } : {}) });
+  const onEcg = (): void => bar.tick(1);
   for (const a of inputs.attributions) {
-    const del = await deletionCurve(result.model, x, a.values, target, 'deletion', { steps: curveSteps, batchSize });
-    const ins = await deletionCurve(result.model, x, a.values, target, 'insertion', { steps: curveSteps, batchSize });
+    bar.note(a.method);
+    const del = await deletionCurve(result.model, x, a.values, target, 'deletion', { steps: curveSteps, batchSize, onEcg });
+    const ins = await deletionCurve(result.model, x, a.values, target, 'insertion', { steps: curveSteps, batchSize, onEcg });
     const inf = await infidelity(result.model, x, a.values, target, { batchSize, ...o.infidelity });
     let sens: number[] | undefined;
     const so = o.sensitivity;
@@ -128,6 +138,10 @@ export async function evaluateExplanations(result: ExplainResult, o: EvaluateOpt
       ...(waves ? { waves: waveSummary(a, waves, leadNames && leadNames.length === leads ? leadNames : undefined) } : {}),
     });
   }
+  bar.note('random (reference)');
+  const random = await randomBaseline(result.model, x, target, leads, { steps: curveSteps, batchSize, onEcg, seed: 0 });
+  bar.finish();
+  const whole = await wholeDeletion(result.model, x, target, { batchSize });
   const names = inputs.attributions.map((a) => a.method);
   const matrix = inputs.attributions.map((a) => inputs.attributions.map((b) => mean(attributionCorrelation(a.values, b.values, { absolute: true }))));
 
@@ -148,6 +162,7 @@ export async function evaluateExplanations(result: ExplainResult, o: EvaluateOpt
     waves: wavesFrom, curveSteps, methods,
     correlation: { methods: names, matrix },
     ...(randomization ? { randomization } : {}),
+    baseline: { random, wholeDeletion: whole },
   };
 }
 
@@ -204,6 +219,8 @@ export function metricsMarkdown(m: ExplanationMetrics): string {
     `|---|---|---|---|${sens ? '---|' : ''}`,
   ];
   for (const r of m.methods) lines.push(`| ${r.method} | ${f(r.deletion.meanAuc)} | ${f(r.insertion.meanAuc)} | ${e(r.infidelity.normalizedMean)} |${sens ? ` ${r.maxSensitivity ? f(r.maxSensitivity.mean) : '-'} |` : ''}`);
+  lines.push(`| random (reference) | ${f(m.baseline.random.deletion.meanAuc)} | ${f(m.baseline.random.insertion.meanAuc)} | - |${sens ? ' - |' : ''}`);
+  if (m.baseline.wholeDeletion.warning) lines.push('', `**Warning:** ${m.baseline.wholeDeletion.warning}.`);
   if (m.methods.some((r) => r.waves)) {
     lines.push('', '| method | ' + WAVE_REGIONS.map((k) => `${k} mass / time`).join(' | ') + ' |', '|---|' + WAVE_REGIONS.map(() => '---|').join(''));
     for (const r of m.methods) if (r.waves) lines.push(`| ${r.method} | ` + WAVE_REGIONS.map((k) => `${f(r.waves!.massShare[k])} / ${f(r.waves!.timeShare[k])}`).join(' | ') + ' |');

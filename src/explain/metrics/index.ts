@@ -5,3 +5,4 @@ export { waveMass, waveLabels as attributionWaveLabels, WAVE_REGIONS, type WaveM
 export { spearman, kendallTau, averageRanks, attributionCorrelation } from './rank-correlation.js';
 export { evaluateExplanations, metricsMarkdown, WAVE_SOURCES, type EvaluateOptions, type EvaluateWaveSource, type ExplanationMetrics, type MethodMetrics, type WaveSummary, type RandomizationRow } from './evaluate.js';
 export { infidelity, maxSensitivity, type InfidelityOptions, type InfidelityResult, type SensitivityOptions } from './robustness.js';
+export { randomAttribution, randomBaseline, wholeDeletion, INSENSITIVE_CHANGE, type RandomBaseline, type WholeDeletion } from './baseline.js';

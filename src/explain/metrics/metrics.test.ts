@@ -101,3 +101,29 @@ test('cascading randomisation: layers from the top down, seeded redraws, correla
   assert.equal(lr.stages.length, 1);
   for (const c of lr.stages[0]!.correlation) assert.ok(Math.abs(c - expected) < 1e-12, `${c} vs ${expected}`);
 });
+
+test('references: a random map is seeded and scores between the best and the worst ranking; deleting everything from an input-blind model warns', async () => {
+  const { randomAttribution, randomBaseline, wholeDeletion } = await import('./baseline.js');
+  const a = randomAttribution([2, 1, 50], 3);
+  assert.deepEqual(a.shape, [2, 1, 50]);
+  assert.deepEqual(randomAttribution([2, 1, 50], 3).data, a.data, 'seeded');
+  assert.ok(a.data.every((v) => v >= 0 && v < 1));
+  // Linear regressor on 50 samples with weights 50..1: the right ranking deletes fastest, the random map in between.
+  const w = Array.from({ length: 50 }, (_, i) => 50 - i);
+  const model = new ExplainModel(linearModel([w], 1, 50));
+  const x = { data: new Float32Array(50).fill(1), shape: [1, 1, 50] };
+  const best = await deletionCurve(model, x, { data: Float32Array.from(w), shape: [1, 1, 50] }, [0], 'deletion', { steps: 10 });
+  const worst = await deletionCurve(model, x, { data: Float32Array.from(w, (v) => -v), shape: [1, 1, 50] }, [0], 'deletion', { steps: 10 });
+  const r = await randomBaseline(model, x, [0], 1, { steps: 10, seed: 1 });
+  assert.ok(best.auc[0]! < r.deletion.meanAuc && r.deletion.meanAuc < worst.auc[0]!, `${best.auc[0]} < ${r.deletion.meanAuc} < ${worst.auc[0]}`);
+  // Sensitive: deleting everything takes the output from 1275 to 0.
+  const s = await wholeDeletion(model, x, [0]);
+  assert.deepEqual([s.before, s.after, s.insensitive], [[1275], [0], false]);
+  assert.equal(s.warning, undefined);
+  // A classifier whose weights are tiny: its probability hardly moves, and the warning says so.
+  const blind = new ExplainModel(linearModel([Array.from({ length: 50 }, () => 1e-4)], 1, 50, { task: 'multilabel' }));
+  const b = await wholeDeletion(blind, x, [0]);
+  assert.equal(b.insensitive, true);
+  assert.ok(b.meanChange < 0.01);
+  assert.match(b.warning!, /^deleting the whole signal changes the target's probability by 0\.001 on average over 1 input\(s\): the model barely uses its input/);
+});

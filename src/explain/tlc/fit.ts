@@ -409,7 +409,16 @@ export async function fitTlcWith(reader: ActivationReader, source: EcgSource, op
     if (s.points[g]!.n < o.k) throw new OptionError('--k', `group '${s.groups[g]}' has ${s.points[g]!.n} timestamp vectors, fewer than k = ${o.k}`);
     if (o.pca !== null && o.pca > s.points[g]!.d) throw new OptionError('--pca', `${o.pca} components asked, but '${s.groups[g]}' has ${s.points[g]!.d} channels`);
   }
-  const clusterers = s.points.map((p) => groupClusterer(o, p.n).fit(p));
+  // One group at a time, yielding between them: a Ctrl-C is answered between groups (clustering itself is synchronous).
+  const bar = new Progress({ label: 'tlc fit: clustering', total: s.points.length, unit: 'group', ...(run.progress !== undefined ? { enabled: run.progress } : {}) });
+  const clusterers: FittedBlockClusterer[] = [];
+  for (const [g, p] of s.points.entries()) {
+    bar.note(`${s.groups[g]} (${p.n} vectors)`);
+    await new Promise((r) => setImmediate(r));
+    clusterers.push(groupClusterer(o, p.n).fit(p));
+    bar.tick(1);
+  }
+  bar.finish();
   return new FittedTlc(o, tlcModelInfo(reader, source), s.layers, clusterers, { ecgs: s.ecgs, samples: s.points.map((p) => p.n) }, versions());
 }
 

@@ -344,7 +344,7 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
       return { x: { data: x, n: rows.length, d }, cnn: c, truth: t, rows };
     };
     const train = split((g) => g !== f), test = split((g) => g === f);
-    const surrogate = surrogateFold(task.task, task.classes, f, train, test, { seed: o.seed, ...opts.forest });
+    const surrogate = await Progress.step(`tlc fold ${f}: surrogate forest`, () => surrogateFold(task.task, task.classes, f, train, test, { seed: o.seed, ...opts.forest }), opts.progress !== undefined ? { enabled: opts.progress } : {});
     const classProportions: TlcFoldEvaluation['classProportions'] = {};
     if (task.task !== 'regression') {
       task.classes.forEach((c, j) => {

@@ -43,7 +43,13 @@ test('serve API: records with predictions, charts with TLC and attributions, err
   const info = (await get(app, '/api/info')).body;
   assert.deepEqual(info.classes, ['NORM', 'MI']);
   assert.ok(info.methods.includes('gradcam') && !info.methods.includes('tlc'));
-  assert.deepEqual(info.tlc, { k: 4, groups: ['block1', 'block2'] });
+  assert.deepEqual([info.tlc.k, info.tlc.groups, info.tlc.fold], [4, ['block1', 'block2'], 2]);
+  // Clusters named by their dominant wave over records of the TLC's fold (the synthetic ground truth here).
+  for (const g of ['block1', 'block2']) {
+    assert.equal(info.tlc.clusterNames[g].length, 4);
+    assert.ok(info.tlc.clusterNames[g].every((n: string) => ['', 'P', 'QRS', 'T', 'other'].includes(n)), info.tlc.clusterNames[g].join());
+  }
+  assert.match(info.tlc.namedBy, /^dominant wave, \d+ records of fold 2 \((annotations|ecgx delineator)/);
   assert.ok(app.url.startsWith('http://127.0.0.1:'));
 
   const records: RecordSummary[] = (await get(app, '/api/records')).body;
@@ -62,8 +68,25 @@ test('serve API: records with predictions, charts with TLC and attributions, err
   const again = (await get(app, `/api/chart?id=${inFold(2).id}&method=gradcam&target=MI&overlays=`)).body;
   assert.deepEqual(again.attribution, c2.attribution, 'cached explanation');
   assert.equal(count(again.svg, /class="cluster-band"|class="attribution/g), 0, 'overlays switched off');
+  assert.equal(c2.tlcNotice, null);
+  assert.ok(c2.svg.includes(`clusters block1 (named by ${info.tlc.namedBy})`), 'the legend names clusters by their dominant wave');
   const c1 = (await get(app, `/api/chart?id=${inFold(1).id}&method=saliency`)).body;
   assert.equal(c1.tlc, null);
+  // A record of another fold says why it has no TLC overlays.
+  assert.match(c1.tlcNotice, new RegExp(`^No TLC overlays for record ${inFold(1).id}: it is in test fold 1 .* the TLC was fitted on fold 2's checkpoint\\. Filter the records by fold 2`));
+  // Per-sample methods colour the trace; P/QRS/T spans on request.
+  assert.equal(count(c1.svg, /<g class="attribution attribution-trace" data-method="saliency"/g), 1);
+  const w = (await get(app, `/api/chart?id=${inFold(1).id}&method=none&overlays=waves`)).body;
+  assert.equal(count(w.svg, /<g class="waves"/g), 1);
+  assert.ok(w.waves.intervals > 10, JSON.stringify(w.waves));
+  assert.equal((await get(app, `/api/chart?id=${inFold(1).id}&overlays=bogus`)).status, 400);
+  // Faithfulness on one record: each method, the random reference, the whole-deletion check.
+  const f = (await get(app, `/api/faithfulness?id=${inFold(2).id}&methods=gradcam,saliency&target=MI`)).body;
+  assert.deepEqual(f.rows.map((r: { method: string }) => r.method), ['gradcam', 'saliency']);
+  assert.equal(f.random.method, 'random (reference)');
+  for (const r of [...f.rows, f.random]) assert.ok(r.deletion >= 0 && r.deletion <= 1 && r.insertion >= 0 && r.insertion <= 1, JSON.stringify(r));
+  assert.ok(f.wholeDeletion.meanChange >= 0);
+  assert.equal((await get(app, `/api/faithfulness?id=${inFold(2).id}&methods=nope`)).status, 400);
   assert.equal(c1.attribution.leads, 12);
   // A time window: start and duration reach the chart.
   const z = (await get(app, `/api/chart?id=${inFold(1).id}&method=none&start=0.5&duration=1`)).body;
@@ -111,6 +134,13 @@ test('serve in headless Chromium: filter, pick methods, hover values, zoom, over
     await page.waitForSelector('body[data-ready="true"]');
     const records: RecordSummary[] = (await get(app, '/api/records')).body;
     assert.equal(await page.locator('#records li').count(), records.length);
+    // Sorted by id in numeric order; the fold is a filter.
+    const listed = await page.locator('#records li').evaluateAll((lis) => lis.map((li) => (li as unknown as { dataset: { id: string } }).dataset.id));
+    assert.deepEqual(listed, records.map((r) => r.id).sort((a, b) => a.localeCompare(b, undefined, { numeric: true })));
+    await page.selectOption('#f-fold', '2');
+    assert.equal(await page.locator('#records li').count(), records.filter((r) => r.fold === 2).length);
+    assert.match(page.url(), /[?&]fold=2(&|$)/);
+    await page.selectOption('#f-fold', '');
     // Filter by label, then by prediction.
     await page.selectOption('#f-label', 'MI');
     assert.equal(await page.locator('#records li').count(), records.filter((r) => r.labels.includes('MI')).length);
@@ -148,12 +178,50 @@ test('serve in headless Chromium: filter, pick methods, hover values, zoom, over
     assert.ok(tip.includes(`block2: cluster c${chartData.tlc.groups[1].labels[n]}, entropy ${chartData.tlc.groups[1].entropy[n].toFixed(3)}`), tip);
     const a = chartData.attribution;
     assert.ok(tip.includes(`gradcam (MI): ${a.values[(a.leads === 1 ? 0 : 1) * 300 + n].toPrecision(3)}`), tip);
+    // Legends readable at 100%: at least 11 px on screen.
+    const sizes = await page.locator('.chart svg').evaluateAll((svgs) => svgs.flatMap((svg) => {
+      const k = svg.getBoundingClientRect().width / Number(svg.getAttribute('width'));
+      return [...svg.querySelectorAll('g.legend text')].map((t) => k * Number((globalThis as any).getComputedStyle(t).fontSize.replace('px', '')));
+    }));
+    assert.ok(sizes.length > 5 && Math.min(...sizes) >= 11, `legend text ${Math.min(...sizes).toFixed(1)} px`);
+    // The faithfulness table of the chosen methods, with the random reference row.
+    await page.waitForSelector('#faith:not([hidden]) tr[data-method="random (reference)"]');
+    assert.deepEqual(await page.locator('#faith tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as unknown as { dataset: { method: string } }).dataset.method)), ['gradcam', 'saliency', 'random (reference)']);
     writeFileSync(join(shots(root), 'app.png'), await page.screenshot({ fullPage: false }));
+    // The view is in the URL; the same URL in a fresh page shows the same view.
+    const shared = page.url();
+    const q = new URL(shared).searchParams;
+    assert.deepEqual([q.get('record'), q.get('methods'), q.get('target')], [rec.id, 'gradcam,saliency', 'MI']);
+    const other = await page.context().newPage();
+    await other.goto(shared);
+    await other.waitForSelector('.chart[data-method="saliency"] svg');
+    assert.equal(await other.locator('#records li.sel').getAttribute('data-id'), rec.id);
+    assert.equal(await other.inputValue('#target'), 'MI');
+    assert.deepEqual(await other.locator('#methods input:checked').evaluateAll((bs) => bs.map((b) => (b as unknown as { value: string }).value)), ['gradcam', 'saliency']);
+    await other.waitForFunction(() => (globalThis as any).document.querySelector('.chart[data-method="gradcam"] h3')?.textContent === 'gradcam → MI');
+    assert.equal(other.url(), shared, 'opening a shared view leaves its URL as it was');
+    await other.close();
     // Zoom in: half the window; switch the cluster bands off.
     await page.locator('#methods input[value="saliency"]').uncheck();
     await page.click('#z-in');
     await page.waitForFunction(() => (globalThis as any).document.querySelector('.chart svg')?.dataset.duration === '1.5');
     assert.equal(await page.textContent('#window'), '0.75–2.25 s');
+    assert.match(page.url(), /[?&]start=0\.75&duration=1\.5(&|$)/, 'the time window is in the URL too');
+    // A record outside the TLC's fold: the page says why it has no clusters.
+    const away = records.find((r) => r.fold === 1)!;
+    await page.selectOption('#f-label', '');
+    await page.fill('#f-id', away.id);
+    await page.locator(`#records li[data-id="${away.id}"]`).click();
+    await page.waitForSelector('#notice:not([hidden])');
+    assert.match((await page.textContent('#notice'))!, /it is in test fold 1 .*fitted on fold 2's checkpoint/);
+    await page.fill('#f-id', rec.id);
+    await page.locator(`#records li[data-id="${rec.id}"]`).click();
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#notice').hidden === true);
+    await page.click('#z-in');
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('.chart svg')?.dataset.duration === '1.5');
+    // P/QRS/T spans on.
+    await page.locator('#overlays input[value="waves"]').check();
+    await page.waitForSelector('.chart svg g.waves');
     await page.locator('#overlays input[value="clusters"]').uncheck();
     await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('.chart svg g.cluster-band').length === 0);
     // Cohort views drawn by vega in the page.

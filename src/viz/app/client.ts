@@ -18,6 +18,7 @@ export const APP_HTML = `<!DOCTYPE html>
   <h2>Records <span id="count"></span></h2>
   <label>Label <select id="f-label"><option value="">any</option></select></label>
   <label>Prediction <select id="f-pred"><option value="">any</option><option value=":correct">correct</option><option value=":wrong">wrong</option></select></label>
+  <label>Fold <select id="f-fold"><option value="">any</option></select></label>
   <label>Id <input id="f-id" type="search" placeholder="filter"></label>
   <ul id="records"></ul>
   <form id="upload"><h2>Open a record</h2>
@@ -37,12 +38,15 @@ export const APP_HTML = `<!DOCTYPE html>
       <label><input type="checkbox" value="attribution" checked> attribution</label>
       <label><input type="checkbox" value="clusters" checked> TLC clusters</label>
       <label><input type="checkbox" value="entropy" checked> TLC entropy</label>
+      <label><input type="checkbox" value="waves"> P/QRS/T waves</label>
     </fieldset>
     <span id="zoom"><button id="z-in" title="zoom in">+</button><button id="z-out" title="zoom out">&minus;</button><button id="p-left" title="earlier">&larr;</button><button id="p-right" title="later">&rarr;</button><button id="z-reset">all</button> <span id="window"></span></span>
   </div>
   <div id="error" role="alert" hidden></div>
   <div id="record-info"></div>
+  <div id="notice" role="status" hidden></div>
   <div id="charts"></div>
+  <section id="faith" hidden><h2>Faithfulness on this record</h2><p class="hint">The target's probability as the most-attributed samples are deleted (set to 0) or inserted into an empty input; area under each curve. A method says more than chance only where it beats the random map (deletion lower, insertion higher).</p><div id="faith-body"></div></section>
   <section id="cohort"><h2>Cohort</h2><div id="cohort-views"></div></section>
 </main>
 </div>
@@ -67,6 +71,9 @@ fieldset{border:1px solid #ccc;padding:2px 8px;margin:0}legend{font-size:11px;co
 #zoom button{min-width:28px;margin-right:2px}
 #error{background:#fde8e4;border:1px solid #d55e00;color:#7a2500;padding:6px 10px;margin:6px 0}
 #record-info{margin:4px 0 8px}
+#notice{background:#fff6d5;border:1px solid #e69f00;color:#5a4000;padding:6px 10px;margin:6px 0}
+#faith table{border-collapse:collapse;font-size:12px;margin:4px 0}#faith th,#faith td{border:1px solid #ccc;padding:2px 8px}#faith td+td{text-align:right;font-variant-numeric:tabular-nums}#faith h2{font-size:15px}
+.banner{background:#fde8e4;border:1px solid #d55e00;color:#7a2500;padding:6px 10px;margin:6px 0}
 #charts{display:flex;gap:10px;align-items:flex-start}
 .chart{background:#fff;border:1px solid #ddd;padding:4px;flex:1;min-width:0}.chart h3{margin:2px 4px;font-size:13px}.chart svg{width:100%;height:auto;display:block;cursor:crosshair}
 #tooltip{position:fixed;pointer-events:none;background:rgba(20,20,20,.88);color:#fff;padding:5px 8px;border-radius:3px;font-size:12px;line-height:1.35;white-space:nowrap;z-index:10}
@@ -89,9 +96,10 @@ export const APP_JS = String.raw`'use strict';
   function esc(s) { return String(s).replace(/[&<>"]/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]; }); }
 
   function filtered() {
-    var label = $('f-label').value, pred = $('f-pred').value, id = $('f-id').value.trim().toLowerCase();
+    var label = $('f-label').value, pred = $('f-pred').value, id = $('f-id').value.trim().toLowerCase(), fold = $('f-fold').value;
     return state.records.filter(function (r) {
       if (label && r.labels.indexOf(label) < 0) return false;
+      if (fold && String(r.fold) !== fold) return false;
       if (pred === ':correct' || pred === ':wrong') {
         var same = r.labels.slice().sort().join('|') === r.predicted.slice().sort().join('|');
         if ((pred === ':correct') !== same) return false;
@@ -118,17 +126,21 @@ export const APP_JS = String.raw`'use strict';
   function methods() { return Array.prototype.map.call(document.querySelectorAll('#methods input:checked'), function (b) { return b.value; }); }
   function overlays() { return Array.prototype.map.call(document.querySelectorAll('#overlays input:checked'), function (b) { return b.value; }); }
 
-  function select(id) {
+  function select(id, win) {
     state.current = id; state.start = 0; state.duration = null;
     renderList();
+    writeUrl();
     showError('');
     api('/api/record?id=' + encodeURIComponent(id)).then(function (rec) {
       state.record = rec;
-      state.duration = rec.nSamples / rec.fs;
+      var total = rec.nSamples / rec.fs;
+      state.duration = total;
+      if (win && win.duration > 0) { state.duration = Math.min(total, win.duration); state.start = Math.min(Math.max(0, win.start || 0), total - state.duration); }
       var lead = $('lead'), keep = lead.value;
       lead.innerHTML = '';
       rec.leads.forEach(function (l) { option(lead, l); });
-      lead.value = rec.leads.indexOf(keep) >= 0 ? keep : (rec.leads.indexOf('II') >= 0 ? 'II' : rec.leads[0]);
+      var wanted = win && win.lead ? win.lead : keep;
+      lead.value = rec.leads.indexOf(wanted) >= 0 ? wanted : (rec.leads.indexOf('II') >= 0 ? 'II' : rec.leads[0]);
       var scores = Object.keys(rec.scores).map(function (c) { return esc(c) + ' ' + rec.scores[c].toFixed(3); }).join(', ');
       $('record-info').innerHTML = '<b>' + esc(rec.id) + '</b> · ' + rec.leads.length + ' leads · ' + (rec.nSamples / rec.fs).toFixed(2) + ' s at ' + rec.fs + ' Hz · true: ' +
         esc(rec.labels.join(', ') || '-') + ' · scores: ' + scores;
@@ -143,6 +155,8 @@ export const APP_JS = String.raw`'use strict';
     var ms = methods(); if (ms.length === 0) ms = ['none'];
     var box = $('charts'), width = Math.max(300, Math.floor((box.clientWidth - 10 * (ms.length - 1)) / ms.length) - 10);
     $('window').textContent = state.start.toFixed(2) + '–' + (state.start + state.duration).toFixed(2) + ' s';
+    writeUrl();
+    faithfulness();
     Promise.all(ms.map(function (m) {
       var q = new URLSearchParams({ id: rec.id, method: m, target: $('target').value, layout: $('layout-sel').value, lead: $('lead').value,
         start: String(state.start), duration: String(state.duration), width: String(width), overlays: overlays().join(',') });
@@ -150,6 +164,9 @@ export const APP_JS = String.raw`'use strict';
     })).then(function (charts) {
       if (seq !== drawSeq) return;
       state.charts = charts;
+      // Say why TLC overlays are missing rather than drop them silently.
+      var notice = charts.length && charts[0].tlcNotice;
+      $('notice').textContent = notice || ''; $('notice').hidden = !notice;
       box.innerHTML = '';
       charts.forEach(function (c) {
         var div = document.createElement('div');
@@ -210,8 +227,61 @@ export const APP_JS = String.raw`'use strict';
   ['target', 'layout-sel', 'lead'].forEach(function (id) { $(id).addEventListener('change', draw); });
   $('overlays').addEventListener('change', draw);
   $('methods').addEventListener('change', draw);
-  ['f-label', 'f-pred'].forEach(function (id) { $(id).addEventListener('change', renderList); });
-  $('f-id').addEventListener('input', renderList);
+  ['f-label', 'f-pred', 'f-fold'].forEach(function (id) { $(id).addEventListener('change', function () { renderList(); writeUrl(); }); });
+  $('f-id').addEventListener('input', function () { renderList(); writeUrl(); });
+
+  // The view in the URL (record, methods, target, layout, lead, overlays, time window, filters): a view can be shared.
+  function writeUrl() {
+    if (!state.ready) return;
+    var q = new URLSearchParams();
+    if (state.current) q.set('record', state.current);
+    q.set('methods', methods().join(','));
+    q.set('target', $('target').value);
+    q.set('layout', $('layout-sel').value);
+    if (state.record && $('lead').value) q.set('lead', $('lead').value);
+    q.set('overlays', overlays().join(','));
+    if (state.record && state.duration !== null && state.duration < state.record.nSamples / state.record.fs - 1e-9) { q.set('start', String(state.start)); q.set('duration', String(state.duration)); }
+    [['f-label', 'label'], ['f-pred', 'pred'], ['f-fold', 'fold'], ['f-id', 'q']].forEach(function (f) { if ($(f[0]).value) q.set(f[1], $(f[0]).value); });
+    var next = '?' + q.toString();
+    if (location.search !== next) history.replaceState(null, '', next);
+  }
+  function setChecks(box, values) {
+    Array.prototype.forEach.call(document.querySelectorAll('#' + box + ' input'), function (b) { b.checked = values.indexOf(b.value) >= 0; });
+  }
+  function hasOption(sel, v) { return Array.prototype.some.call($(sel).options, function (o) { return o.value === v; }); }
+  function readUrl() {
+    var q = new URLSearchParams(location.search);
+    if (q.has('methods')) setChecks('methods', q.get('methods').split(',').filter(Boolean));
+    if (q.has('overlays')) setChecks('overlays', q.get('overlays').split(',').filter(Boolean));
+    if (q.has('target') && hasOption('target', q.get('target'))) $('target').value = q.get('target');
+    if (q.has('layout') && hasOption('layout-sel', q.get('layout'))) $('layout-sel').value = q.get('layout');
+    [['f-label', 'label'], ['f-pred', 'pred'], ['f-fold', 'fold']].forEach(function (f) { if (q.has(f[1]) && hasOption(f[0], q.get(f[1]))) $(f[0]).value = q.get(f[1]); });
+    if (q.has('q')) $('f-id').value = q.get('q');
+    renderList();
+    var id = q.get('record');
+    if (id && state.records.some(function (r) { return r.id === id; })) {
+      select(id, { start: Number(q.get('start') || 0), duration: Number(q.get('duration') || 0), lead: q.get('lead') });
+    }
+  }
+
+  // Faithfulness of the chosen methods on this record, beside a random map, and the whole-deletion check.
+  var faithSeq = 0;
+  function faithfulness() {
+    var ms = methods(), seq = ++faithSeq;
+    if (!state.record || ms.length === 0) { $('faith').hidden = true; return; }
+    var q = new URLSearchParams({ id: state.record.id, methods: ms.join(','), target: $('target').value });
+    api('/api/faithfulness?' + q.toString()).then(function (f) {
+      if (seq !== faithSeq) return;
+      var rows = f.rows.concat([f.random]).map(function (r) {
+        return '<tr data-method="' + esc(r.method) + '"><td>' + esc(r.method) + '</td><td>' + r.deletion.toFixed(3) + '</td><td>' + r.insertion.toFixed(3) + '</td></tr>';
+      }).join('');
+      $('faith-body').innerHTML = '<table><thead><tr><th>method</th><th>deletion AUC (lower is better)</th><th>insertion AUC (higher is better)</th></tr></thead><tbody>' + rows + '</tbody></table>' +
+        (f.wholeDeletion.warning ? '<p class="banner" data-warning="insensitive">Warning: ' + esc(f.wholeDeletion.warning) + '.</p>'
+          : '<p class="hint">Deleting the whole signal changes the probability of the target by ' + f.wholeDeletion.meanChange.toFixed(3) + '.</p>');
+      $('faith').hidden = false;
+      document.body.dataset.faith = 'true';
+    }).catch(function (e) { if (seq === faithSeq) showError(e.message); });
+  }
 
   function readFile(input, asText) {
     var f = input.files && input.files[0];
@@ -230,7 +300,9 @@ export const APP_JS = String.raw`'use strict';
       var name = $('up-hea').files[0].name.replace(/\.hea$/, '');
       return api('/api/upload', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: name, hea: parts[0], dat: parts[1] }) });
     }).then(function (summary) {
-      state.records.push(summary); renderList(); select(summary.id);
+      state.records.push(summary);
+      state.records.sort(function (a, b) { return a.id.localeCompare(b.id, undefined, { numeric: true }); });
+      renderList(); select(summary.id);
     }).catch(function (e) { showError('Could not open the record: ' + e.message); });
   });
 
@@ -247,7 +319,7 @@ export const APP_JS = String.raw`'use strict';
 
   api('/api/info').then(function (info) {
     state.info = info;
-    $('source').textContent = info.description + ' · ' + info.task + (info.tlc ? ' · TLC K=' + info.tlc.k + ' (' + info.tlc.groups.join(', ') + ')' : '');
+    $('source').textContent = info.description + ' · ' + info.task + (info.tlc ? ' · TLC K=' + info.tlc.k + ' (' + info.tlc.groups.join(', ') + (info.tlc.fold !== null && info.tlc.fold !== undefined ? ', fold ' + info.tlc.fold + "'s checkpoint" : '') + ')' : '');
     info.classes.forEach(function (c) { option($('f-label'), c); option($('f-pred'), c); option($('target'), c); });
     var box = $('methods');
     info.methods.forEach(function (m, i) {
@@ -256,7 +328,14 @@ export const APP_JS = String.raw`'use strict';
     });
     return api('/api/records');
   }).then(function (records) {
-    state.records = records;
+    // Sorted by id (numbers in their numeric order: 2 before 10); the fold is a filter.
+    state.records = records.slice().sort(function (a, b) { return a.id.localeCompare(b.id, undefined, { numeric: true }); });
+    var folds = [];
+    records.forEach(function (r) { if (r.fold !== null && folds.indexOf(r.fold) < 0) folds.push(r.fold); });
+    folds.sort(function (a, b) { return a - b; }).forEach(function (f) { option($('f-fold'), String(f), 'fold ' + f); });
+    $('f-fold').parentNode.hidden = folds.length === 0;
+    state.ready = true;
+    readUrl();
     renderList();
     document.body.dataset.ready = 'true';
     return cohortViews();

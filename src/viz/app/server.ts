@@ -6,7 +6,8 @@
  *   GET  /api/info                         classes, task, methods, TLC, model input
  *   GET  /api/records                      every record: labels, scores, predicted classes, fold
  *   GET  /api/record?id=ID                 one record's model input (leads-major mV) and summary
- *   GET  /api/chart?id=ID&method=M&...     the ECG chart SVG with overlays and the arrays under it
+ *   GET  /api/chart?id=ID&method=M&...     the ECG chart SVG with overlays (attribution, clusters, entropy, waves) and the arrays under it
+ *   GET  /api/faithfulness?id=ID&methods=A,B&target=T   deletion/insertion AUC per method, a random map's, the whole-deletion check
  *   GET  /api/cohort                       Vega-Lite specs (ROC, confusion) of the records' predictions
  *   POST /api/upload                       {name, hea, dat (base64)}: a WFDB record pair -> its summary
  * Errors are JSON { error } with 400 (bad request or file), 403 (cross-origin), 404, 405, 408
@@ -79,6 +80,7 @@ async function chart(s: AppSession, q: URLSearchParams): Promise<unknown> {
   const method = q.get('method') ?? 'none';
   const target = q.get('target') ?? 'predicted';
   const show = new Set((q.get('overlays') ?? 'attribution,clusters,entropy').split(',').filter(Boolean));
+  for (const o of show) if (!['attribution', 'clusters', 'entropy', 'waves'].includes(o)) throw new HttpError(400, `overlays: expected attribution, clusters, entropy or waves, got '${o}'`);
   const layoutRaw = q.get('layout') ?? '12x1';
   if (!(ECG_LAYOUTS as readonly string[]).includes(layoutRaw)) throw new HttpError(400, `layout: expected one of ${ECG_LAYOUTS.join(', ')}, got '${layoutRaw}'`);
   const layout = layoutRaw as EcgLayout;
@@ -91,15 +93,35 @@ async function chart(s: AppSession, q: URLSearchParams): Promise<unknown> {
   if (method !== 'none') {
     const a = await s.attribution(id, method, target);
     attribution = { method, target: a.target, leads: a.leads, values: Array.from(a.values, (v) => Number(v.toPrecision(4))) };
-    if (show.has('attribution')) overlays.attribution = { method, values: a.values, leads: a.leads, style: 'background' };
+    // Drawn by the one rule of plot and the report (scale, map, trace or background).
+    if (show.has('attribution')) overlays.attribution = { method, target: a.target, values: a.values, leads: a.leads };
   }
   const t = await s.tlcOf(id);
-  const tlc = t ? { groups: t.groups.map((g) => ({ name: g.name, k: g.k, labels: Array.from(g.sequence.labels), entropy: Array.from(g.sequence.entropy, (v) => round(v, 3)) })) } : null;
-  if (t && show.has('clusters')) overlays.clusters = t.groups.map((g) => ({ block: g.name, labels: Int32Array.from(g.sequence.labels), k: g.k }));
+  const names = s.clusterNames;
+  const tlc = t ? { groups: t.groups.map((g) => ({ name: g.name, k: g.k, labels: Array.from(g.sequence.labels), entropy: Array.from(g.sequence.entropy, (v) => round(v, 3)), ...(names?.names[g.name] ? { clusterNames: names.names[g.name] } : {}) })) } : null;
+  if (t && show.has('clusters')) overlays.clusters = t.groups.map((g) => ({ block: g.name, labels: Int32Array.from(g.sequence.labels), k: g.k, ...(names?.names[g.name] ? { names: names.names[g.name], namedBy: names.namedBy } : {}) }));
   if (t && show.has('entropy')) overlays.entropy = t.groups.map((g) => ({ block: g.name, values: Float32Array.from(g.sequence.entropy) }));
+  let waves: { source: string; intervals: number } | null = null;
+  if (show.has('waves')) {
+    const w = await s.wavesOf(id);
+    if (w) {
+      overlays.waves = w;
+      waves = { source: w.source, intervals: Object.values(w.waves).reduce((n, x) => n + x.length, 0) };
+    }
+  }
   const lead = q.get('lead') ?? undefined;
-  const svg = renderEcgSvg(ecg, { layout, ...(lead ? { lead } : {}), start, duration, ...paperFor(width, duration, layout), overlays, title: `${id}${method !== 'none' ? ` · ${method}` : ''}` });
-  return { id, method, svg, attribution, tlc, start, duration };
+  const svg = renderEcgSvg(ecg, { layout, ...(lead ? { lead } : {}), start, duration, ...paperFor(width, duration, layout), overlays, title: `${id}${method !== 'none' ? ` · ${method}` : ''}`, minFontPx: APP_MIN_FONT_PX, labelChars: 7 });
+  return { id, method, svg, attribution, tlc, waves, tlcNotice: s.tlcNotice(id), start, duration };
+}
+
+/** Smallest legend text of the app's charts, px (they are drawn at the width shown). */
+export const APP_MIN_FONT_PX = 12;
+
+async function faithfulness(s: AppSession, q: URLSearchParams): Promise<unknown> {
+  const id = q.get('id') ?? '';
+  s.entry(id);
+  const methods = (q.get('methods') ?? '').split(',').filter(Boolean);
+  return { id, ...(await s.faithfulness(id, methods, q.get('target') ?? 'predicted')) };
 }
 
 function cohort(s: AppSession): unknown {
@@ -189,7 +211,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
   const info = {
     description: session.description, task: session.task, classes: session.classes, methods: session.methods(),
     fs: session.fs, leads: session.card.leads, samples: session.card.length,
-    tlc: session.tlc ? { k: session.tlc.k, groups: session.tlc.groupNames } : null, maxUploadBytes: MAX_UPLOAD_BYTES,
+    tlc: session.tlc ? { k: session.tlc.k, groups: session.tlc.groupNames, fold: session.tlcFold, ...(session.clusterNames ? { clusterNames: session.clusterNames.names, namedBy: session.clusterNames.namedBy } : {}) } : null, maxUploadBytes: MAX_UPLOAD_BYTES,
   };
   let hostOk: (v: string | undefined) => boolean = () => false;
   // Everything a client sent is read inside this one try: whatever it holds, the answer is an HTTP status.
@@ -220,6 +242,7 @@ export async function startApp(opts: AppOptions): Promise<RunningApp> {
           return json({ ...e.summary, fs: ecg.fs, leads: ecg.leads, nSamples: ecg.nSamples, signal: Array.from(ecg.signal, (v) => round(v)) });
         }
         case '/api/chart': return json(await chart(session, url.query));
+        case '/api/faithfulness': return json(await faithfulness(session, url.query));
         case '/api/cohort': return json(cohort(session));
         default: throw new HttpError(404, 'not found');
       }

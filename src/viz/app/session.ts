@@ -25,6 +25,11 @@ import { explainRecords } from '../../explain/run.js';
 import { recordSource } from '../../explain/tlc/source.js';
 import { DataError, EcgxError, FormatError, OptionError } from '../../util/errors.js';
 import { pooledPredictions } from '../report/collect.js';
+import type { WaveAnnotations } from '../../data/ecg.js';
+import { ecgDelineate } from '../../delineate/index.js';
+import { WaveAlignment, waveLabels } from '../../explain/tlc/alignment.js';
+import { evaluateExplanations } from '../../explain/metrics/evaluate.js';
+import { Progress } from '../../util/progress.js';
 
 export interface AppSource {
   /** A run folder written by ecgx train (records of every test fold, each with its fold's checkpoint). */
@@ -37,6 +42,18 @@ export interface AppSource {
   threads?: number;
   /** With --model/--data: predict at most this many records at start-up (default 2000). */
   maxRecords?: number;
+  /** Progress of the start-up (default: on a TTY; a summary line in pipes). */
+  progress?: boolean;
+}
+
+/** One record's faithfulness numbers, as the app shows them. */
+export interface RecordFaithfulness {
+  /** Model inputs measured (a windowed model's windows). */
+  inputs: number;
+  curveSteps: number;
+  rows: { method: string; deletion: number; insertion: number }[];
+  random: { method: string; deletion: number; insertion: number };
+  wholeDeletion: { meanChange: number; warning?: string };
 }
 
 export interface RecordSummary {
@@ -71,7 +88,13 @@ export class AppSession {
   private readonly cache = new Map<string, Promise<{ values: Float32Array; leads: number; target: string }>>();
   private readonly tlcCache = new Map<string, Promise<TlcExplanation | null>>();
   private pipeline: Promise<TlcPipeline> | undefined;
+  private readonly waveCache = new Map<string, Promise<{ source: string; waves: WaveAnnotations } | null>>();
+  private readonly faithCache = new Map<string, Promise<RecordFaithfulness>>();
   private uploads = 0;
+  /** Each TLC cluster named by the wave holding most of its samples, over records of the TLC's model (null without a TLC or waves). */
+  clusterNames: { names: Record<string, string[]>; namedBy: string } | null = null;
+  /** The fold whose checkpoint the TLC was fitted on (runs), for the notice on other folds' records. */
+  tlcFold: number | null = null;
 
   private constructor(
     readonly task: string,
@@ -93,8 +116,112 @@ export class AppSession {
     if (src.run !== undefined && (src.model !== undefined || src.data !== undefined)) throw new OptionError('run', 'give either --run RUNDIR or --model M.onnx with --data DIR, not both');
     if (src.run === undefined && (src.model === undefined || src.data === undefined)) throw new OptionError('run', 'expected --run RUNDIR, or --model M.onnx with --data DIR');
     const tlc = src.tlc !== undefined ? FittedTlc.load(src.tlc) : null;
-    if (src.run !== undefined) return AppSession.openRun(src.run, tlc, src.threads);
-    return AppSession.openModel(src.model!, src.data!, tlc, src.threads, src.maxRecords ?? 2000);
+    const s = src.run !== undefined ? await AppSession.openRun(src.run, tlc, src.threads) : await AppSession.openModel(src.model!, src.data!, tlc, src.threads, src.maxRecords ?? 2000);
+    await s.nameClusters(src.progress);
+    return s;
+  }
+
+  /**
+   * Names each TLC cluster by its dominant wave over (up to 60) records of
+   * the TLC's model: their annotations, else the delineator's waves. The
+   * legends of every chart then say what a cluster mostly covers.
+   */
+  private async nameClusters(progress: boolean | undefined): Promise<void> {
+    if (!this.tlc) return;
+    const entries = [...this.records.values()].filter((e) => e.modelKey === this.tlcModel && !e.summary.uploaded).slice(0, 60);
+    if (entries.length === 0) return;
+    const groups = this.tlc.groupNames, k = this.tlc.k;
+    const align = groups.map(() => new WaveAlignment(k));
+    const sources = new Set<string>();
+    let used = 0;
+    const bar = new Progress({ label: 'serve: naming TLC clusters', total: entries.length, unit: 'ECG', ...(progress !== undefined ? { enabled: progress } : {}) });
+    for (const e of entries) {
+      const t = await this.tlcOf(e.summary.id);
+      const w = await this.wavesOf(e.summary.id);
+      bar.tick(1);
+      if (!t || !w) continue;
+      sources.add(w.source);
+      used++;
+      const waves = waveLabels(w.waves, t.nSamples);
+      t.groups.forEach((g, gi) => {
+        const seen: number[] = [], cls: number[] = [];
+        g.sequence.labels.forEach((c, i) => {
+          if (c >= 0) {
+            seen.push(c);
+            cls.push(waves[i]!);
+          }
+        });
+        align[gi]!.add(seen, cls);
+      });
+    }
+    bar.finish();
+    if (used === 0) return;
+    const fold = this.tlcFold !== null ? ` of fold ${this.tlcFold}` : '';
+    this.clusterNames = {
+      names: Object.fromEntries(groups.map((g, gi) => [g, align[gi]!.report().dominantWave.map((d) => d ?? '')])),
+      namedBy: `dominant wave, ${used} records${fold} (${[...sources].join(' and ')})`,
+    };
+  }
+
+  /** The P/QRS/T intervals of a record on its prepared samples: its annotations, else the delineator's; cached. */
+  wavesOf(id: string): Promise<{ source: string; waves: WaveAnnotations } | null> {
+    let p = this.waveCache.get(id);
+    if (!p) {
+      const e = this.entry(id);
+      p = (async () => {
+        const ecg = await e.load();
+        if (ecg.waves && Object.values(ecg.waves).some((w) => w.length > 0)) return { source: 'annotations', waves: ecg.waves };
+        const d = ecgDelineate(ecg).waves;
+        return Object.values(d).some((w) => w.length > 0) ? { source: 'ecgx delineator', waves: d } : null;
+      })();
+      this.waveCache.set(id, p);
+      p.catch(() => this.waveCache.delete(id));
+    }
+    return p;
+  }
+
+  /** Why a record has no TLC overlays while the app has a TLC (null when it has them, or there is no TLC). */
+  tlcNotice(id: string): string | null {
+    const e = this.entry(id);
+    if (!this.tlc || e.modelKey === this.tlcModel) return null;
+    const f = e.summary.fold;
+    return `No TLC overlays for record ${id}: it is in test fold ${f ?? '?'} and is scored by fold ${f ?? '?'}'s checkpoint, but the TLC was fitted on fold ${this.tlcFold ?? '?'}'s checkpoint. Filter the records by fold ${this.tlcFold ?? '?'} to see its clusters.`;
+  }
+
+  /**
+   * Deletion and insertion AUC of the methods on one record (its model
+   * inputs), beside a seeded random map's, and the whole-deletion check; cached.
+   */
+  faithfulness(id: string, methods: string[], target: string): Promise<RecordFaithfulness> {
+    for (const m of methods) if (!this.methods().includes(m)) throw new OptionError('method', `unknown method '${m}' (expected one of ${this.methods().join(', ')})`);
+    if (target !== 'predicted' && !this.classes.includes(target)) throw new OptionError('target', `unknown target '${target}' (expected predicted or one of ${this.classes.join(', ')})`);
+    if (methods.length === 0) throw new OptionError('methods', 'expected at least one method');
+    const key = `${id}\u0000${methods.join(',')}\u0000${target}`;
+    let p = this.faithCache.get(key);
+    if (!p) {
+      const e = this.entry(id);
+      p = (async () => {
+        const raw = await e.raw();
+        const explainers = Object.fromEntries(await Promise.all(methods.map(async (m) => [m, await this.explainer(m, e.modelKey)] as const)));
+        const t = this.task === 'regression' ? 'regression' : target;
+        const r = await explainRecords(this.model(e.modelKey), [raw], { methods, target: t, seed: 0, progress: false, keepInputs: true, explainers });
+        let m;
+        try {
+          m = await evaluateExplanations(r, { waves: 'none', curveSteps: 10, progress: false });
+        } finally {
+          await r.model.release();
+        }
+        return {
+          inputs: m.input.shape[0]!, curveSteps: m.curveSteps,
+          rows: m.methods.map((x) => ({ method: x.method, deletion: x.deletion.meanAuc, insertion: x.insertion.meanAuc })),
+          random: { method: 'random (reference)', deletion: m.baseline.random.deletion.meanAuc, insertion: m.baseline.random.insertion.meanAuc },
+          wholeDeletion: { meanChange: m.baseline.wholeDeletion.meanChange, ...(m.baseline.wholeDeletion.warning ? { warning: m.baseline.wholeDeletion.warning } : {}) },
+        };
+      })();
+      this.faithCache.set(key, p);
+      p.catch(() => this.faithCache.delete(key));
+    }
+    return p;
   }
 
   private static async openRun(runDir: string, tlc: FittedTlc | null, threads: number | undefined): Promise<AppSession> {
@@ -110,6 +237,7 @@ export class AppSession {
       tlcModel = modelPath(f);
     }
     const s = new AppSession(task.task, task.classes, card, tlc, tlcModel, `run ${dir}`, threads);
+    if (tlcModel) s.tlcFold = Number(/fold-(\d+)/.exec(tlcModel)![1]);
     const k = task.classes.length;
     p.ids.forEach((id, i) => {
       const scores = Object.fromEntries(task.classes.map((c, j) => [c, p.scores[i * k + j]!]));
@@ -130,6 +258,7 @@ export class AppSession {
     }
     try {
       const infos = dataset.records().slice(0, maxRecords);
+      const bar = new Progress({ label: 'serve: predicting the records', total: infos.length, unit: 'ECG' });
       for (let i = 0; i < infos.length; i += 32) {
         const ecgs: Ecg[] = [];
         for (const r of infos.slice(i, i + 32)) ecgs.push(await dataset.load(r.id));
@@ -142,7 +271,9 @@ export class AppSession {
             modelKey: modelPath, ...s.loaders(id, () => dataset.load(id)),
           });
         });
+        bar.tick(preds.length);
       }
+      bar.finish();
     } finally {
       await predictor.release();
     }
@@ -210,6 +341,7 @@ export class AppSession {
         const ex = await this.explainer(method, e.modelKey);
         const t = this.task === 'regression' ? 'regression' : target;
         const r = await explainRecords(this.model(e.modelKey), [raw], { methods: [method], target: t, seed: 0, progress: false, explainers: { [method]: ex } });
+        await r.model.release();
         const a = r.attributions[0]!;
         return { values: Float32Array.from(a.values.data), leads: a.values.shape[1]!, target: a.target.name?.[0] ?? String(a.target.index[0]) };
       })();

@@ -49,14 +49,18 @@ export function confusionSpec(cells: readonly ConfusionCell[], title = 'Confusio
       y: { field: 'actual', type: 'nominal', title: 'true', sort: null },
     },
     layer: [
-      { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues' }, title: 'ECGs' } } },
+      // Counts are written in the cells: no colour legend beside every panel.
+      { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues' }, title: 'ECGs', ...(multi ? { legend: null } : {}) } } },
       { mark: { type: 'text', fontSize: 12 }, encoding: { text: { field: 'count', type: 'quantitative' }, color: { value: OKABE_ITO.black } } },
     ],
   };
   if (!multi) return { title, data: { values: cells.map((c) => ({ ...c })) }, ...inner } as TopLevelSpec;
+  // Panels in the classes' order; each with its own axes, so that a last row
+  // with fewer panels leaves no axes under empty cells.
+  const panels = [...new Set(cells.map((c) => c.panel))];
   return {
     title: `${title}, threshold 0.5 per class`, data: { values: cells.map((c) => ({ ...c })) },
-    facet: { field: 'panel', type: 'nominal', title: null, sort: [...new Set(cells.map((c) => c.panel))] }, columns: 4,
-    spec: inner, resolve: { scale: { color: 'independent' } },
+    facet: { field: 'panel', type: 'nominal', title: null, sort: panels }, columns: Math.min(4, panels.length),
+    spec: inner, resolve: { scale: { color: 'independent' }, axis: { x: 'independent', y: 'independent' } },
   } as TopLevelSpec;
 }

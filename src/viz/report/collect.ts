@@ -19,8 +19,11 @@ import { evaluateRun, type RunEvaluation } from '../../train/report.js';
 import type { RunRecord } from '../../train/run.js';
 import type { ModelCard } from '../../models/card.js';
 import { FormatError, ModelError } from '../../util/errors.js';
+import { Progress } from '../../util/progress.js';
 import type { EcgOverlays } from '../overlays.js';
 import type { EntropyRow, PrototypeRow, ProportionRow } from '../cohort/tlc-views.js';
+import { randomAttribution } from '../../explain/metrics/baseline.js';
+import { faithfulnessOf, type FaithfulnessTable } from './faithfulness.js';
 
 export interface ReportOptions {
   /** A TLC fitted on one of the run's checkpoints (ecgx tlc fit --run): TLC sections and overlays. */
@@ -94,6 +97,8 @@ export interface ReportContent {
   tlc: TlcCohort | null;
   gallery: GalleryItem[];
   comparison: MethodComparison | null;
+  /** Deletion/insertion AUC of the gallery's methods on its ECGs, a random map's, and the whole-deletion check. */
+  faithfulness: FaithfulnessTable | null;
 }
 
 function foldDirs(dir: string): number[] {
@@ -175,13 +180,14 @@ class PrototypeStats {
   }
 }
 
-function overlaysOf(e: TlcExplanation | undefined, names: Record<string, string[]>, attribution: { method: string; values: Float32Array; leads: number } | undefined): EcgOverlays {
+function overlaysOf(e: TlcExplanation | undefined, names: Record<string, string[]>, attribution: { method: string; target: string; values: Float32Array; leads: number } | undefined): EcgOverlays {
   const o: EcgOverlays = {};
   if (e) {
     o.clusters = e.groups.map((g) => ({ block: g.name, labels: Int32Array.from(g.sequence.labels), k: g.k, ...(names[g.name] ? { names: names[g.name] } : {}) }));
     o.entropy = e.groups.map((g) => ({ block: g.name, values: Float32Array.from(g.sequence.entropy) }));
   }
-  if (attribution) o.attribution = { ...attribution, style: 'background' };
+  // How it is drawn (scale, map, trace or background) is the chart's one rule, as in plot and the app.
+  if (attribution) o.attribution = attribution;
   return o;
 }
 
@@ -209,7 +215,7 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
   let cohort: TlcCohort | null = null;
   const explained = new Map<string, TlcExplanation>();
   if (tlc) {
-    const ev = await evaluateTlcRun(dir, { tlc, waves: opts.waves ?? 'annotations', progress: false, ...threads });
+    const ev = await Progress.step('report: TLC evaluation', () => evaluateTlcRun(dir, { tlc, waves: opts.waves ?? 'annotations', progress: false, ...threads }));
     const groups = tlc.groupNames;
     const clusterNames: Record<string, string[]> = {};
     for (const w of ev.folds[0]?.waves ?? []) clusterNames[w.name] = w.dominantWave.map((d) => d ?? '');
@@ -272,7 +278,9 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
           if (it.warnings) warned.set(it.id, it.warnings);
         });
       }
+      const bar = new Progress({ label: 'report: gallery', total: picks.length, unit: 'ECG' });
       for (const p of picks) {
+        bar.tick(0, `${method} on ${predictions.ids[p.row]}`);
         const id = predictions.ids[p.row]!;
         const signal = signals.get(id)!;
         const target = task.task === 'regression' ? 'regression' : p.class;
@@ -283,11 +291,13 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
           class: p.class, id, fold, truth, ecg, warnings: warned.get(id) ?? [],
           scores: Object.fromEntries(classes.map((c, j) => [c, predictions.scores[p.row * k + j]!])),
           overlays: {
-            ...overlaysOf(explained.get(id), cohort?.clusterNames ?? {}, { method, values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]! }),
+            ...overlaysOf(explained.get(id), cohort?.clusterNames ?? {}, { method, target, values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]! }),
             ...(waves.has(id) ? { waves: { source: 'annotations', waves: waves.get(id)! } } : {}),
           },
         });
+        bar.tick(1);
       }
+      bar.finish();
     } finally {
       await explainer.release?.();
     }
@@ -303,14 +313,25 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
       const ex = await createExplainer(m, model, threads);
       try {
         const a = await ex.explain({ x: { data: g0.ecg.signal, shape: [1, g0.ecg.leads.length, g0.ecg.nSamples] }, fs: g0.ecg.fs, leads: [...g0.ecg.leads] }, { target, seed: 0 });
-        panels.push({ method: m, overlays: { attribution: { method: m, values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]!, style: 'background' } } });
+        panels.push({ method: m, overlays: { attribution: { method: m, target, values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]! } } });
       } finally {
         await ex.release?.();
       }
     }
+    // The reference row: a seeded random map drawn by the same rule, to show what no information looks like.
+    const rnd = randomAttribution([1, g0.ecg.leads.length, g0.ecg.nSamples], 0);
+    panels.push({ method: 'random', overlays: { attribution: { method: 'random', target: 'reference', values: rnd.data, leads: g0.ecg.leads.length } } });
     const e = explained.get(g0.id);
     if (e) panels.push({ method: 'tlc', overlays: overlaysOf(e, cohort?.clusterNames ?? {}, undefined) });
     comparison = { id: g0.id, target: g0.class, ecg: g0.ecg, panels };
   }
-  return { run, card, evaluation, predictions, method, tlc: cohort, gallery, comparison };
+  let faithfulness: FaithfulnessTable | null = null;
+  if (gallery.length) {
+    const g = gallery[0]!.ecg, per = g.leads.length * g.nSamples;
+    const x = new Float32Array(gallery.length * per);
+    gallery.forEach((item, i) => x.set(item.ecg.signal, i * per));
+    const targets = gallery.map((item) => (task.task === 'regression' ? 'regression' : item.class));
+    faithfulness = await Progress.step('report: faithfulness', () => faithfulnessOf(model, { data: x, shape: [gallery.length, g.leads.length, g.nSamples] }, targets, [...new Set([method, ...compare])], threads));
+  }
+  return { run, card, evaluation, predictions, method, tlc: cohort, gallery, comparison, faithfulness };
 }

@@ -10,6 +10,9 @@ import { confusionMatrix, confusionSpec } from '../cohort/confusion.js';
 import { clusterProportionsSpec, clusterPrototypesSpec, entropyByClassSpec, surrogateFidelitySpec, type FidelityRow } from '../cohort/tlc-views.js';
 import { renderVegaSvg, type TopLevelSpec } from '../cohort/vega.js';
 import { esc } from '../svg.js';
+import { overlayDisplay, scaleRuleText } from '../attribution.js';
+import type { AttributionOverlay } from '../overlays.js';
+import type { FaithfulnessTable } from './faithfulness.js';
 import { describeCard } from '../../models/card.js';
 import { LOCATE_JS } from '../app/locate.js';
 import { paperFor } from '../app/paper.js';
@@ -83,12 +86,12 @@ function tlcTables(t: TlcCohort): string {
   return out;
 }
 
-async function tlcSection(t: TlcCohort): Promise<string> {
+async function tlcSection(t: TlcCohort, classes: readonly string[]): Promise<string> {
   const ev = t.evaluation;
   let views = '';
-  views += await figure('view-proportions', clusterProportionsSpec(t.proportions, t.k, t.clusterNames), 'Mean fraction of time each cluster holds, over the test ECGs with each label.');
+  views += await figure('view-proportions', clusterProportionsSpec(t.proportions, t.k, t.clusterNames, classes), 'Mean fraction of time each cluster holds, over the test ECGs with each label (n: ECGs). Clusters are named by the wave holding most of their samples.');
   for (const g of t.groups) {
-    if (t.entropy[g]?.length) views += await figure(`view-entropy-${g}`, entropyByClassSpec(t.entropy[g]!, g), 'Per test ECG: the mean normalised entropy of its cluster assignments (uncertainty), by true label.');
+    if (t.entropy[g]?.length) views += await figure(`view-entropy-${g}`, entropyByClassSpec(t.entropy[g]!, g, [...classes, 'no label']), 'Per test ECG (dots): the mean normalised entropy of its cluster assignments (0: certain, 1: uniform), by true label; box: quartiles, whiskers 1.5 IQR.');
   }
   for (const g of t.groups) {
     if (t.prototypes[g]?.length) views += await figure(`view-prototypes-${g}`, clusterPrototypesSpec(t.prototypes[g]!, t.k, { group: g, lead: t.prototypeLead, names: t.clusterNames[g] }), 'Mean input (± 1 SD) in a 0.6 s window centred on each segment of the cluster.');
@@ -101,30 +104,66 @@ async function tlcSection(t: TlcCohort): Promise<string> {
   return `<section id="tlc"><h2>Time-localized clusters</h2><p>TLC with K = ${t.k} on ${esc(t.groups.join(', '))}, the checkpoint of fold ${t.fold}; ${ev.options.method}, seed ${ev.options.seed}.</p>${tlcTables(t)}<div class="views">${views}</div></section>`;
 }
 
+/** Smallest text in the report's ECG charts, px: charts are drawn at the size they are shown, so this is what a reader sees at 100% zoom. */
+export const REPORT_MIN_FONT_PX = 12;
+/** Width of a gallery chart, px: a whole row for a 10 s 12-lead print, half a row otherwise. */
+const WIDE_CHART_PX = 1100, CARD_CHART_PX = 540;
+
+/** What an attribution overlay shows, in words, as the chart draws it by default. */
+export function attributionWords(a: AttributionOverlay): string {
+  const d = overlayDisplay(a);
+  const where = d.style === 'trace' ? 'Trace coloured by' : 'Background shaded by';
+  const map = d.signed ? 'orange: towards the target, purple: against it' : 'viridis, dark to yellow: low to high';
+  return `${where} the ${a.method} attribution for ${a.target ?? 'the target'} (${map}; full colour at the ${scaleRuleText(d)})`;
+}
+
+function galleryCaption(c: ReportContent, g: ReportContent['gallery'][number]): string {
+  const scores = Object.entries(g.scores).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
+  const parts = [`Record ${g.id}: true ${g.truth}; CNN scores ${scores}.`];
+  if (g.overlays.attribution) parts.push(`${attributionWords(g.overlays.attribution)}.`);
+  if (g.overlays.clusters?.length) parts.push(`Bands under the ECG: TLC clusters of ${g.overlays.clusters.map((b) => b.block).join(', ')} (the legend names each cluster by its dominant wave); panel below: TLC entropy per block (0: certain, 1: uniform).`);
+  if (g.overlays.waves) parts.push('P/QRS/T spans from the annotations are hidden: switch them on with the waves box above.');
+  void c;
+  return parts.map(esc).join(' ');
+}
+
 function gallerySection(c: ReportContent): string {
   const classes = [...new Set(c.gallery.map((g) => g.class))];
+  const units = c.card.preprocess.some((p) => p.op === 'zscore') ? 'z' : 'mV';
   const parts = classes.map((cls) => {
     const cards = c.gallery.filter((g) => g.class === cls).map((g) => {
       // 10 s of 12 leads: the clinical 3x4 print across the page; shorter ECGs: 12 compact rows, cards side by side.
+      // Drawn at the width shown (no scaling in the page), so the legend's text is the size set here.
       const long = g.ecg.nSamples / g.ecg.fs >= 10 && g.ecg.leads.length === 12;
-      const paper = long ? { layout: '3x4+II' as const, width: 1100 } : { layout: '12x1' as const, pxPerMm: 4, rowHeightMm: 15 };
-      const svg = renderEcgSvg(g.ecg, { ...paper, overlays: g.overlays, title: g.id });
-      const scores = Object.entries(g.scores).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ');
-      return `<figure class="ecg" data-record="${esc(g.id)}" data-class="${esc(cls)}">${svg}<figcaption>Record ${esc(g.id)}: true ${esc(g.truth)}; CNN scores ${esc(scores)}. Background: ${esc(c.method)} attribution for ${esc(cls)}${g.overlays.clusters ? '; bands: TLC clusters per block; bottom panel: TLC entropy' : ''}${g.overlays.waves ? '; shaded: P/QRS/T from the annotations' : ''}.${g.warnings.map((w) => `<br><span class="warning">Warning: ${esc(w)}</span>`).join('')}</figcaption></figure>`;
+      const paper = long ? { layout: '3x4+II' as const, width: WIDE_CHART_PX } : { layout: '12x1' as const, width: CARD_CHART_PX, rowHeightMm: 15 };
+      const svg = renderEcgSvg(g.ecg, { ...paper, overlays: g.overlays, title: g.id, minFontPx: REPORT_MIN_FONT_PX, units });
+      return `<figure class="ecg${long ? ' wide' : ''}" data-record="${esc(g.id)}" data-class="${esc(cls)}">${svg}<figcaption>${galleryCaption(c, g)}${g.warnings.map((w) => `<br><span class="warning">Warning: ${esc(w)}</span>`).join('')}</figcaption></figure>`;
     });
     return `<h3>${esc(cls)}</h3><div class="cards">${cards.join('')}</div>`;
   });
   // Wave spans start hidden: over the attribution and the clusters they crowd the trace.
   const toggles = ['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `<label><input type="checkbox" data-toggle="${k}"${k === 'waves' ? '' : ' checked'}> ${k.replace('-', ' ')}</label>`).join(' ');
-  return `<section id="gallery"><h2>Example ECGs per class</h2><p>Test ECGs of fold ${c.gallery[0]?.fold ?? '?'} with the label and the highest CNN score for it, as the model sees them (after preprocessing).</p><p class="toggles">Show: ${toggles}</p>${parts.join('') || '<p>No example ECGs.</p>'}</section>`;
+  return `<section id="gallery"><h2>Example ECGs per class</h2><p>Test ECGs of fold ${c.gallery[0]?.fold ?? '?'} with the label and the highest CNN score for it, as the model sees them (after the model card's preprocessing${units === 'z' ? ', standardised per lead: the vertical axis is in standard deviations, not mV' : ''}), with the ${esc(c.method)} attribution for that label.</p><p class="toggles">Show: ${toggles}</p>${parts.join('') || '<p>No example ECGs.</p>'}</section>`;
+}
+
+function faithfulnessTable(f: FaithfulnessTable): string {
+  const rows = [...f.rows, f.random].map((r) => [r.method, r.deletion.toFixed(3), r.insertion.toFixed(3)]);
+  return `<h3>Faithfulness on the ${f.ecgs} example ECG(s)</h3><p>The target's probability as the most-attributed samples are deleted (set to 0) or inserted into an empty input, ${f.curveSteps} steps; area under each curve, mean over the examples. A method says more than chance only where it beats the random map (deletion lower, insertion higher).</p>` +
+    table(['method', 'deletion AUC (lower is better)', 'insertion AUC (higher is better)'], rows, 'num faithfulness') +
+    (f.wholeDeletion.warning ? `<p class="warning banner" data-warning="insensitive">Warning: ${esc(f.wholeDeletion.warning)}.</p>` : `<p>Deleting the whole signal changes the target's probability by ${f.wholeDeletion.meanChange.toFixed(3)} on average.</p>`);
 }
 
 function comparisonSection(c: ReportContent): string {
   const cmp = c.comparison;
-  if (!cmp) return '';
+  if (!cmp) return c.faithfulness ? `<section id="compare"><h2>Methods compared</h2>${faithfulnessTable(c.faithfulness)}</section>` : '';
   const lead = cmp.ecg.leads.includes('II') ? 'II' : cmp.ecg.leads[0]!;
-  const charts = cmp.panels.map((p) => `<figure class="compare" data-method="${esc(p.method)}">${renderEcgSvg(cmp.ecg, { layout: '1x1', lead, overlays: p.overlays, ...paperFor(1000, cmp.ecg.nSamples / cmp.ecg.fs, '1x1'), title: p.method === 'tlc' ? 'TLC' : `${p.method} → ${cmp.target}` })}</figure>`);
-  return `<section id="compare"><h2>Methods compared</h2><p>Record ${esc(cmp.id)}, lead ${esc(lead)}: each attribution method for ${esc(cmp.target)} (its own colour scale), then TLC, which does not depend on the class.</p>${charts.join('')}</section>`;
+  const units = c.card.preprocess.some((p) => p.op === 'zscore') ? 'z' : 'mV';
+  const charts = cmp.panels.map((p) => {
+    const title = p.method === 'tlc' ? 'TLC' : p.method === 'random' ? 'random map (reference)' : `${p.method} → ${cmp.target}`;
+    const svg = renderEcgSvg(cmp.ecg, { layout: '1x1', lead, overlays: p.overlays, ...paperFor(WIDE_CHART_PX, cmp.ecg.nSamples / cmp.ecg.fs, '1x1'), title, minFontPx: REPORT_MIN_FONT_PX, units, labelChars: 7 });
+    return `<figure class="compare" data-method="${esc(p.method)}">${svg}<figcaption>${esc(p.overlays.attribution ? attributionWords(p.overlays.attribution) + '.' : 'TLC clusters per block (bands) and their entropy (panel); they do not depend on the class.')}</figcaption></figure>`;
+  });
+  return `<section id="compare"><h2>Methods compared</h2><p>Record ${esc(cmp.id)}, lead ${esc(lead)}: each attribution method for ${esc(cmp.target)}, each on its own colour scale, then a random map drawn by the same rule (what no information looks like) and TLC.</p>${charts.join('')}${c.faithfulness ? faithfulnessTable(c.faithfulness) : ''}</section>`;
 }
 
 const CSS = `
@@ -135,13 +174,13 @@ main{padding:8px 24px 40px;max-width:1200px}
 section{margin-top:18px}h2{border-bottom:2px solid #1f3b57;padding-bottom:3px;font-size:19px}h3{font-size:16px;margin:16px 0 6px}h4{font-size:14px;margin:10px 0 4px}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#eef2f5}
 table.num td:not(:first-child){text-align:right;font-variant-numeric:tabular-nums}table.kv thead{display:none}table.kv td:first-child{font-weight:bold;background:#f4f6f8}
-.views,.cards{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}.cards figure{flex:0 1 auto;max-width:560px}
+.views,.cards{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}.cards figure{flex:0 1 auto;max-width:560px}.cards figure.wide{max-width:none}
 figure{margin:8px 0;background:#fff;border:1px solid #ddd;padding:8px}figure svg{max-width:100%;height:auto;display:block}
 figcaption{font-size:12px;color:#444;margin-top:4px;max-width:1100px}
-.warning{color:#a33}
+.warning{color:#a33}.banner{background:#fde8e4;border:1px solid #d55e00;padding:6px 10px;color:#7a2500}
 .toggles label{margin-right:12px;font-size:13px}
-#tooltip{position:fixed;pointer-events:none;background:rgba(20,20,20,.88);color:#fff;padding:5px 8px;border-radius:3px;font-size:12px;line-height:1.35;white-space:nowrap}figure.ecg svg{cursor:crosshair}figure.compare{max-width:1000px}
-${['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `body.hide-${k} svg .${k}`).join(',')}{display:none}
+#tooltip{position:fixed;pointer-events:none;background:rgba(20,20,20,.88);color:#fff;padding:5px 8px;border-radius:3px;font-size:12px;line-height:1.35;white-space:nowrap}figure.ecg svg{cursor:crosshair}figure.compare{max-width:1120px}
+${['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `body.hide-${k} svg .${k},body.hide-${k} svg .legend-${k}`).join(',')}{display:none}
 `;
 
 // Overlay switches (a class on <body> hides one kind of overlay in every chart), and a hover read-out of
@@ -174,9 +213,12 @@ document.querySelectorAll('figure.ecg > svg, figure.compare > svg').forEach(func
 export async function renderReportHtml(c: ReportContent, o: { title?: string } = {}): Promise<string> {
   const title = o.title ?? `ecgx report: ${c.run.task.name} on ${c.run.config.data.split('/').filter(Boolean).pop() ?? ''}`;
   const sections = [summarySection(c), metricsSection(c)];
+  // An input-blind model makes every explanation below meaningless: say so before anything else.
+  const blind = c.faithfulness?.wholeDeletion.warning;
+  if (blind) sections.unshift(`<p class="warning banner" data-warning="insensitive">Warning: ${esc(blind)} (see <a href="#compare">Methods compared</a>).</p>`);
   const pv = await predictionViews(c);
   if (pv) sections.push(`<section id="predictions"><h2>Predictions</h2><div class="views">${pv}</div></section>`);
-  if (c.tlc) sections.push(await tlcSection(c.tlc));
+  if (c.tlc) sections.push(await tlcSection(c.tlc, c.run.task.classes));
   sections.push(gallerySection(c));
   const cmp = comparisonSection(c);
   if (cmp) sections.push(cmp);

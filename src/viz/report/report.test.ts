@@ -64,13 +64,28 @@ test('ecgx report: one self-contained file with every section, the ECG charts an
     assert.equal(count(e, /<g class="entropy-panel"/g), 1);
     assert.equal(count(e, /<g class="attribution attribution-background" data-method="gradcam"/g), 1);
   }
-  // Methods compared on the first example: lead II alone, each method's map, then TLC (bands, no attribution).
+  // Methods compared on the first example: lead II alone, each method's map (Grad-CAM shades the
+  // background, the per-sample methods colour the trace), a random map as the reference row, then TLC.
   const cmp = figures(html, 'compare');
-  assert.deepEqual(cmp.map((f) => /data-method="([^"]+)"/.exec(f)![1]), ['gradcam', 'saliency', 'integrated-gradients', 'tlc']);
+  assert.deepEqual(cmp.map((f) => /data-method="([^"]+)"/.exec(f)![1]), ['gradcam', 'saliency', 'integrated-gradients', 'random', 'tlc']);
   for (const f of cmp) assert.equal(count(f, /<g class="segment" data-lead="II"/g), 1);
-  cmp.slice(0, 3).forEach((f, i) => assert.equal(count(f, new RegExp(`<g class="attribution[^"]*" data-method="${['gradcam', 'saliency', 'integrated-gradients'][i]}"`, 'g')), 1));
-  assert.equal(count(cmp[3]!, /<g class="cluster-band"/g), 2);
-  assert.equal(count(cmp[3]!, /class="attribution/g), 0);
+  const styles = ['background', 'trace', 'trace', 'trace'];
+  cmp.slice(0, 4).forEach((f, i) => assert.equal(count(f, new RegExp(`<g class="attribution attribution-${styles[i]}" data-method="${['gradcam', 'saliency', 'integrated-gradients', 'random'][i]}"`, 'g')), 1, `${i}`));
+  assert.equal(count(cmp[4]!, /<g class="cluster-band"/g), 2);
+  assert.equal(count(cmp[4]!, /class="attribution/g), 0);
+  // Captions say what is drawn by default, as the chart's rule decided it.
+  assert.match(cmp[0]!, /<figcaption>Background shaded by the gradcam attribution for (NORM|MI) \(viridis[^)]*; full colour at the 98th percentile of \|value\|, [\d.]+% saturate\)\.<\/figcaption>/);
+  assert.match(cmp[2]!, /<figcaption>Trace coloured by the integrated-gradients attribution for (NORM|MI) \(orange: towards the target, purple: against it;/);
+  assert.ok(ecgs[0]!.includes('P/QRS/T spans from the annotations are hidden: switch them on with the waves box above.'), 'the gallery caption says the waves start hidden');
+  // Faithfulness: every method and the random reference row, on the gallery's ECGs.
+  const faith = /<table class="num faithfulness">([\s\S]*?)<\/table>/.exec(html)![1]!;
+  assert.deepEqual([...faith.matchAll(/<tr><td>([^<]+)<\/td><td>(\d\.\d{3})<\/td><td>(\d\.\d{3})<\/td><\/tr>/g)].map((m) => m[1]), ['gradcam', 'saliency', 'integrated-gradients', 'random (reference)']);
+  // No degenerate axis labels such as '100.000000'; one class order (the run's) in every view that lists classes.
+  assert.doesNotMatch(html, />\d+\.\d{5,}</);
+  for (const v of views.filter((x) => /view-(entropy|proportions)/.test(x))) {
+    const labels = [...v.matchAll(/<text[^>]*>(NORM|MI)(?: \(n=\d+\))?<\/text>/g)].map((m) => m[1]);
+    assert.deepEqual([...new Set(labels)], ['NORM', 'MI'], 'classes in the run\'s order');
+  }
 });
 
 test('the report in headless Chromium: no request, no console error, overlay switches work', async (t) => {
@@ -114,6 +129,13 @@ test('the report in headless Chromium: no request, no console error, overlay swi
     const boxes = await s.page.locator('figure.cohort > svg').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => r.width * r.height));
     assert.equal(boxes.length, 8);
     assert.ok(boxes.every((a) => a > 10_000), String(boxes));
+    // Legends readable at 100%: every legend text of the example charts is at least 11 px on screen.
+    const sizes = await s.page.locator('figure.ecg > svg, figure.compare > svg').evaluateAll((svgs) => svgs.flatMap((svg) => {
+      const k = svg.getBoundingClientRect().width / Number(svg.getAttribute('width'));
+      return [...svg.querySelectorAll('g.legend text')].map((t) => k * Number((globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } }).getComputedStyle(t).fontSize.replace('px', '')));
+    }));
+    assert.ok(sizes.length > 20, `${sizes.length} legend texts`);
+    assert.ok(Math.min(...sizes) >= 11, `smallest legend text ${Math.min(...sizes).toFixed(1)} px`);
     writeFileSync(join(shots(root), 'report.png'), await s.page.screenshot({ fullPage: true }));
     assert.deepEqual(s.errors, []);
   } finally {

@@ -29,6 +29,7 @@ AGE_EPOCHS=${AGE_EPOCHS:-8}
 FOLDS_SUB="1 2 3"          # folds of the robustness sweeps, label quality and explainers
 N_EXPLAIN=${N_EXPLAIN:-16}  # test ECGs per fold for explain evaluate
 N_CLASS=${N_CLASS:-8}       # positives per fold and class for the wave mass by class
+N_RANDOM=${N_RANDOM:-6}     # test ECGs per fold for the randomisation check (every layer re-drawn, every method: costly)
 mkdir -p "$OUT"
 
 run() { # run NAME CMD...: once, timed, echoed
@@ -96,7 +97,7 @@ METHODS=gradcam,saliency,input-x-gradient,smoothgrad,ig,occlusion
 for f in $FOLDS_SUB; do
   run explain-$f "$ECGX explain evaluate --model $OUT/cls/fold-$f/model.onnx --data $D --records $(test_ids $f $N_EXPLAIN) --method $METHODS,tlc --tlc $OUT/tlc-k8/tlc-fold-$f.json --waves delineate --threads $T --out $OUT/explain-$f"
   # The randomisation check does not apply to TLC (its clusters are fitted on the trained model).
-  run random-$f "$ECGX explain evaluate --model $OUT/cls/fold-$f/model.onnx --data $D --records $(test_ids $f $N_EXPLAIN) --method $METHODS --waves delineate --randomization --threads $T --out $OUT/random-$f"
+  run random-$f "$ECGX explain evaluate --model $OUT/cls/fold-$f/model.onnx --data $D --records $(test_ids $f $N_RANDOM) --method $METHODS --waves delineate --randomization --threads $T --out $OUT/random-$f"
   for c in LBBB CRBBB TAb TInv IAVB AF; do
     ids=$(test_ids $f $N_CLASS $c)
     if [ -n "$ids" ]; then

@@ -31,7 +31,7 @@ Model and optimisation:
   --epochs N          epochs per fold
   --batch-size B      default: the power of two nearest training ECGs / 100, within 8..64
                       (about 100 steps per epoch on small data)
-  --lr LR             peak learning rate (default: 2e-3 x sqrt(batch / 64), 1e-3 at a batch of 16)
+  --lr LR             peak learning rate (default: 4e-3 x sqrt(batch / 64), 2e-3 at a batch of 16)
   --weight-decay WD   AdamW decoupled weight decay on conv/linear weights (default 0.01)
   --clip NORM         clip the global gradient norm
   --schedule S        cosine (default; 1 warm-up epoch) | onecycle | constant

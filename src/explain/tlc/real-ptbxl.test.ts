@@ -1,7 +1,9 @@
 /**
  * End to end on real ECGs: a small model trained on 400 PTB-XL records from
- * ../shared/data/ptbxl (Challenge labels, classes with >= 20 positives among
- * them), then TLC on its last three blocks, evaluated on the test fold, and
+ * ../shared/data/ptbxl (Challenge labels; four common classes, NSR, LAD, TAb
+ * and LAnFB, so that the 80 test ECGs hold enough positives of each for an
+ * AUROC that does not swing with a handful of ECGs), then TLC on its last three blocks,
+ * evaluated on the test fold, and
  * the label-quality ranking with seeded flipped labels. Each assertion
  * compares with a baseline the pipeline could fail to beat.
  */
@@ -21,15 +23,15 @@ const run = join(root, 'run');
 const skip = existsSync(LABELS) ? false : `no ${LABELS}`;
 
 const trained = skip ? Promise.resolve(undefined) : trainRun({
-  data: DIR, labelTable: { file: LABELS }, task: 'labels', minPositives: 20, maxRecords: 400,
+  data: DIR, labelTable: { file: LABELS }, task: 'NSR,LAD,TAb,LAnFB', maxRecords: 400,
   model: 'resnet1d:filters=8,16,16,16;downsample=2,4,4;kernel=7', epochs: 2, cv: 5, folds: [1], seed: 3, threads: 1,
 }, run, { log: () => undefined, progress: false });
 
 test('real PTB-XL: a 2-epoch model, TLC on its last three blocks beats the baselines on the test fold', { skip, timeout: 120_000 }, async () => {
   const rec = (await trained)!;
   const classes = rec.task.classes;
-  assert.ok(classes.includes('NSR') && classes.length >= 3, `classes ${classes}`);
-  assert.ok(rec.folds[0]!.batchSize! <= 8, `default batch for ${rec.folds[0]!.nTrain} training ECGs: ${rec.folds[0]!.batchSize}`);
+  assert.deepEqual(classes, ['NSR', 'LAD', 'TAb', 'LAnFB']);
+  assert.equal(rec.folds[0]!.batchSize, 8, `default batch for ${rec.folds[0]!.nTrain} training ECGs`);
   assert.ok(rec.folds[0]!.test['auroc']! > 0.6, `CNN test AUROC ${rec.folds[0]!.test['auroc']}`);
 
   const ev = await evaluateTlcRun(run, { k: 4, folds: [1], waves: 'delineate', threads: 1, progress: false, forest: { nTrees: 40 }, noise: { sigma: 0.1 } });
@@ -38,7 +40,7 @@ test('real PTB-XL: a 2-epoch model, TLC on its last three blocks beats the basel
   // The forest on cluster proportions agrees with the CNN at least as often as always predicting the CNN's most frequent label, and beats chance on the true labels.
   assert.ok(s.fidelity >= s.majority!.fidelity, `fidelity ${s.fidelity} vs majority ${s.majority!.fidelity}`);
   assert.ok(s.exactMatch! >= s.majority!.exactMatch!, `exact match ${s.exactMatch} vs majority ${s.majority!.exactMatch}`);
-  assert.ok(s.forest['auroc']! > 0.6, `forest AUROC on the true labels ${s.forest['auroc']}`);
+  assert.ok(s.forest['auroc']! > 0.65, `forest AUROC on the true labels ${s.forest['auroc']}`);
   assert.ok(s.kappaPerClass!.every((kp) => Number.isNaN(kp) || (kp >= -1 && kp <= 1)));
   // Proportions are distributions: each group's K mean proportions sum to 1, for ECGs with and without each label.
   for (const [cls, v] of Object.entries(f.classProportions)) {

@@ -34,9 +34,10 @@ export {
 export { surrogateFold, summarizeSurrogate, type SurrogateSplit, type SurrogateFoldResult, type SurrogateSummary } from './surrogate.js';
 export { TlcWaveStats, type WaveStatsOptions, type GroupWaveReport } from './waves.js';
 export {
-  TlcPipeline, explanationJson, wavesOf, evaluateTlcRun, openRun, sweepTlcRun, bestPurity, formatTlcEvaluation,
+  TlcPipeline, explanationJson, wavesOf, evaluateTlcRun, openRun, sweepTlcRun, bestPurity,
   type ExplainedEcg, type TlcExplainedRecord, type WaveSource, type TlcEvaluateOptions, type TlcFoldEvaluation, type TlcEvaluation, type TlcSweepRow,
 } from './pipeline.js';
+export { formatTlcEvaluation } from './evaluation-md.js';
 export { TlcPrototypes, type ClusterPrototype, type GroupPrototypes } from './prototypes.js';
 export { stitchExplanations } from './stitch.js';
 export { heldOutTemperature, mixtureLogLik, type HeldOutTemperature } from './temperature.js';

@@ -50,8 +50,12 @@ test('ecgx tlc fit, explain (record and dataset), evaluate on a tiny run', async
   const ev = ecgx('tlc', 'evaluate', '--run', run, '--fold', '1,3', '--k', '4', '--threads', '1', '--out', out);
   assert.equal(ev.code, 0, ev.stderr);
   assert.match(ev.stdout, /\| mean ± std \| \| \d+\.\d ± \d+\.\d/);
-  assert.deepEqual(readdirSync(out).sort(), ['.ecgx', 'config.json', 'evaluation.json', 'evaluation.md']);
+  assert.deepEqual(readdirSync(out).sort(), ['.ecgx', 'config.json', 'evaluation.json', 'evaluation.md', 'tlc-fold-1.json', 'tlc-fold-3.json']);
   const e = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8'));
+  // Each fold's saved TLC is the one the fold was evaluated with (held-out temperature rule by default).
+  const saved = JSON.parse(readFileSync(join(out, 'tlc-fold-3.json'), 'utf8'));
+  assert.equal(saved.options.temperature, 'heldout');
+  assert.deepEqual(saved.fit.temperature.map((t: { tau: number }) => t.tau), e.folds[1].temperature.map((t: { tau: number }) => t.tau));
   assert.deepEqual(e.folds.map((f: { surrogate: { fold: number } }) => f.surrogate.fold), [1, 3]);
   assert.ok(e.waves.every((w: { nmi: { mean: number } }) => w.nmi.mean > 0));
   assert.equal(e.folds[0].prototypes[0].clusters.length, 4);

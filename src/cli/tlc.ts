@@ -9,13 +9,13 @@ import { versions } from '../train/run.js';
 import type { CardedModel } from '../models/predict.js';
 import {
   FittedTlc, fitTlc, datasetSource, recordSource, TlcPipeline, TlcWaveStats, evaluateTlcRun, formatTlcEvaluation, explanationJson,
-  openRun, sweepTlcRun, wavesOf, bestPurity, type TlcOptions, type TlcExplanation, type EcgSource, type WaveSource,
+  openRun, sweepTlcRun, wavesOf, bestPurity, labelQualityRun, type TlcOptions, type TlcExplanation, type EcgSource, type WaveSource,
 } from '../explain/tlc/index.js';
 import { SOURCE_FLAGS, openModelSource } from './model-input.js';
 import { STORE_FLAG, tlcStore, storeFlags, storeLine } from './store-output.js';
 import { fitSamplesCommand, sampleCommand } from './tlc-shards.js';
 
-const usage = `Usage: ecgx tlc <fit|explain|evaluate|align|sweep|sample|fit-samples> [options]
+const usage = `Usage: ecgx tlc <fit|explain|evaluate|align|sweep|label-quality|sample|fit-samples> [options]
 
 Time-localized clusters (TLC): the activations of a model's last residual
 blocks, taken from the same onnxruntime run as the prediction and mapped to
@@ -37,18 +37,38 @@ clusters with an entropy (uncertainty, in [0, 1]) per timestamp.
       --max-samples vectors per layer over the whole cohort; a record's draws depend only on
       its id), then one fit clusters every shard's sample (mini-batch k-means above 50,000
       vectors); 'tlc explain --shard I/N --store' then assigns every ECG.
-  ecgx tlc evaluate --run RUNDIR [--tlc TLC.json | fit options] [--fold K,...] [--waves annotations|delineate] [--out DIR] [--json]
+  ecgx tlc evaluate --run RUNDIR [--tlc TLC.json | fit options] [--fold K,...] [--waves annotations|delineate]
+                    [--train-fraction F] [--noise SIGMA[,FROM,TO]] [--max-records N] [--out DIR [--force]] [--json]
       Per fold: TLC fitted on the training ECGs with the fold's checkpoint (or, with
       --tlc, the given TLC on the one fold whose checkpoint it was fitted on), random
-      forests on cluster proportions (fidelity to the CNN's labels; accuracy and
-      AUROC on the true labels beside the CNN's), clusters vs P/QRS/T of the test
-      ECGs (with a null: waves shifted half a beat), cluster prototypes (mean
-      input around each cluster's segments). --out DIR writes
-      evaluation.json, evaluation.md and config.json (options, versions).
+      forests on cluster proportions (fidelity to the CNN's labels per ECG and class,
+      exact match over all classes, Cohen's kappa per class, each beside a baseline
+      that always predicts the most frequent label; accuracy and AUROC on the true
+      labels beside the CNN's), clusters vs P/QRS/T of the test ECGs (with a null:
+      waves shifted half a beat), what entropy separates (distribution, wave
+      boundaries, ECGs the CNN gets wrong, each label), clusters enriched per class
+      (per age quarter for regression), cluster prototypes.
+      --train-fraction F fits TLC and the forests on a seeded fraction F of each
+      fold's training ECGs; --noise adds Gaussian noise of sd SIGMA (model-input
+      units) over the input fraction [FROM, TO) (default 0.4-0.6) of each test ECG and
+      compares the stretch's entropy with the clean ECG's. --out DIR writes
+      evaluation.json, evaluation.md, config.json (options, versions) and each
+      fold's fitted TLC (tlc-fold-K.json).
   ecgx tlc align --tlc TLC.json --model M.onnx --data DIR [--waves annotations|delineate] [--max-records N] [--json]
       Clusters of a fitted TLC vs the waves of a dataset's records.
   ecgx tlc sweep --run RUNDIR --k 4,6,8,10,12 [--fold K] [fit options] [--json]
       For each K: inertia (or BIC), silhouette, and the fold's surrogate fidelity.
+  ecgx tlc label-quality --run RUNDIR [--fold K] [--tlc TLC.json | fit options] [--test-fold] [--flip F]
+                         [--parts P] [--top N] [--out FILE.csv] [--json]
+      Labels whose ECG's clusters contradict them, most suspect first: each (ECG,
+      class) label of fold K's training ECGs (or, with --test-fold, of its test ECGs,
+      which the CNN never saw) is scored by random forests on the cluster proportions
+      that never saw that ECG (P-part cross-fitting, default 5; with --test-fold,
+      forests on the training ECGs): score = 1 - p(given label). Prints the top N
+      (default 20); --out writes every pair as CSV (id, class, label, probability,
+      score[, flipped]). --flip F first flips one class of a seeded share F of the
+      audited ECGs and reports the share of flipped labels in the top k (k = flips,
+      and 2 k) beside what a random ranking finds.
 
 Fit options:
   --layers a,b,c        tensor names (default: the last three residual blocks; see 'ecgx model info')
@@ -59,6 +79,10 @@ Fit options:
   --max-samples N       timestamp vectors sampled per layer for fitting, 2-10000000 (default 100000)
   --upsampling U        nearest (default) | linear: block samples -> input samples
   --seed S              seed of the sampling, k-means++ and the forests (default 0)
+  --temperature T       k-means soft assignments softmax(-d^2/T): heldout (default: the variance of the
+                        k-means mixture that maximises the likelihood of a held-out fifth of the sampled
+                        vectors, T = 2 variance), inertia (mean squared distance to the nearest centre;
+                        the rule before, flatter by a factor channels/2) or a number
 Other options:
   --waves W             annotations (default: LUDB's cardiologists, the synthetic ground truth; 'synthetic'
                         is a synonym) | delineate (ecgx delineate on the model input)
@@ -70,7 +94,7 @@ Other options:
 
 const FIT_FLAGS = {
   layers: { type: 'string' }, k: { type: 'string' }, method: { type: 'string' }, concat: { type: 'boolean' }, pca: { type: 'string' },
-  'max-samples': { type: 'string' }, upsampling: { type: 'string' }, seed: { type: 'string' },
+  'max-samples': { type: 'string' }, upsampling: { type: 'string' }, seed: { type: 'string' }, temperature: { type: 'string' },
 } as const;
 const RUN_FLAGS = { threads: { type: 'string' }, 'batch-size': { type: 'string' }, 'max-records': { type: 'string' } } as const;
 /** Where a TLC's records come from (the model and its records; see model-input.ts). */
@@ -96,6 +120,12 @@ function fitOptions(v: Values): TlcOptions {
   if (up) o.upsampling = up;
   const seed = numberOption('--seed', str(v, 'seed'), { integer: true, min: 0, max: 0xffffffff });
   if (seed !== undefined) o.seed = seed;
+  const t = str(v, 'temperature');
+  if (t !== undefined) {
+    const n = Number(t);
+    if (t !== 'heldout' && t !== 'inertia' && !(t.trim() !== '' && Number.isFinite(n) && n > 0)) throw new OptionError('--temperature', `expected heldout, inertia or a number > 0, got '${t}'`);
+    o.temperature = t === 'heldout' || t === 'inertia' ? t : n;
+  }
   return o;
 }
 
@@ -209,7 +239,10 @@ async function explainCommand(argv: string[]): Promise<number> {
 }
 
 async function evaluateCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc evaluate', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, tlc: { type: 'string' }, fold: { type: 'string' }, waves: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' } });
+  const { values } = parseCommandArgs('tlc evaluate', argv, {
+    ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, tlc: { type: 'string' }, fold: { type: 'string' }, waves: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    'train-fraction': { type: 'string' }, noise: { type: 'string' }, 'max-records': { type: 'string' }, force: { type: 'boolean' },
+  });
   const runDir = required('--run', values.run);
   const waves = waveSource(values.waves);
   if (values.tlc !== undefined) {
@@ -219,11 +252,18 @@ async function evaluateCommand(argv: string[]): Promise<number> {
   const folds = foldsOption(values.fold);
   const out = values.out === undefined ? undefined : resolve(values.out);
   if (out) checkOutput(out, 'folder', { force: values.force === true });
-  const opts = { ...fitOptions(values), ...runOptions(values), waves, ...(folds ? { folds } : {}), ...(values.tlc !== undefined ? { tlc: FittedTlc.load(resolve(values.tlc)) } : {}) };
-  const ev = await evaluateTlcRun(runDir, opts);
+  const trainFraction = numberOption('--train-fraction', values['train-fraction'], { min: 1e-9, max: 1 });
+  const noise = noiseOption(values.noise);
+  const opts = {
+    ...fitOptions(values), ...runOptions(values), waves, ...(folds ? { folds } : {}), ...(values.tlc !== undefined ? { tlc: FittedTlc.load(resolve(values.tlc)) } : {}),
+    ...(trainFraction !== undefined ? { trainFraction } : {}), ...(noise ? { noise } : {}),
+  };
+  const fitted = new Map<number, FittedTlc>();
+  const ev = await evaluateTlcRun(runDir, { ...opts, onFitted: (f, t) => fitted.set(f, t) });
   const md = formatTlcEvaluation(ev);
   if (out) {
     await writeDirAtomic(out, (tmp) => {
+      if (values.tlc === undefined) for (const [f, t] of fitted) t.save(join(tmp, `tlc-fold-${f}.json`));
       writeFileAtomic(join(tmp, 'evaluation.json'), jsonText(ev) + '\n');
       writeFileAtomic(join(tmp, 'evaluation.md'), md);
       const { tlc: given, ...rest } = opts as typeof opts & { tlc?: FittedTlc };
@@ -232,6 +272,17 @@ async function evaluateCommand(argv: string[]): Promise<number> {
   }
   process.stdout.write(values.json ? jsonText(ev) + '\n' : md);
   return 0;
+}
+
+/** --noise SIGMA[,FROM,TO]: noise sd in model-input units, over the input fraction [FROM, TO). */
+function noiseOption(v: string | undefined): { sigma: number; from?: number; to?: number } | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((p) => Number(p.trim()));
+  const [sigma, from, to] = parts;
+  if (!(parts.length === 1 || parts.length === 3) || parts.some((x) => !Number.isFinite(x)) || !(sigma! > 0) || (from !== undefined && !(from >= 0 && from < to! && to! <= 1))) {
+    throw new OptionError('--noise', `expected SIGMA (> 0) or SIGMA,FROM,TO with 0 <= FROM < TO <= 1, got '${v}'`);
+  }
+  return from === undefined ? { sigma: sigma! } : { sigma: sigma!, from, to: to! };
 }
 
 async function alignCommand(argv: string[]): Promise<number> {
@@ -305,7 +356,50 @@ async function fitSamplesSub(argv: string[]): Promise<number> {
   return 0;
 }
 
-const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = { fit: fitCommand, explain: explainCommand, evaluate: evaluateCommand, align: alignCommand, sweep: sweepCommand, sample: sampleSub, 'fit-samples': fitSamplesSub };
+async function labelQualityCommand(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs('tlc label-quality', argv, {
+    ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, tlc: { type: 'string' }, 'test-fold': { type: 'boolean' },
+    flip: { type: 'string' }, parts: { type: 'string' }, top: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+  });
+  const runDir = required('--run', values.run);
+  if (values.tlc !== undefined) {
+    const fitFlag = Object.keys(FIT_FLAGS).filter((key) => key !== 'seed').find((key) => values[key as keyof typeof values] !== undefined);
+    if (fitFlag) throw new OptionError(`--${fitFlag}`, 'the TLC given with --tlc was fitted already; leave out the fit options');
+  }
+  const fold = numberOption('--fold', values.fold, { integer: true });
+  const flip = numberOption('--flip', values.flip, { min: 1e-9, max: 1 });
+  const parts = numberOption('--parts', values.parts, { integer: true, min: 2 });
+  const top = numberOption('--top', values.top, { integer: true, min: 0 }) ?? 20;
+  const ro = runOptions(values);
+  const res = await labelQualityRun(runDir, {
+    ...fitOptions(values), ...(ro.threads !== undefined ? { threads: ro.threads } : {}), ...(ro.batchSize !== undefined ? { batchSize: ro.batchSize } : {}),
+    ...(fold !== undefined ? { fold } : {}), ...(flip !== undefined ? { flip } : {}), ...(parts !== undefined ? { parts } : {}),
+    ...(values['test-fold'] ? { testFold: true } : {}), ...(values.tlc !== undefined ? { tlc: FittedTlc.load(resolve(values.tlc)) } : {}),
+  });
+  if (values.out !== undefined) {
+    const rows = [['id', 'class', 'label', 'probability', 'score', ...(res.flip ? ['flipped'] : [])], ...res.ranking.map((r) => [r.id, r.cls, String(r.label), r.probability.toFixed(4), r.score.toFixed(4), ...(res.flip ? [r.flipped ? '1' : '0'] : [])])];
+    writeFileAtomic(resolve(values.out), rows.map((r) => r.join(',')).join('\n') + '\n');
+  }
+  if (values.json) {
+    process.stdout.write(jsonText({ ...res, ranking: res.ranking.slice(0, top) }) + '\n');
+    return 0;
+  }
+  process.stdout.write(`fold ${res.fold}: ${res.ecgs} ${res.audited} ECGs x ${res.classes.length} classes, most suspect labels first\n`);
+  process.stdout.write(['id', 'class', 'label', 'p(class)', 'score', ...(res.flip ? ['flipped'] : [])].join('\t') + '\n');
+  for (const r of res.ranking.slice(0, top)) process.stdout.write([r.id, r.cls, String(r.label), r.probability.toFixed(3), r.score.toFixed(3), ...(res.flip ? [r.flipped ? 'yes' : ''] : [])].join('\t') + '\n');
+  if (res.flip) {
+    const f = res.flip;
+    process.stdout.write(`flipped ${f.flipped} labels (one class of ${(100 * f.fraction).toFixed(1)}% of the ECGs): recall in the top ${f.flipped} ${(100 * f.recallAtK).toFixed(1)}%, in the top ${2 * f.flipped} ${(100 * f.recallAt2K).toFixed(1)}% (random ranking: ${(100 * f.randomAtK).toFixed(2)}%)\n`);
+    process.stdout.write(`  by direction: ${Object.entries(f.byDirection).map(([key, v]) => `${key} ${(100 * v.recallAtK).toFixed(1)}% of ${v.flipped}`).join(', ')}\n`);
+  }
+  if (values.out !== undefined) process.stdout.write(`${res.ranking.length} labels ranked -> ${resolve(values.out)}\n`);
+  return 0;
+}
+
+const SUBCOMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  fit: fitCommand, explain: explainCommand, evaluate: evaluateCommand, align: alignCommand, sweep: sweepCommand, 'label-quality': labelQualityCommand,
+  sample: sampleSub, 'fit-samples': fitSamplesSub,
+};
 
 const command: Command = {
   summary: 'time-localized clusters: fit, explain, evaluate (surrogate, waves), sweep K',

@@ -31,8 +31,9 @@ Model and optimisation:
   --model SPEC        e.g. resnet1d, 'resnet1d-small:filters=16,32,32,64;kernel=9' (keys: filters, downsample, kernel, dropout, head)
                       filters 1-4096 each, downsample 1-64 each (at least one sample left), kernel 1-255
   --epochs N          epochs per fold (1-100000)
-  --batch-size B      default 64 (1-4096)
-  --lr LR             peak learning rate, > 0 and <= 10 (default 1e-3)
+  --batch-size B      1-4096; default: the power of two nearest training ECGs / 100, within 8..64
+                      (about 100 steps per epoch on small data)
+  --lr LR             peak learning rate, > 0 and <= 10 (default: 4e-3 x sqrt(batch / 64), 2e-3 at a batch of 16)
   --weight-decay WD   AdamW decoupled weight decay on conv/linear weights (default 0.01)
   --clip NORM         clip the global gradient norm
   --schedule S        cosine (default; 1 warm-up epoch) | onecycle | constant

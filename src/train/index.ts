@@ -9,3 +9,4 @@ export { computeMetrics, defaultMetric, checkMetric, isBetter, CLASSIFICATION_ME
 export { saveFoldState, loadFoldState, type FoldProgress, type EpochRecord } from './state.js';
 export { trainRun, planRun, evaluateModel, writePredictions, summarize, versions, type TrainConfig, type TrainRunOptions, type RunRecord, type FoldResult } from './run.js';
 export { evaluateRun, formatRunEvaluation, type RunEvaluation } from './report.js';
+export { defaultBatchSize, defaultLearningRate } from './defaults.js';

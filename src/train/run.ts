@@ -33,6 +33,7 @@ import { batches, DEFAULT_CACHE_BYTES, EcgTensorSource, type LoaderItem } from '
 import { resolveTask, type Example, type ResolvedTask, type TaskRequest } from './task.js';
 import { Trainer, withOutputAffine } from './trainer.js';
 import { learningRate, type ScheduleKind } from './optimizer.js';
+import { defaultBatchSize, defaultLearningRate } from './defaults.js';
 import { checkMetric, computeMetrics, defaultMetric, isBetter, type MetricValues } from './evaluate.js';
 import { meanStd } from './metrics.js';
 import { STATE_FILE, loadFoldState, saveFoldState, type FoldProgress } from './state.js';
@@ -54,7 +55,9 @@ export interface TrainConfig {
   /** Model spec, e.g. 'resnet1d-small:filters=16,32,32,64'. */
   model: string;
   epochs: number;
+  /** Default: scaled with the training ECGs (defaults.ts). */
   batchSize?: number;
+  /** Peak learning rate; default: scaled with the batch size (defaults.ts). */
   lr?: number;
   weightDecay?: number;
   /** Global gradient-norm clip. */
@@ -111,6 +114,9 @@ export interface FoldResult {
   nTest: number;
   bestEpoch: number;
   epochs: number;
+  /** Batch size and peak learning rate the fold trained with (given, or the defaults for its data: defaults.ts). */
+  batchSize?: number;
+  lr?: number;
   test: MetricValues;
 }
 
@@ -418,11 +424,15 @@ async function trainFold(plan: Plan, cfg: TrainConfig, source: EcgTensorSource, 
     ...(cfg.clip !== undefined ? { clipNorm: cfg.clip } : {}),
     ...(cfg.threads !== undefined ? { threads: cfg.threads } : {}),
   });
-  const batchSize = cfg.batchSize ?? 64;
+  const batchSize = cfg.batchSize ?? defaultBatchSize(trainItems.length);
+  const lr = cfg.lr ?? defaultLearningRate(batchSize);
+  if (cfg.batchSize === undefined || cfg.lr === undefined) {
+    log(`fold ${fold}: batch ${batchSize}${cfg.batchSize === undefined ? ` (default for ${trainItems.length} training ECGs)` : ''}, learning rate ${Number(lr.toPrecision(3))}${cfg.lr === undefined ? ` (default for a batch of ${batchSize})` : ''}`);
+  }
   const stepsPerEpoch = trainItems.length > batchSize ? Math.floor(trainItems.length / batchSize) : 1;
   const totalSteps = stepsPerEpoch * cfg.epochs;
   const warm = Math.min(Math.round((cfg.warmupEpochs ?? 1) * stepsPerEpoch), Math.floor(totalSteps / 2));
-  const schedule = { kind: cfg.schedule ?? 'cosine', lr: cfg.lr ?? 1e-3, totalSteps, warmupSteps: warm } as const;
+  const schedule = { kind: cfg.schedule ?? 'cosine', lr, totalSteps, warmupSteps: warm } as const;
   const checkpoint = (): ModelProto => {
     let m = trainer.inferenceModel();
     if (task.task === 'regression') m = withOutputAffine(m, 'logits', scale, shift);
@@ -487,7 +497,7 @@ async function trainFold(plan: Plan, cfg: TrainConfig, source: EcgTensorSource, 
     best.metrics['mae_baseline'] = split.test.reduce((a, e) => a + Math.abs(e.target[0]! - shift[0]!), 0) / split.test.length;
   }
   writePredictions(join(dir, 'predictions.csv'), fold, task, split.test, best.scores);
-  const result: FoldResult = { fold, valFold, nTrain: split.train.length, nVal: split.val.length, nTest: split.test.length, bestEpoch: progress.bestEpoch, epochs: progress.epoch, test: best.metrics };
+  const result: FoldResult = { fold, valFold, nTrain: split.train.length, nVal: split.val.length, nTest: split.test.length, bestEpoch: progress.bestEpoch, epochs: progress.epoch, batchSize, lr, test: best.metrics };
   writeFileAtomic(join(dir, 'metrics.json'), JSON.stringify({ result, history: progress.history, posWeight: posWeight ?? null, targetScale: task.task === 'regression' ? { mean: shift[0], sd: scale[0] } : null }, null, 2));
   const main = best.metrics[plan.metric]!;
   log(`fold ${fold}: test ${plan.metric} ${main.toFixed(4)} (best epoch ${progress.bestEpoch}; ${split.train.length} train, ${split.val.length} val, ${split.test.length} test)`);

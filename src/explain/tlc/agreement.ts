@@ -139,3 +139,29 @@ function uniqueSorted(a: ArrayLike<number>): number[] {
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
+
+/**
+ * Cohen's kappa between two labelings of the same items (any integer labels):
+ * (p_o - p_e) / (1 - p_e), with p_o the observed agreement and p_e the
+ * agreement expected from the two marginals alone. NaN when p_e = 1 (both
+ * labelings constant and equal: agreement carries no information), as
+ * scikit-learn's cohen_kappa_score.
+ */
+export function cohenKappa(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new OptionError('labels', `expected two labelings of equal length, got ${a.length} and ${b.length}`);
+  const n = a.length;
+  if (n === 0) return NaN;
+  const t = contingency(a, b);
+  const nc = t.colLabels.length;
+  let po = 0, pe = 0;
+  t.rowLabels.forEach((v, i) => {
+    const j = t.colLabels.indexOf(v);
+    if (j < 0) return;
+    let row = 0, col = 0;
+    for (let c = 0; c < nc; c++) row += t.counts[i * nc + c]!;
+    for (let r = 0; r < t.rowLabels.length; r++) col += t.counts[r * nc + j]!;
+    po += t.counts[i * nc + j]! / n;
+    pe += (row / n) * (col / n);
+  });
+  return pe >= 1 - 1e-15 ? NaN : (po - pe) / (1 - pe);
+}

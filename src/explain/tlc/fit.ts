@@ -26,7 +26,8 @@ import { concatenatedRows, sampleIndices, upsamplingWeights, type FeatureMap, ty
 import { assignLogits, assignMap, assignSequence, blockAgreement, clusterProportions, clusterSegments, type BlockAgreement, type ClusterSegment, type ClusterSequence } from './assign.js';
 import { BlockClusterer, FittedBlockClusterer, type BlockClustererState } from './block-clusterer.js';
 import { ActivationReader, modelHash } from './extract.js';
-import { checkInt, type Points } from './points.js';
+import { checkInt, selectRows, type Points } from './points.js';
+import { heldOutTemperature } from './temperature.js';
 import { tensorSource, type EcgSource } from './source.js';
 import type { NdArray } from '../../util/npy.js';
 
@@ -50,9 +51,16 @@ export interface TlcOptions {
   algorithm?: 'auto' | 'lloyd' | 'minibatch';
   /** k-means restarts (default 4): full runs for Lloyd; for mini-batch, inits scored on a held-out sample, then one run. */
   nInit?: number;
-  /** Softmax temperature of k-means' soft assignments (default: fitted, inertia / n). */
-  temperature?: number;
+  /**
+   * Softmax temperature of k-means' soft assignments: 'heldout' (default: the
+   * variance of the k-means mixture that maximises the likelihood of a
+   * held-out fifth of the sampled vectors, temperature.ts), 'inertia' (the
+   * mean squared distance to the nearest centre, before 0.2) or a number.
+   */
+  temperature?: TemperatureRule;
 }
+
+export type TemperatureRule = number | 'heldout' | 'inertia';
 
 export interface ResolvedTlcOptions {
   k: number;
@@ -64,7 +72,7 @@ export interface ResolvedTlcOptions {
   upsampling: Upsampling;
   algorithm: 'auto' | 'lloyd' | 'minibatch';
   nInit: number;
-  temperature: number | null;
+  temperature: TemperatureRule;
 }
 
 export function resolveTlcOptions(o: TlcOptions): ResolvedTlcOptions {
@@ -77,12 +85,15 @@ export function resolveTlcOptions(o: TlcOptions): ResolvedTlcOptions {
   const algorithm = o.algorithm ?? 'auto';
   if (!['auto', 'lloyd', 'minibatch'].includes(algorithm)) throw new OptionError('--algorithm', `expected auto, lloyd or minibatch, got ${String(algorithm)}`);
   if (o.pca !== undefined && !(Number.isInteger(o.pca) && o.pca >= 1)) throw new OptionError('--pca', `expected an integer >= 1, got ${o.pca}`);
-  if (o.temperature !== undefined && !(o.temperature > 0)) throw new OptionError('--temperature', `expected a number > 0, got ${o.temperature}`);
+  const temperature = o.temperature ?? 'heldout';
+  if (temperature !== 'heldout' && temperature !== 'inertia' && !(typeof temperature === 'number' && temperature > 0)) {
+    throw new OptionError('--temperature', `expected heldout, inertia or a number > 0, got ${String(temperature)}`);
+  }
   return {
     k, method, concat: o.concat ?? false, pca: o.pca ?? null,
     maxSamples: checkInt('maxSamples', o.maxSamples ?? 100_000, k),
     seed: checkInt('seed', o.seed ?? 0, 0, 2 ** 32 - 1),
-    upsampling, algorithm, nInit: checkInt('nInit', o.nInit ?? 4, 1), temperature: o.temperature ?? null,
+    upsampling, algorithm, nInit: checkInt('nInit', o.nInit ?? 4, 1), temperature,
   };
 }
 
@@ -112,8 +123,8 @@ export interface FittedTlcState {
   layers: TlcLayerInfo[];
   /** One clusterer per layer, or one for the concatenated layers. */
   clusterers: BlockClustererState[];
-  /** ECGs and sampled vectors per group used for fitting. */
-  fit: { ecgs: number; samples: number[] };
+  /** ECGs and sampled vectors per group used for fitting; per group, how the temperature was chosen (the 'heldout' rule). */
+  fit: { ecgs: number; samples: number[]; temperature?: TemperatureFit[] };
   versions: Record<string, string>;
 }
 
@@ -245,7 +256,8 @@ export class FittedTlc {
     if (o.version !== 1) throw new FormatError(source, `unsupported version ${String(o.version)} (expected 1)`, { field: 'version' });
     let options: ResolvedTlcOptions;
     try {
-      options = resolveTlcOptions({ ...(o.options ?? {}), pca: o.options?.pca ?? undefined, temperature: o.options?.temperature ?? undefined } as TlcOptions);
+      // Files from before the held-out rule stored null for the inertia rule.
+      options = resolveTlcOptions({ ...(o.options ?? {}), pca: o.options?.pca ?? undefined, temperature: o.options?.temperature ?? 'inertia' } as TlcOptions);
     } catch (e) {
       throw new FormatError(source, e instanceof Error ? e.message : String(e), { field: 'options' });
     }
@@ -388,8 +400,43 @@ export function groupClusterer(o: ResolvedTlcOptions, nSamples: number, k = o.k)
   return new BlockClusterer({
     k, method: o.method, seed: o.seed,
     ...(o.pca !== null ? { pca: { nComponents: o.pca } } : {}),
-    kmeans: { algorithm, nInit: o.nInit, ...(o.temperature !== null ? { temperature: o.temperature } : {}) },
+    kmeans: { algorithm, nInit: o.nInit, ...(typeof o.temperature === 'number' ? { temperature: o.temperature } : {}) },
   });
+}
+
+/**
+ * One group's clusterer. Under the 'heldout' temperature rule with k-means, a
+ * seeded fifth of the sample is held out: the centres are fitted on the rest
+ * and the temperature on it (heldOutTemperature). With fewer than 5k vectors
+ * nothing is held out and the temperature is chosen on the fitting vectors.
+ */
+export function fitGroup(o: ResolvedTlcOptions, p: Points, g = 0): { clusterer: FittedBlockClusterer; temperature?: TemperatureFit } {
+  if (o.method !== 'kmeans' || o.temperature !== 'heldout') return { clusterer: groupClusterer(o, p.n).fit(p) };
+  let fitPart = p, held = p;
+  if (p.n >= 5 * o.k) {
+    const order = new Rng(groupSeed(o.seed ^ 0x5bd1e995, g)).shuffle(Array.from({ length: p.n }, (_, i) => i));
+    const nHeld = Math.floor(p.n / 5);
+    held = selectRows(p, order.slice(0, nHeld).sort((a, b) => a - b));
+    fitPart = selectRows(p, order.slice(nHeld).sort((a, b) => a - b));
+  }
+  const c = groupClusterer(o, fitPart.n).fit(fitPart);
+  const km = c.clusterer as FittedKMeans;
+  const t = heldOutTemperature(km, c.transform(held));
+  return {
+    clusterer: new FittedBlockClusterer(c.d, c.scaler, c.pca, km.withTemperature(t.tau)),
+    temperature: { tau: t.tau, heldOut: held === p ? 0 : held.n, logLik: t.logLik, inertiaTau: km.temperature },
+  };
+}
+
+/** How a group's temperature was chosen under the 'heldout' rule. */
+export interface TemperatureFit {
+  tau: number;
+  /** Held-out vectors (0: chosen on the fitting vectors). */
+  heldOut: number;
+  /** Mean held-out log-likelihood per vector at tau (nats). */
+  logLik: number;
+  /** What the 'inertia' rule would have given (mean squared distance to the nearest centre). */
+  inertiaTau: number;
 }
 
 /** What the fitted TLC records about the model. */
@@ -411,15 +458,17 @@ export async function fitTlcWith(reader: ActivationReader, source: EcgSource, op
   }
   // One group at a time, yielding between them: a Ctrl-C is answered between groups (clustering itself is synchronous).
   const bar = new Progress({ label: 'tlc fit: clustering', total: s.points.length, unit: 'group', ...(run.progress !== undefined ? { enabled: run.progress } : {}) });
-  const clusterers: FittedBlockClusterer[] = [];
+  const fitted: ReturnType<typeof fitGroup>[] = [];
   for (const [g, p] of s.points.entries()) {
     bar.note(`${s.groups[g]} (${p.n} vectors)`);
     await new Promise((r) => setImmediate(r));
-    clusterers.push(groupClusterer(o, p.n).fit(p));
+    fitted.push(fitGroup(o, p, g));
     bar.tick(1);
   }
   bar.finish();
-  return new FittedTlc(o, tlcModelInfo(reader, source), s.layers, clusterers, { ecgs: s.ecgs, samples: s.points.map((p) => p.n) }, versions());
+  const clusterers = fitted.map((f) => f.clusterer);
+  const temperature = fitted.flatMap((f) => (f.temperature ? [f.temperature] : []));
+  return new FittedTlc(o, tlcModelInfo(reader, source), s.layers, clusterers, { ecgs: s.ecgs, samples: s.points.map((p) => p.n), ...(temperature.length ? { temperature } : {}) }, versions());
 }
 
 /**

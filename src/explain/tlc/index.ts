@@ -28,14 +28,19 @@ export { BlockClusterer, FittedBlockClusterer, type BlockClustererOptions, type 
 export { ActivationReader, defaultTlcLayers, modelHash, type ActivationBatch, type ActivationReaderOptions } from './extract.js';
 export { tensorSource, recordSource, datasetSource, type EcgSource, type SourceBatch, type SourceItem } from './source.js';
 export {
-  FittedTlc, fitTlc, fitTlcWith, collectSamples, groupClusterer, resolveTlcOptions, tlcModelInfo,
+  FittedTlc, fitTlc, fitTlcWith, fitGroup, collectSamples, groupClusterer, resolveTlcOptions, tlcModelInfo, type TemperatureRule, type TemperatureFit,
   type TlcOptions, type ResolvedTlcOptions, type TlcModelInfo, type TlcLayerInfo, type FittedTlcState, type TlcGroupResult, type TlcExplanation, type FitRunOptions, type TlcSamples,
 } from './fit.js';
 export { surrogateFold, summarizeSurrogate, type SurrogateSplit, type SurrogateFoldResult, type SurrogateSummary } from './surrogate.js';
 export { TlcWaveStats, type WaveStatsOptions, type GroupWaveReport } from './waves.js';
 export {
-  TlcPipeline, explanationJson, wavesOf, evaluateTlcRun, openRun, sweepTlcRun, bestPurity, formatTlcEvaluation,
+  TlcPipeline, explanationJson, wavesOf, evaluateTlcRun, openRun, sweepTlcRun, bestPurity,
   type ExplainedEcg, type TlcExplainedRecord, type WaveSource, type TlcEvaluateOptions, type TlcFoldEvaluation, type TlcEvaluation, type TlcSweepRow,
 } from './pipeline.js';
+export { formatTlcEvaluation } from './evaluation-md.js';
 export { TlcPrototypes, type ClusterPrototype, type GroupPrototypes } from './prototypes.js';
 export { stitchExplanations } from './stitch.js';
+export { heldOutTemperature, mixtureLogLik, type HeldOutTemperature } from './temperature.js';
+export { TlcEntropyStats, ENTROPY_BINS, type GroupEntropyReport } from './entropy.js';
+export { rankLabelSuspects, flipLabels, recallAtK, type LabelQualityOptions, type LabelSuspect, type LabelQualityResult, type FlippedLabels } from './label-quality.js';
+export { labelQualityRun, type LabelQualityRunOptions, type LabelQualityRun, type LabelQualityEntry } from './label-quality-run.js';

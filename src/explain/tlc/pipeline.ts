@@ -22,10 +22,12 @@ import { Progress } from '../../util/progress.js';
 import type { NdArray } from '../../util/npy.js';
 import { ActivationReader, modelHash, type ActivationBatch } from './extract.js';
 import { TlcPrototypes, type GroupPrototypes } from './prototypes.js';
-import { fitTlcWith, collectSamples, groupClusterer, resolveTlcOptions, FittedTlc, type TlcExplanation, type TlcOptions } from './fit.js';
+import { fitTlcWith, collectSamples, groupClusterer, resolveTlcOptions, FittedTlc, type TemperatureFit, type TlcExplanation, type TlcOptions } from './fit.js';
 import { datasetSource, type EcgSource, type SourceItem } from './source.js';
 import { surrogateFold, summarizeSurrogate, type SurrogateFoldResult, type SurrogateSummary } from './surrogate.js';
 import { TlcWaveStats, type GroupWaveReport } from './waves.js';
+import { TlcEntropyStats, type GroupEntropyReport } from './entropy.js';
+import { Rng } from '../../util/rng.js';
 import { silhouetteScore } from './sweep.js';
 import { stitchExplanations } from './stitch.js';
 import type { ForestOptions } from './forest.js';
@@ -206,6 +208,20 @@ export interface TlcEvaluateOptions extends TlcOptions {
   tlc?: FittedTlc;
   /** Half-width of the prototype windows, seconds (default 0.3). */
   prototypeS?: number;
+  /**
+   * Use a seeded fraction in (0, 1] of each fold's training ECGs to fit TLC
+   * and the forests (robustness to the training-set size; default 1).
+   */
+  trainFraction?: number;
+  /**
+   * Entropy under noise: Gaussian noise of this standard deviation (in the
+   * model input's units: mV unless the card standardises) is added to every
+   * lead of each test ECG over the input fraction [from, to) (default 0.4-0.6),
+   * and the stretch's entropy is compared with the clean ECG's.
+   */
+  noise?: { sigma: number; from?: number; to?: number };
+  /** Called with each fold's fitted TLC (e.g. to save it). */
+  onFitted?: (fold: number, tlc: FittedTlc) => void;
 }
 
 export interface TlcFoldEvaluation {
@@ -218,6 +234,12 @@ export interface TlcFoldEvaluation {
   meanAgreementAri: number | null;
   /** Mean input waveform per cluster around its segments' centres (test ECGs). */
   prototypes: GroupPrototypes[];
+  /** Training ECGs TLC and the forests were fitted on (after trainFraction). */
+  nTrainUsed: number;
+  /** How each group's temperature was chosen (the 'heldout' rule). */
+  temperature: TemperatureFit[] | null;
+  /** What the test ECGs' entropy separates (entropy.ts). */
+  entropy: GroupEntropyReport[];
 }
 
 export interface TlcEvaluation {
@@ -229,8 +251,14 @@ export interface TlcEvaluation {
   folds: TlcFoldEvaluation[];
   surrogate: SurrogateSummary;
   /** Mean ± std over folds of each group's NMI and null NMI against the waves. */
-  waves: { name: string; nmi: { mean: number; std: number; n: number }; nullNmi: { mean: number; std: number; n: number }; qrsPurity: { mean: number; std: number; n: number } }[] | null;
+  waves: { name: string; nmi: Stat; nullNmi: Stat; qrsPurity: Stat; purity: Stat; nullPurity: Stat; entropyBoundary: Stat; entropyInside: Stat }[] | null;
+  /** Per class (or target band), the clusters whose mean proportion rises most with the label, averaged over folds (points of proportion). */
+  enrichment: Record<string, { nPositive: number; top: { cluster: string; diff: Stat }[] }>;
+  /** Per group, mean ± std over folds of the entropy figures (entropy.ts). */
+  entropy: { name: string; mean: Stat; median: Stat; above05: Stat; histogram: number[]; wrongAuroc: Stat; meanWrong: Stat; meanRight: Stat; classAuroc: Record<string, Stat>; noise?: { insideClean: Stat; insideNoisy: Stat; outsideNoisy: Stat; changed: Stat; auroc: Stat } }[];
 }
+
+type Stat = { mean: number; std: number; n: number };
 
 function readRun(dir: string): RunRecord {
   const path = join(dir, 'run.json');
@@ -281,11 +309,21 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
   const k = task.classes.length;
   const index = new Map(task.examples.map((e, i) => [e.id, i]));
   const mode = opts.waves ?? 'annotations';
+  const fraction = opts.trainFraction ?? 1;
+  if (!(fraction > 0 && fraction <= 1)) throw new OptionError('--train-fraction', `expected a fraction in (0, 1], got ${fraction}`);
+  if (opts.noise && !(opts.noise.sigma > 0 && (opts.noise.from ?? 0.4) >= 0 && (opts.noise.to ?? 0.6) <= 1 && (opts.noise.from ?? 0.4) < (opts.noise.to ?? 0.6))) {
+    throw new OptionError('--noise', `expected sigma > 0 and 0 <= from < to <= 1, got ${JSON.stringify(opts.noise)}`);
+  }
   const results: TlcFoldEvaluation[] = [];
   let groups: string[] = [];
   for (const f of folds) {
-    const trainIds = task.examples.filter((e) => foldOf.get(e.id) !== f).map((e) => e.id);
-    const allIds = task.examples.map((e) => e.id);
+    let trainIds = task.examples.filter((e) => foldOf.get(e.id) !== f).map((e) => e.id);
+    if (fraction < 1) {
+      const keep = new Set(new Rng((o.seed ^ Math.imul(f + 1, 0x2545f491)) >>> 0).shuffle([...trainIds]).slice(0, Math.max(2, Math.round(fraction * trainIds.length))));
+      trainIds = trainIds.filter((id) => keep.has(id));
+    }
+    const used = new Set(trainIds);
+    const allIds = task.examples.map((e) => e.id).filter((id) => used.has(id) || foldOf.get(id) === f);
     const model = loadModel(join(dir, `fold-${f}`, 'model.onnx'));
     let tlc: FittedTlc;
     if (opts.tlc) tlc = opts.tlc;
@@ -298,28 +336,44 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
       }
     }
     groups = tlc.groupNames;
+    opts.onFitted?.(f, tlc);
     const pipe = await TlcPipeline.open(model, tlc, opts.threads !== undefined ? { threads: opts.threads } : {});
     const d = groups.length * o.k;
     const feats = new Float64Array(allIds.length * d);
     const cnn = new Float32Array(allIds.length * k);
     const stats = new TlcWaveStats(groups, o.k);
+    const entropy = new TlcEntropyStats(groups, task.task === 'regression' ? [] : task.classes);
+    const testRows: number[] = [];
+    const noiseRng = new Rng((o.seed ^ Math.imul(f + 1, 0x68e31da4)) >>> 0);
     const protos = new TlcPrototypes(groups, o.k, card.leads.length, Math.round((opts.prototypeS ?? 0.3) * card.fs));
     const agreements: number[] = [];
     const bar = new Progress({ label: `tlc fold ${f}: explain`, total: allIds.length, unit: 'ECG', ...(opts.progress !== undefined ? { enabled: opts.progress } : {}) });
     const out = scoreOutput(pipe.outputs, task.task);
     const source = await datasetSource(plan.dataset, card, allIds);
+    const rowOf = new Map(allIds.map((id, i) => [id, i]));
     try {
       for await (const b of source.batches(opts.batchSize ?? 32)) {
         const r = await pipe.explainBatch(b.x, source.fs);
         const per = source.leads * source.samples;
+        let noisy: Awaited<ReturnType<TlcPipeline['explainBatch']>> | undefined, from = 0, to = 0;
+        if (opts.noise) {
+          from = Math.floor((opts.noise.from ?? 0.4) * source.samples);
+          to = Math.ceil((opts.noise.to ?? 0.6) * source.samples);
+          const x = Float32Array.from(b.x.data);
+          for (let u = 0; u < b.items.length * source.leads; u++) for (let t = from; t < to; t++) x[u * source.samples + t]! += noiseRng.normal(0, opts.noise.sigma);
+          noisy = await pipe.explainBatch({ data: x, shape: b.x.shape }, source.fs);
+        }
         b.items.forEach((item, i) => {
-          const row = index.get(item.id)!;
+          const row = rowOf.get(item.id)!;
           const e = r.explanations[i]!;
           e.groups.forEach((g, gi) => feats.set(g.proportions, row * d + gi * o.k));
           const s = r.outputs[i]![out]!;
           if (s.length !== k) throw new ModelError(`output '${out}' has ${s.length} values per ECG; the run's task has ${k} outputs`);
           cnn.set(s, row * k);
           if (foldOf.get(item.id) === f) {
+            testRows.push(row);
+            entropy.add(e, task.task === 'regression' ? [] : task.examples[index.get(item.id)!]!.target);
+            if (noisy) entropy.addNoisy(e, noisy.explanations[i]!, from, to);
             const signal = b.x.data.subarray(i * per, (i + 1) * per);
             protos.add(signal, e);
             const waves = wavesOf(item, signal, card.leads, source.fs, mode);
@@ -339,47 +393,112 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
       rows.forEach((r, j) => {
         x.set(feats.subarray(r * d, (r + 1) * d), j * d);
         c.set(cnn.subarray(r * k, (r + 1) * k), j * k);
-        t.set(task.examples[r]!.target, j * k);
+        t.set(task.examples[index.get(allIds[r]!)!]!.target, j * k);
       });
       return { x: { data: x, n: rows.length, d }, cnn: c, truth: t, rows };
     };
     const train = split((g) => g !== f), test = split((g) => g === f);
     const surrogate = await Progress.step(`tlc fold ${f}: surrogate forest`, () => surrogateFold(task.task, task.classes, f, train, test, { seed: o.seed, ...opts.forest }), opts.progress !== undefined ? { enabled: opts.progress } : {});
     const classProportions: TlcFoldEvaluation['classProportions'] = {};
-    if (task.task !== 'regression') {
-      task.classes.forEach((c, j) => {
-        const pos = new Float64Array(d), neg = new Float64Array(d);
-        let np = 0, nn = 0;
-        for (let i = 0; i < test.x.n; i++) {
-          const target = test.truth[i * k + j]! > 0.5;
-          const acc = target ? pos : neg;
-          for (let u = 0; u < d; u++) acc[u]! += test.x.data[i * d + u]!;
-          if (target) np++;
-          else nn++;
-        }
-        classProportions[c] = { positive: Array.from(pos, (v) => round(v / Math.max(1, np))), negative: Array.from(neg, (v) => round(v / Math.max(1, nn))), nPositive: np };
-      });
-    }
+    // Classes, or for regression the quarters of the training targets (e.g. age bands).
+    const bands = task.task === 'regression' ? quarterBands(train.truth) : null;
+    const groupsOf: { name: string; has: (i: number) => boolean }[] = bands
+      ? bands.map((b) => ({ name: b.name, has: (i: number) => test.truth[i]! >= b.lo && test.truth[i]! < b.hi }))
+      : task.classes.map((c, j) => ({ name: c, has: (i: number) => test.truth[i * k + j]! > 0.5 }));
+    groupsOf.forEach(({ name: c, has }) => {
+      const pos = new Float64Array(d), neg = new Float64Array(d);
+      let np = 0, nn = 0;
+      for (let i = 0; i < test.x.n; i++) {
+        const target = has(i);
+        const acc = target ? pos : neg;
+        for (let u = 0; u < d; u++) acc[u]! += test.x.data[i * d + u]!;
+        if (target) np++;
+        else nn++;
+      }
+      classProportions[c] = { positive: Array.from(pos, (v) => round(v / Math.max(1, np))), negative: Array.from(neg, (v) => round(v / Math.max(1, nn))), nPositive: np };
+    });
+    // Wrong: any class on the wrong side of 0.5 (multi-label), the wrong arg-max (multi-class), or the quarter with the largest absolute error (regression).
+    const cnnOf = (row: number): Float32Array => cnn.subarray(row * k, (row + 1) * k);
+    const truthOf = (row: number): Float32Array => task.examples[index.get(allIds[row]!)!]!.target;
+    let wrong: boolean[];
+    if (task.task === 'regression') {
+      const err = testRows.map((row) => Math.abs(cnnOf(row)[0]! - truthOf(row)[0]!));
+      const cut = [...err].sort((a, b) => a - b)[Math.floor(0.75 * err.length)] ?? Infinity;
+      wrong = err.map((e) => e >= cut);
+    } else if (task.task === 'multiclass') {
+      const am = (v: ArrayLike<number>): number => Array.from(v).reduce((b, x, j, a) => (x > a[b]! ? j : b), 0);
+      wrong = testRows.map((row) => am(cnnOf(row)) !== am(truthOf(row)));
+    } else wrong = testRows.map((row) => Array.from(cnnOf(row)).some((p, j) => (p >= 0.5) !== (truthOf(row)[j]! > 0.5)));
     results.push({
       surrogate,
       waves: stats.count > 0 ? stats.report() : null,
       classProportions,
       meanAgreementAri: agreements.length ? agreements.reduce((a, b) => a + b, 0) / agreements.length : null,
       prototypes: protos.report(),
+      nTrainUsed: trainIds.length,
+      temperature: tlc.fit.temperature ?? null,
+      entropy: entropy.report(wrong),
     });
   }
   const withWaves = results.filter((r) => r.waves);
   return {
     run: dir, task: task.task, classes: task.classes, options: o, groups,
     folds: results,
-    surrogate: summarizeSurrogate(results.map((r) => r.surrogate)),
-    waves: withWaves.length === 0 ? null : groups.map((name, gi) => ({
-      name,
-      nmi: meanStd(withWaves.map((r) => r.waves![gi]!.nmi)),
-      nullNmi: meanStd(withWaves.map((r) => r.waves![gi]!.null.nmi)),
-      qrsPurity: meanStd(withWaves.map((r) => bestPurity(r.waves![gi]!, 'QRS'))),
-    })),
+    surrogate: summarizeSurrogate(results.map((r) => r.surrogate), task.task === 'multilabel' ? task.classes : undefined),
+    waves: withWaves.length === 0 ? null : groups.map((name, gi) => {
+      const over = (pick: (w: GroupWaveReport) => number): Stat => meanStd(withWaves.map((r) => pick(r.waves![gi]!)));
+      return {
+        name, nmi: over((w) => w.nmi), nullNmi: over((w) => w.null.nmi), qrsPurity: over((w) => bestPurity(w, 'QRS')),
+        purity: over((w) => w.purity), nullPurity: over((w) => w.null.purity), entropyBoundary: over((w) => w.entropyBoundary), entropyInside: over((w) => w.entropyInside),
+      };
+    }),
+    enrichment: enrichmentOverFolds(results, groups, o.k),
+    entropy: groups.map((name, gi) => summarizeEntropy(name, results.map((r) => r.entropy[gi]!))),
   };
+}
+
+/** The quarters of the training targets as half-open bands [lo, hi) covering everything. */
+function quarterBands(y: ArrayLike<number>): { name: string; lo: number; hi: number }[] {
+  const v = Array.from(y).filter(Number.isFinite).sort((a, b) => a - b);
+  const q = [0.25, 0.5, 0.75].map((p) => v[Math.min(v.length - 1, Math.floor(p * v.length))]!);
+  const edges = [-Infinity, ...q, Infinity];
+  const fmt = (x: number): string => String(Number(x.toFixed(1)));
+  return edges.slice(0, 4).map((lo, i) => {
+    const hi = edges[i + 1]!;
+    return { name: lo === -Infinity ? `< ${fmt(hi)}` : hi === Infinity ? `>= ${fmt(lo)}` : `${fmt(lo)}-${fmt(hi)}`, lo, hi };
+  });
+}
+
+/** Per class: mean over folds of (proportion with the label - without), the three clusters that rise most. */
+function enrichmentOverFolds(results: readonly TlcFoldEvaluation[], groups: readonly string[], k: number): TlcEvaluation['enrichment'] {
+  const names = groups.flatMap((g) => Array.from({ length: k }, (_, c) => `${g}:c${c}`));
+  const out: TlcEvaluation['enrichment'] = {};
+  const classes = Object.keys(results[0]?.classProportions ?? {});
+  for (const cls of classes) {
+    const per = results.map((r) => r.classProportions[cls]!).filter((v) => v.nPositive > 0);
+    if (per.length === 0) continue;
+    const diffs = names.map((_, u) => meanStd(per.map((v) => v.positive[u]! - v.negative[u]!)));
+    const top = diffs.map((diff, u) => ({ cluster: names[u]!, diff })).sort((a, b) => b.diff.mean - a.diff.mean).slice(0, 3);
+    out[cls] = { nPositive: per.reduce((a, v) => a + v.nPositive, 0), top };
+  }
+  return out;
+}
+
+function summarizeEntropy(name: string, per: readonly GroupEntropyReport[]): TlcEvaluation['entropy'][number] {
+  const over = (pick: (r: GroupEntropyReport) => number): Stat => meanStd(per.map(pick));
+  const histogram = per[0]!.histogram.map((_, b) => per.reduce((a, r) => a + r.histogram[b]!, 0) / per.length);
+  const classAuroc = Object.fromEntries(Object.keys(per[0]!.classes).map((c) => [c, over((r) => r.classes[c]!.auroc)]));
+  const out: TlcEvaluation['entropy'][number] = {
+    name, mean: over((r) => r.mean), median: over((r) => r.median), above05: over((r) => r.above05), histogram,
+    wrongAuroc: over((r) => r.wrong.auroc), meanWrong: over((r) => r.wrong.meanWrong), meanRight: over((r) => r.wrong.meanRight), classAuroc,
+  };
+  if (per.every((r) => r.noise)) {
+    out.noise = {
+      insideClean: over((r) => r.noise!.insideClean), insideNoisy: over((r) => r.noise!.insideNoisy), outsideNoisy: over((r) => r.noise!.outsideNoisy),
+      changed: over((r) => r.noise!.changed), auroc: over((r) => r.noise!.auroc),
+    };
+  }
+  return out;
 }
 
 function meanOffDiagonal(m: number[][]): number {
@@ -444,53 +563,4 @@ export async function sweepTlcRun(runDir: string, ks: readonly number[], opts: T
     await reader.release();
   }
   return rows;
-}
-
-/** Markdown report of a run evaluation: surrogate per fold, mean ± std, wave alignment per group. */
-export function formatTlcEvaluation(ev: TlcEvaluation): string {
-  const f2 = (v: number | undefined | null, d = 2): string => (v === undefined || v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
-  const ms = (m: { mean: number; std: number; n: number } | undefined, d = 2): string => (m ? (m.n > 1 ? `${f2(m.mean, d)} ± ${f2(m.std, d)}` : f2(m.mean, d)) : 'n/a');
-  const reg = ev.task === 'regression';
-  const lines: string[] = [];
-  lines.push(`# TLC evaluation of ${ev.run}`, '');
-  lines.push(`Task ${ev.task} (${ev.classes.join(', ')}); groups ${ev.groups.join(', ')}; K = ${ev.options.k}, ${ev.options.method}${ev.options.concat ? ', concatenated' : ''}, seed ${ev.options.seed}.`, '');
-  lines.push('## Surrogate random forest on cluster proportions', '');
-  if (reg) {
-    lines.push('| fold | n test | R² to CNN | forest MAE | CNN MAE | forest R² | CNN R² |', '|---|---|---|---|---|---|---|');
-    for (const f of ev.folds) {
-      const s = f.surrogate;
-      lines.push(`| ${s.fold} | ${s.nTest} | ${f2(s.r2ToCnn, 3)} | ${f2(s.forest['mae'])} | ${f2(s.cnn['mae'])} | ${f2(s.forest['r2'], 3)} | ${f2(s.cnn['r2'], 3)} |`);
-    }
-    const S = ev.surrogate;
-    lines.push(`| mean ± std | | ${ms({ ...S.fidelity, mean: S.fidelity.mean / 100, std: S.fidelity.std / 100 }, 3)} | ${ms(S.forest['mae'])} | ${ms(S.cnn['mae'])} | ${ms(S.forest['r2'], 3)} | ${ms(S.cnn['r2'], 3)} |`);
-  } else {
-    lines.push('| fold | n test | fidelity % | exact match % | forest accuracy | CNN accuracy | forest AUROC | CNN AUROC |', '|---|---|---|---|---|---|---|---|');
-    for (const f of ev.folds) {
-      const s = f.surrogate;
-      lines.push(`| ${s.fold} | ${s.nTest} | ${f2(s.fidelity, 1)} | ${f2(s.exactMatch, 1)} | ${f2(s.forest['accuracy'], 3)} | ${f2(s.cnn['accuracy'], 3)} | ${f2(s.forest['auroc'], 3)} | ${f2(s.cnn['auroc'], 3)} |`);
-    }
-    const S = ev.surrogate;
-    lines.push(`| mean ± std | | ${ms(S.fidelity, 1)} | ${ms(S.exactMatch, 1)} | ${ms(S.forest['accuracy'], 3)} | ${ms(S.cnn['accuracy'], 3)} | ${ms(S.forest['auroc'], 3)} | ${ms(S.cnn['auroc'], 3)} |`);
-  }
-  if (ev.waves) {
-    lines.push('', '## Clusters vs waves (test ECGs)', '');
-    lines.push('| group | NMI | NMI, waves shifted half a beat | best QRS-cluster purity |', '|---|---|---|---|');
-    for (const w of ev.waves) lines.push(`| ${w.name} | ${ms(w.nmi, 3)} | ${ms(w.nullNmi, 3)} | ${ms(w.qrsPurity, 3)} |`);
-    const first = ev.folds.find((f) => f.waves)!;
-    lines.push('', `Fold ${first.surrogate.fold}: dominant wave (purity) of each cluster, and mean entropy on wave boundaries vs inside waves:`, '');
-    for (const w of first.waves!) {
-      const cl = w.dominantWave.map((d, c) => (d === null ? `c${c}: -` : `c${c}: ${d} (${f2(w.clusterWaveFraction[c]![w.classes.indexOf(d)]!, 2)})`));
-      lines.push(`- ${w.name}: ${cl.join(', ')}; entropy boundary ${f2(w.entropyBoundary, 3)} vs inside ${f2(w.entropyInside, 3)}`);
-    }
-  }
-  const cp = ev.folds[0]?.classProportions ?? {};
-  if (Object.keys(cp).length > 0) {
-    const names = ev.groups.flatMap((g) => Array.from({ length: ev.options.k }, (_, c) => `${g}:c${c}`));
-    lines.push('', `Fold ${ev.folds[0]!.surrogate.fold}: clusters most enriched per class (mean proportion in test ECGs with the label minus without):`, '');
-    for (const [cls, v] of Object.entries(cp)) {
-      const diff = v.positive.map((p, i) => [names[i]!, p - v.negative[i]!] as const).sort((a, b) => b[1] - a[1]).slice(0, 3);
-      lines.push(`- ${cls} (${v.nPositive} ECGs): ${diff.map(([n, d]) => `${n} ${d >= 0 ? '+' : ''}${(100 * d).toFixed(1)} pt`).join(', ')}`);
-    }
-  }
-  return lines.join('\n') + '\n';
 }

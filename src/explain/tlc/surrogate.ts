@@ -15,7 +15,8 @@
  */
 import type { ModelTask } from '../../models/meta.js';
 import { computeMetrics, type MetricValues } from '../../train/evaluate.js';
-import { meanStd } from '../../train/metrics.js';
+import { meanStd, nanMean } from '../../train/metrics.js';
+import { cohenKappa } from './agreement.js';
 import { OptionError } from '../../util/errors.js';
 import { RandomForestClassifier, RandomForestRegressor, r2Score, type ForestOptions } from './forest.js';
 import type { Points } from './points.js';
@@ -39,6 +40,20 @@ export interface SurrogateFoldResult {
   fidelityPerClass?: number[];
   /** Multi-label: % of test ECGs whose every class agrees with the CNN. */
   exactMatch?: number;
+  /**
+   * Classification: Cohen's kappa between the forest's and the CNN's labels,
+   * per class (multi-label) and macro-averaged over the classes where it is
+   * defined (multi-class: one kappa over the arg-max labels). Chance-corrected:
+   * 0 is what a forest that ignores the clusters would reach.
+   */
+  kappaPerClass?: number[];
+  kappa?: number;
+  /**
+   * The same agreement figures for a baseline that ignores the clusters and
+   * always predicts the training ECGs' most frequent CNN label (per class):
+   * what fidelity is worth when most labels are negative.
+   */
+  majority?: { fidelity: number; exactMatch?: number };
   /** Regression: R^2 of the fidelity forest against the CNN's predictions. */
   r2ToCnn?: number;
   /** Test metrics of the forest trained on the true labels. */
@@ -98,12 +113,14 @@ export function surrogateFold(task: ModelTask, classes: readonly string[], fold:
     for (let i = 0; i < nTe; i++) if (fid[i] === cnnTest[i]) agree++;
     const acc = new RandomForestClassifier(opts).fit(train.x, argmaxRows(train.truth, nTr, k), k).predictProba(test.x);
     const forest = computeMetrics(task, classes, Float32Array.from(acc.data), Float32Array.from(test.truth));
-    return { ...base, fidelity: (100 * agree) / nTe, forest };
+    const major = mostFrequent(cnnTrain);
+    const majorityAgree = cnnTest.reduce((a, v) => a + (v === major ? 1 : 0), 0);
+    return { ...base, fidelity: (100 * agree) / nTe, kappa: cohenKappa(fid, cnnTest), majority: { fidelity: (100 * majorityAgree) / nTe }, forest };
   }
 
   // Multi-label: one binary forest per class, for fidelity and for the true labels.
-  const perClass: number[] = [];
-  const allAgree = new Uint8Array(nTe).fill(1);
+  const perClass: number[] = [], kappas: number[] = [], majorityPerClass: number[] = [];
+  const allAgree = new Uint8Array(nTe).fill(1), majorityAllAgree = new Uint8Array(nTe).fill(1);
   const scores = new Float32Array(nTe * k);
   for (let j = 0; j < k; j++) {
     const cnnTr = Float64Array.from(column(train.cnn, nTr, k, j), (v) => (v >= 0.5 ? 1 : 0));
@@ -115,29 +132,69 @@ export function surrogateFold(task: ModelTask, classes: readonly string[], fold:
       else allAgree[i] = 0;
     }
     perClass.push((100 * agree) / nTe);
+    kappas.push(cohenKappa(fid, cnnTe));
+    const major = mostFrequent(cnnTr);
+    let majorityAgree = 0;
+    for (let i = 0; i < nTe; i++) {
+      if (cnnTe[i] === major) majorityAgree++;
+      else majorityAllAgree[i] = 0;
+    }
+    majorityPerClass.push((100 * majorityAgree) / nTe);
     const truthTr = Float64Array.from(column(train.truth, nTr, k, j), (v) => (v > 0.5 ? 1 : 0));
     const acc = fitBinary(train.x, truthTr, test.x, opts).prob;
     for (let i = 0; i < nTe; i++) scores[i * k + j] = acc[i]!;
   }
   const forest = computeMetrics(task, classes, scores, Float32Array.from(test.truth));
   const exact = allAgree.reduce((a, b) => a + b, 0);
-  return { ...base, fidelity: perClass.reduce((a, b) => a + b, 0) / k, fidelityPerClass: perClass, exactMatch: (100 * exact) / nTe, forest };
+  const majority = { fidelity: majorityPerClass.reduce((a, b) => a + b, 0) / k, exactMatch: (100 * majorityAllAgree.reduce((a, b) => a + b, 0)) / nTe };
+  return {
+    ...base, fidelity: perClass.reduce((a, b) => a + b, 0) / k, fidelityPerClass: perClass, exactMatch: (100 * exact) / nTe,
+    kappaPerClass: kappas, kappa: nanMean(kappas), majority, forest,
+  };
 }
 
+/** The most frequent value of 0/1 or class labels (the smallest on ties). */
+function mostFrequent(v: ArrayLike<number>): number {
+  const counts = new Map<number, number>();
+  for (let i = 0; i < v.length; i++) counts.set(v[i]!, (counts.get(v[i]!) ?? 0) + 1);
+  let best = NaN, bc = -1;
+  for (const [x, c] of [...counts].sort((a, b) => a[0] - b[0])) if (c > bc) [best, bc] = [x, c];
+  return best;
+}
+
+type Stat = { mean: number; std: number; n: number };
+
 export interface SurrogateSummary {
-  fidelity: { mean: number; std: number; n: number };
-  exactMatch?: { mean: number; std: number; n: number };
+  fidelity: Stat;
+  exactMatch?: Stat;
+  /** Macro Cohen's kappa (forest vs CNN labels). */
+  kappa?: Stat;
+  /** The majority-label baseline's fidelity and exact match. */
+  majority?: { fidelity: Stat; exactMatch?: Stat };
+  /** Per class, over folds: fidelity (%) and kappa. */
+  perClass?: Record<string, { fidelity: Stat; kappa: Stat }>;
   /** Mean ± std over folds of each metric, forest and CNN. */
   forest: Record<string, { mean: number; std: number; n: number }>;
   cnn: Record<string, { mean: number; std: number; n: number }>;
 }
 
-export function summarizeSurrogate(folds: readonly SurrogateFoldResult[]): SurrogateSummary {
+export function summarizeSurrogate(folds: readonly SurrogateFoldResult[], classes?: readonly string[]): SurrogateSummary {
   const over = (pick: (f: SurrogateFoldResult) => MetricValues): SurrogateSummary['forest'] => {
     const keys = [...new Set(folds.flatMap((f) => Object.keys(pick(f))))];
     return Object.fromEntries(keys.map((key) => [key, meanStd(folds.map((f) => pick(f)[key] ?? NaN))]));
   };
   const out: SurrogateSummary = { fidelity: meanStd(folds.map((f) => f.fidelity)), forest: over((f) => f.forest), cnn: over((f) => f.cnn) };
   if (folds.every((f) => f.exactMatch !== undefined)) out.exactMatch = meanStd(folds.map((f) => f.exactMatch!));
+  if (folds.every((f) => f.kappa !== undefined)) out.kappa = meanStd(folds.map((f) => f.kappa!));
+  if (folds.every((f) => f.majority !== undefined)) {
+    out.majority = { fidelity: meanStd(folds.map((f) => f.majority!.fidelity)) };
+    if (folds.every((f) => f.majority!.exactMatch !== undefined)) out.majority.exactMatch = meanStd(folds.map((f) => f.majority!.exactMatch!));
+  }
+  if (classes && folds.every((f) => f.fidelityPerClass && f.kappaPerClass)) {
+    out.perClass = Object.fromEntries(classes.map((c, j) => [c, {
+      fidelity: meanStd(folds.map((f) => f.fidelityPerClass![j]!)),
+      kappa: meanStd(folds.map((f) => f.kappaPerClass![j]!).filter(Number.isFinite)),
+    }]));
+  }
   return out;
 }

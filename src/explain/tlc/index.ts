@@ -34,8 +34,8 @@ export {
 export { surrogateFold, summarizeSurrogate, type SurrogateSplit, type SurrogateFoldResult, type SurrogateSummary } from './surrogate.js';
 export { TlcWaveStats, type WaveStatsOptions, type GroupWaveReport } from './waves.js';
 export {
-  TlcPipeline, explanationJson, wavesOf, evaluateTlcRun, openRun, sweepTlcRun, bestPurity,
-  type ExplainedEcg, type TlcExplainedRecord, type WaveSource, type TlcEvaluateOptions, type TlcFoldEvaluation, type TlcEvaluation, type TlcSweepRow,
+  TlcPipeline, explanationJson, wavesOf, evaluateTlcRun, evaluateTlcStudy, runStudy, modelStudy, openRun, sweepTlcRun, sweepTlcStudy, bestPurity,
+  type ExplainedEcg, type TlcExplainedRecord, type TlcStudy, type WaveSource, type TlcEvaluateOptions, type TlcFoldEvaluation, type TlcEvaluation, type TlcSweepRow,
 } from './pipeline.js';
 export { formatTlcEvaluation } from './evaluation-md.js';
 export { TlcPrototypes, type ClusterPrototype, type GroupPrototypes } from './prototypes.js';

@@ -30,6 +30,13 @@ import { TlcEntropyStats, type GroupEntropyReport } from './entropy.js';
 import { Rng } from '../../util/rng.js';
 import { silhouetteScore } from './sweep.js';
 import { stitchExplanations } from './stitch.js';
+import type { EcgDataset } from '../../data/datasets/types.js';
+import { stratifiedFolds } from '../../data/datasets/folds.js';
+import type { ModelCard } from '../../models/card.js';
+import type { ModelTask } from '../../models/meta.js';
+import { activate } from '../../models/inputs.js';
+import { loadCardedModel, type CardedModel } from '../../models/predict.js';
+import { resolveTask, type Example } from '../../train/task.js';
 import type { ForestOptions } from './forest.js';
 
 /** One explained ECG. */
@@ -281,12 +288,59 @@ export async function openRun(runDir: string, maxRecords?: number): Promise<{ di
   return { dir, run, plan, folds };
 }
 
-/** The output whose scores the run's metrics use: probs for classification, logits for regression. */
-function scoreOutput(outputs: string[], task: string): string {
-  const want = task === 'regression' ? 'logits' : 'probs';
-  if (outputs.includes(want)) return want;
-  if (outputs.length === 0) throw new ModelError('the model has no outputs besides the TLC layers');
-  return outputs[0]!;
+/**
+ * What a TLC evaluation runs over: records with their targets, the folds
+ * they fall in, the card they go through, and the model each test fold is
+ * scored with (a training run's fold checkpoint, or one model for every
+ * fold of a dataset).
+ */
+export interface TlcStudy {
+  /** The run folder or the model file (for messages and the evaluation record). */
+  name: string;
+  dataset: EcgDataset;
+  card: ModelCard;
+  task: { task: ModelTask; classes: string[]; examples: Example[] };
+  foldOf: Map<string, number>;
+  /** Test folds that can be evaluated. */
+  folds: number[];
+  model(fold: number): ModelProto;
+}
+
+/** A training run as a TLC study: its task and folds as training resolved them, each fold with its checkpoint. */
+export async function runStudy(runDir: string, maxRecords?: number): Promise<TlcStudy> {
+  const { dir, plan, folds } = await openRun(runDir, maxRecords);
+  return { name: dir, dataset: plan.dataset, card: plan.card, task: plan.task, foldOf: plan.foldOf, folds, model: (f) => loadModel(join(dir, `fold-${f}`, 'model.onnx')) };
+}
+
+/**
+ * Any model with a card on a labelled dataset as a TLC study: the records
+ * whose labels name the card's classes (or, for a regression on age, whose
+ * age is known), in `cv` seeded stratified folds (default 5); TLC is fitted
+ * per fold on the other folds' records, with the same model throughout.
+ */
+export async function modelStudy(model: string | ModelProto | CardedModel, dataset: EcgDataset, opts: { cv?: number; seed?: number; maxRecords?: number } = {}): Promise<TlcStudy> {
+  const m = loadCardedModel(model);
+  const card = m.card;
+  let records = dataset.records();
+  if (opts.maxRecords !== undefined) records = records.slice(0, opts.maxRecords);
+  const classes = card.output.classes;
+  if (card.output.task === 'embedding') throw new OptionError('model', `${m.file} is an encoder (its card's task is 'embedding'); TLC's surrogate needs a classifier or regressor`);
+  let task: ReturnType<typeof resolveTask>;
+  if (card.output.task === 'regression') {
+    if (classes.length !== 1 || classes[0] !== 'age') throw new DataError(`${m.file}: a regression TLC study needs the target in the records; ecgx reads 'age' from them, the card's output is '${classes.join(', ')}'`);
+    task = resolveTask(dataset, { task: 'age' }, records);
+  } else {
+    const known = new Set(records.flatMap((r) => r.meta.labels ?? []));
+    const missing = classes.filter((c) => !known.has(c));
+    if (missing.length === classes.length) throw new DataError(`${dataset.root}: no record has a label named like the model's classes (${classes.join(', ')}); TLC's surrogate needs them (join a label table with --labels)`);
+    task = resolveTask(dataset, { labels: classes, ...(card.output.task === 'multiclass' ? { loss: 'ce' as const } : {}) }, records);
+  }
+  const k = opts.cv ?? 5;
+  const foldOf = new Map<string, number>();
+  const labels = card.output.task === 'regression' ? [] : classes;
+  stratifiedFolds(task.examples.map((e) => e.info), k, opts.seed ?? 1, labels).forEach((f, i) => foldOf.set(task.examples[i]!.id, f));
+  const folds = [...new Set(foldOf.values())].sort((a, b) => a - b);
+  return { name: m.file, dataset, card, task: { task: card.output.task, classes, examples: task.examples }, foldOf, folds, model: () => m.proto };
 }
 
 /**
@@ -294,18 +348,33 @@ function scoreOutput(outputs: string[], task: string): string {
  * validation folds), explain all ECGs, surrogate forests, wave alignment.
  */
 export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = {}): Promise<TlcEvaluation> {
-  const { dir, plan, folds: available } = await openRun(runDir, opts.maxRecords);
+  const study = await runStudy(runDir, opts.maxRecords);
+  const { name: dir, folds: available } = study;
   let folds = opts.folds ?? available;
   for (const f of folds) if (!available.includes(f)) throw new OptionError('--fold', `fold ${f} has no checkpoint in ${dir} (folds with one: ${available.join(', ')})`);
   if (opts.tlc) {
     const given = opts.tlc;
-    const match = available.find((f) => modelHash(loadModel(join(dir, `fold-${f}`, 'model.onnx'))) === given.model.sha256);
+    const match = available.find((f) => modelHash(study.model(f)) === given.model.sha256);
     if (match === undefined) throw new ModelError(`the TLC was not fitted on any checkpoint of ${dir} (no fold-K/model.onnx has its hash)`);
     if (opts.folds && !opts.folds.includes(match)) throw new OptionError('--fold', `the TLC belongs to fold ${match}`);
     folds = [match];
   }
+  return evaluateTlcStudy(study, folds, opts);
+}
+
+/**
+ * TLC over the folds of a study (a run, or one model on a labelled dataset):
+ * per test fold, TLC fitted on the other folds' records (or the TLC given),
+ * every record explained through the card (a windowed model's windows
+ * stitched into one explanation and one aggregated score per record),
+ * surrogate forests on cluster proportions, waves, entropy and prototypes of
+ * the test fold's model inputs.
+ */
+export async function evaluateTlcStudy(study: TlcStudy, folds: readonly number[], opts: TlcEvaluateOptions = {}): Promise<TlcEvaluation> {
+  const dir = study.name;
+  if (opts.tlc) for (const f of folds) opts.tlc.checkModel(study.model(f), dir);
   const o = opts.tlc ? opts.tlc.options : resolveTlcOptions(opts);
-  const { task, card, foldOf } = plan;
+  const { task, card, foldOf } = study;
   const k = task.classes.length;
   const index = new Map(task.examples.map((e, i) => [e.id, i]));
   const mode = opts.waves ?? 'annotations';
@@ -324,13 +393,13 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
     }
     const used = new Set(trainIds);
     const allIds = task.examples.map((e) => e.id).filter((id) => used.has(id) || foldOf.get(id) === f);
-    const model = loadModel(join(dir, `fold-${f}`, 'model.onnx'));
+    const model = study.model(f);
     let tlc: FittedTlc;
     if (opts.tlc) tlc = opts.tlc;
     else {
       const reader = await ActivationReader.open(model, { ...(opts.layers ? { layers: opts.layers } : {}), ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
       try {
-        tlc = await fitTlcWith(reader, await datasetSource(plan.dataset, card, trainIds), opts, { ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}), ...(opts.progress !== undefined ? { progress: opts.progress } : {}) });
+        tlc = await fitTlcWith(reader, await datasetSource(study.dataset, card, trainIds), opts, { ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}), ...(opts.progress !== undefined ? { progress: opts.progress } : {}) });
       } finally {
         await reader.release();
       }
@@ -348,8 +417,8 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
     const protos = new TlcPrototypes(groups, o.k, card.leads.length, Math.round((opts.prototypeS ?? 0.3) * card.fs));
     const agreements: number[] = [];
     const bar = new Progress({ label: `tlc fold ${f}: explain`, total: allIds.length, unit: 'ECG', ...(opts.progress !== undefined ? { enabled: opts.progress } : {}) });
-    const out = scoreOutput(pipe.outputs, task.task);
-    const source = await datasetSource(plan.dataset, card, allIds);
+    const source = await datasetSource(study.dataset, card, allIds);
+    const records = new RecordAccumulator(card);
     const rowOf = new Map(allIds.map((id, i) => [id, i]));
     try {
       for await (const b of source.batches(opts.batchSize ?? 32)) {
@@ -364,14 +433,17 @@ export async function evaluateTlcRun(runDir: string, opts: TlcEvaluateOptions = 
           noisy = await pipe.explainBatch({ data: x, shape: b.x.shape }, source.fs);
         }
         b.items.forEach((item, i) => {
-          const row = rowOf.get(item.id)!;
           const e = r.explanations[i]!;
-          e.groups.forEach((g, gi) => feats.set(g.proportions, row * d + gi * o.k));
-          const s = r.outputs[i]![out]!;
-          if (s.length !== k) throw new ModelError(`output '${out}' has ${s.length} values per ECG; the run's task has ${k} outputs`);
-          cnn.set(s, row * k);
+          // A record's model inputs (windows) make one explanation and one score.
+          const done = records.add(item, e, r.outputs[i]![card.output.name]!);
+          if (done) {
+            const row = rowOf.get(item.id)!;
+            done.explanation.groups.forEach((g, gi) => feats.set(g.proportions, row * d + gi * o.k));
+            if (done.scores.length !== k) throw new ModelError(`output '${card.output.name}' has ${done.scores.length} values per ECG; the task has ${k} outputs`);
+            cnn.set(done.scores, row * k);
+            if (foldOf.get(item.id) === f) testRows.push(row);
+          }
           if (foldOf.get(item.id) === f) {
-            testRows.push(row);
             entropy.add(e, task.task === 'regression' ? [] : task.examples[index.get(item.id)!]!.target);
             if (noisy) entropy.addNoisy(e, noisy.explanations[i]!, from, to);
             const signal = b.x.data.subarray(i * per, (i + 1) * per);
@@ -534,22 +606,26 @@ export interface TlcSweepRow {
  * and the fold's surrogate fidelity for each K.
  */
 export async function sweepTlcRun(runDir: string, ks: readonly number[], opts: TlcEvaluateOptions & { fold?: number } = {}): Promise<TlcSweepRow[]> {
-  const { folds } = await openRun(runDir, opts.maxRecords);
-  const fold = opts.fold ?? folds[0]!;
+  return sweepTlcStudy(await runStudy(runDir, opts.maxRecords), ks, opts);
+}
+
+/** The sweep over K on one fold of any study (a run, or a model on a labelled dataset). */
+export async function sweepTlcStudy(study: TlcStudy, ks: readonly number[], opts: TlcEvaluateOptions & { fold?: number } = {}): Promise<TlcSweepRow[]> {
+  const fold = opts.fold ?? study.folds[0]!;
+  if (!study.folds.includes(fold)) throw new OptionError('--fold', `fold ${fold} is not one of ${study.folds.join(', ')}`);
   const rows: TlcSweepRow[] = [];
   for (const k of ks) {
     if (!Number.isInteger(k) || k < 2) throw new OptionError('--k', `expected integers >= 2, got ${k}`);
-    const ev = await evaluateTlcRun(runDir, { ...opts, k, folds: [fold], waves: opts.waves ?? 'annotations' });
+    const ev = await evaluateTlcStudy(study, [fold], { ...opts, k, waves: opts.waves ?? 'annotations' });
     const fr = ev.folds[0]!;
     rows.push({ k, groups: [], fidelity: fr.surrogate.fidelity, forestAuroc: fr.surrogate.forest['auroc'] ?? null });
   }
   // Fit criteria on the fold's fitting sample (one activation pass, every K).
-  const { dir, plan } = await openRun(runDir, opts.maxRecords);
   const o = resolveTlcOptions(opts);
-  const trainIds = plan.task.examples.filter((e) => plan.foldOf.get(e.id) !== fold).map((e) => e.id);
-  const reader = await ActivationReader.open(join(dir, `fold-${fold}`, 'model.onnx'), { ...(opts.layers ? { layers: opts.layers } : {}), ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
+  const trainIds = study.task.examples.filter((e) => study.foldOf.get(e.id) !== fold).map((e) => e.id);
+  const reader = await ActivationReader.open(study.model(fold), { ...(opts.layers ? { layers: opts.layers } : {}), ...(opts.threads !== undefined ? { threads: opts.threads } : {}) });
   try {
-    const s = await collectSamples(reader, await datasetSource(plan.dataset, plan.card, trainIds), o, opts.progress !== undefined ? { progress: opts.progress } : {});
+    const s = await collectSamples(reader, await datasetSource(study.dataset, study.card, trainIds), o, opts.progress !== undefined ? { progress: opts.progress } : {});
     rows.forEach((row) => {
       row.groups = s.points.map((p, g) => {
         const c = groupClusterer(o, p.n, row.k).fit(p);
@@ -563,4 +639,32 @@ export async function sweepTlcRun(runDir: string, ks: readonly number[], opts: T
     await reader.release();
   }
   return rows;
+}
+
+/**
+ * Collects a record's model inputs as they come (in order, `item.window.of`
+ * of them) and, at the last one, gives its stitched explanation and its score
+ * (each window's raw output activated as the card says, then aggregated).
+ */
+class RecordAccumulator {
+  private parts: { item: SourceItem; e: TlcExplanation; raw: Float32Array }[] = [];
+  constructor(private readonly card: ModelCard) {}
+
+  add(item: SourceItem, e: TlcExplanation, raw: Float32Array): { explanation: TlcExplanation; scores: Float32Array } | undefined {
+    this.parts.push({ item, e, raw });
+    if (item.window && this.parts.length < item.window.of) return undefined;
+    const parts = this.parts;
+    this.parts = [];
+    const K = raw.length;
+    const windowScores = activate(this.card.output, { data: Float32Array.from(parts.flatMap((p) => Array.from(p.raw))), shape: [parts.length, K] });
+    const scores = new Float32Array(K);
+    const max = this.card.fit.aggregate === 'max';
+    for (let k = 0; k < K; k++) {
+      let v = max ? -Infinity : 0;
+      for (let w = 0; w < parts.length; w++) v = max ? Math.max(v, windowScores.data[w * K + k]!) : v + windowScores.data[w * K + k]! / parts.length;
+      scores[k] = v;
+    }
+    const explanation = stitchExplanations(parts.map((p) => p.e), parts.map((p) => p.item.window?.start ?? 0), item.window?.nSamples ?? e.nSamples);
+    return { explanation, scores };
+  }
 }

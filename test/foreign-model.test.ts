@@ -135,6 +135,28 @@ test('tlc fit and explain on the windowed model: its named layers, windows poole
   assert.deepEqual(a.groups.map((x) => x.name), manifest.windowed.blocks);
 });
 
+test('tlc evaluate and sweep on the windowed export with real PTB-XL labels: surrogate folds made from the data', () => {
+  // The random-weight export carded with four Challenge classes, so that the records' labels name them.
+  const labelled = join(root, 'labelled.onnx');
+  assert.equal(cli('model', 'card', WINDOWED, '--classes', 'NSR,LAD,TAb,LAnFB', '--out', labelled).code, 0);
+  const labels = join(PTBXL, 'cinc2020_labels.csv');
+  const ev = cli('tlc', 'evaluate', '--model', labelled, '--data', PTBXL, '--labels', labels, '--max-records', '45', '--cv', '3', '--k', '3', '--seed', '2', '--json');
+  assert.equal(ev.code, 0, ev.stderr);
+  const e = JSON.parse(ev.stdout) as { run: string; classes: string[]; groups: string[]; folds: { surrogate: { fold: number; nTest: number; fidelity: number } }[] };
+  assert.deepEqual(e.classes, ['NSR', 'LAD', 'TAb', 'LAnFB']);
+  assert.deepEqual(e.groups, manifest.windowed.blocks);
+  assert.deepEqual(e.folds.map((f) => f.surrogate.fold), [1, 2, 3]);
+  assert.ok(e.folds.reduce((s, f) => s + f.surrogate.nTest, 0) >= 40, 'every labelled record tested once');
+  for (const f of e.folds) assert.ok(f.surrogate.fidelity >= 0 && f.surrogate.fidelity <= 100);
+  const sw = cli('tlc', 'sweep', '--model', labelled, '--data', PTBXL, '--labels', labels, '--max-records', '45', '--cv', '3', '--k', '2,3', '--fold', '2', '--json');
+  assert.equal(sw.code, 0, sw.stderr);
+  assert.deepEqual((JSON.parse(sw.stdout) as { k: number }[]).map((r) => r.k), [2, 3]);
+  // Classes the data does not have are a one-line error.
+  const none = cli('tlc', 'evaluate', '--model', WINDOWED, '--data', PTBXL, '--labels', labels, '--max-records', '45', '--cv', '3');
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /no record has a label named like the model's classes \(A, B, C, D\)/);
+});
+
 test('explain evaluate on the windowed export: metrics on the model inputs (each window with its own map)', () => {
   const out = join(root, 'metrics');
   const r = cli('explain', 'evaluate', '--model', WINDOWED, '--record', recordPath('00002'), '--method', 'saliency,gradcam', '--target', 'B', '--waves', 'delineate', '--curve-steps', '4', '--out', out, '--json');

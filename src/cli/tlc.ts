@@ -6,9 +6,11 @@ import { OptionError } from '../util/errors.js';
 import { checkOutput, writeDirAtomic, writeFileAtomic } from '../util/atomic-write.js';
 import { Progress } from '../util/progress.js';
 import { versions } from '../train/run.js';
-import type { CardedModel } from '../models/predict.js';
+import { loadCardedModel, type CardedModel } from '../models/predict.js';
+import { openDataset } from '../data/datasets/registry.js';
+import { DATA_FLAGS as LABEL_FLAGS, dataOptions, type DataFlagValues } from './data-flags.js';
 import {
-  FittedTlc, fitTlc, datasetSource, recordSource, TlcPipeline, TlcWaveStats, evaluateTlcRun, formatTlcEvaluation, explanationJson,
+  FittedTlc, fitTlc, datasetSource, recordSource, TlcPipeline, TlcWaveStats, evaluateTlcRun, evaluateTlcStudy, modelStudy, sweepTlcStudy, formatTlcEvaluation, explanationJson, type TlcStudy,
   openRun, sweepTlcRun, wavesOf, bestPurity, labelQualityRun, type TlcOptions, type TlcExplanation, type EcgSource, type WaveSource,
 } from '../explain/tlc/index.js';
 import { SOURCE_FLAGS, openModelSource } from './model-input.js';
@@ -37,10 +39,14 @@ clusters with an entropy (uncertainty, in [0, 1]) per timestamp.
       --max-samples vectors per layer over the whole cohort; a record's draws depend only on
       its id), then one fit clusters every shard's sample (mini-batch k-means above 50,000
       vectors); 'tlc explain --shard I/N --store' then assigns every ECG.
-  ecgx tlc evaluate --run RUNDIR [--tlc TLC.json | fit options] [--fold K,...] [--waves annotations|delineate]
+  ecgx tlc evaluate (--run RUNDIR | --model M.onnx --data DIR [--labels FILE.csv ...] [--cv K]) [--tlc TLC.json | fit options]
+                    [--fold K,...] [--waves annotations|delineate]
                     [--train-fraction F] [--noise SIGMA[,FROM,TO]] [--max-records N] [--out DIR [--force]] [--json]
       Per fold: TLC fitted on the training ECGs with the fold's checkpoint (or, with
-      --tlc, the given TLC on the one fold whose checkpoint it was fitted on), random
+      --tlc, the given TLC on the one fold whose checkpoint it was fitted on). With
+      --model and --data instead of a run: any carded model (a PyTorch export too) on
+      the records whose labels name its classes (join a table with --labels), in --cv
+      seeded stratified folds (default 5), one model for every fold; random
       forests on cluster proportions (fidelity to the CNN's labels per ECG and class,
       exact match over all classes, Cohen's kappa per class, each beside a baseline
       that always predicts the most frequent label; accuracy and AUROC on the true
@@ -56,7 +62,7 @@ clusters with an entropy (uncertainty, in [0, 1]) per timestamp.
       fold's fitted TLC (tlc-fold-K.json).
   ecgx tlc align --tlc TLC.json --model M.onnx --data DIR [--waves annotations|delineate] [--max-records N] [--json]
       Clusters of a fitted TLC vs the waves of a dataset's records.
-  ecgx tlc sweep --run RUNDIR --k 4,6,8,10,12 [--fold K] [fit options] [--json]
+  ecgx tlc sweep (--run RUNDIR | --model M.onnx --data DIR [--labels ...] [--cv K]) --k 4,6,8,10,12 [--fold K] [fit options] [--json]
       For each K: inertia (or BIC), silhouette, and the fold's surrogate fidelity.
   ecgx tlc label-quality --run RUNDIR [--fold K] [--tlc TLC.json | fit options] [--test-fold] [--flip F]
                          [--parts P] [--top N] [--out FILE.csv] [--json]
@@ -240,10 +246,9 @@ async function explainCommand(argv: string[]): Promise<number> {
 
 async function evaluateCommand(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('tlc evaluate', argv, {
-    ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, tlc: { type: 'string' }, fold: { type: 'string' }, waves: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+    ...FIT_FLAGS, ...RUN_FLAGS, ...STUDY_FLAGS, run: { type: 'string' }, tlc: { type: 'string' }, fold: { type: 'string' }, waves: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
     'train-fraction': { type: 'string' }, noise: { type: 'string' }, 'max-records': { type: 'string' }, force: { type: 'boolean' },
   });
-  const runDir = required('--run', values.run);
   const waves = waveSource(values.waves);
   if (values.tlc !== undefined) {
     const fitFlag = Object.keys(FIT_FLAGS).find((k) => values[k as keyof typeof values] !== undefined);
@@ -259,7 +264,10 @@ async function evaluateCommand(argv: string[]): Promise<number> {
     ...(trainFraction !== undefined ? { trainFraction } : {}), ...(noise ? { noise } : {}),
   };
   const fitted = new Map<number, FittedTlc>();
-  const ev = await evaluateTlcRun(runDir, { ...opts, onFitted: (f, t) => fitted.set(f, t) });
+  const model = await modelStudyOf(values);
+  const ev = model
+    ? await evaluateTlcStudy(model, folds ?? model.folds, { ...opts, onFitted: (f, t) => fitted.set(f, t) })
+    : await evaluateTlcRun(required('--run', values.run), { ...opts, onFitted: (f, t) => fitted.set(f, t) });
   const md = formatTlcEvaluation(ev);
   if (out) {
     await writeDirAtomic(out, (tmp) => {
@@ -272,6 +280,27 @@ async function evaluateCommand(argv: string[]): Promise<number> {
   }
   process.stdout.write(values.json ? jsonText(ev) + '\n' : md);
   return 0;
+}
+
+/** A TLC study of one model on a labelled dataset: --model, --data and its label flags, --cv. */
+const STUDY_FLAGS = { model: { type: 'string' }, data: { type: 'string' }, cv: { type: 'string' }, ...LABEL_FLAGS } as const;
+
+/**
+ * With --model and --data (instead of --run): the model, through its card, on
+ * the dataset's labelled records in --cv seeded stratified folds (default 5).
+ */
+async function modelStudyOf(values: Values): Promise<TlcStudy | undefined> {
+  const model = str(values, 'model'), data = str(values, 'data');
+  if (model === undefined && data === undefined) {
+    if (str(values, 'cv') !== undefined) throw new OptionError('--cv', 'goes with --model and --data');
+    return undefined;
+  }
+  if (str(values, 'run') !== undefined) throw new OptionError('--run', 'give either --run RUNDIR or --model M.onnx with --data DIR, not both');
+  const ds = await openDataset(required('--data', data), dataOptions(values as DataFlagValues));
+  const cv = numberOption('--cv', str(values, 'cv'), { integer: true, min: 2, max: 100 });
+  const seed = numberOption('--seed', str(values, 'seed'), { integer: true, min: 0, max: 0xffffffff });
+  const max = numberOption('--max-records', str(values, 'max-records'), { integer: true, min: 1 });
+  return modelStudy(loadCardedModel(resolve(required('--model', model))), ds, { ...(cv !== undefined ? { cv } : {}), ...(seed !== undefined ? { seed } : {}), ...(max !== undefined ? { maxRecords: max } : {}) });
 }
 
 /** --noise SIGMA[,FROM,TO]: noise sd in model-input units, over the input fraction [FROM, TO). */
@@ -326,11 +355,13 @@ async function alignCommand(argv: string[]): Promise<number> {
 }
 
 async function sweepCommand(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('tlc sweep', argv, { ...FIT_FLAGS, ...RUN_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseCommandArgs('tlc sweep', argv, { ...FIT_FLAGS, ...RUN_FLAGS, ...STUDY_FLAGS, run: { type: 'string' }, fold: { type: 'string' }, json: { type: 'boolean' } });
   const ks = required('--k', values.k).split(',').map((s) => required('--k', numberOption('--k', s.trim(), { integer: true, min: 2, max: 1000 })));
   const opts = fitOptions({ ...values, k: undefined }); // --k lists the Ks here
   const fold = numberOption('--fold', values.fold, { integer: true });
-  const rows = await sweepTlcRun(required('--run', values.run), ks, { ...opts, ...runOptions(values), ...(fold !== undefined ? { fold } : {}) });
+  const sweepOpts = { ...opts, ...runOptions(values), ...(fold !== undefined ? { fold } : {}) };
+  const model = await modelStudyOf(values);
+  const rows = model ? await sweepTlcStudy(model, ks, sweepOpts) : await sweepTlcRun(required('--run', values.run), ks, sweepOpts);
   if (values.json) {
     process.stdout.write(jsonText(rows) + '\n');
     return 0;

@@ -413,6 +413,8 @@ export async function evaluateTlcStudy(study: TlcStudy, folds: readonly number[]
     const stats = new TlcWaveStats(groups, o.k);
     const entropy = new TlcEntropyStats(groups, task.task === 'regression' ? [] : task.classes);
     const testRows: number[] = [];
+    /** The record row of each test model input entropy saw (windows share their record's row). */
+    const entropyRows: number[] = [];
     const noiseRng = new Rng((o.seed ^ Math.imul(f + 1, 0x68e31da4)) >>> 0);
     const protos = new TlcPrototypes(groups, o.k, card.leads.length, Math.round((opts.prototypeS ?? 0.3) * card.fs));
     const agreements: number[] = [];
@@ -445,6 +447,7 @@ export async function evaluateTlcStudy(study: TlcStudy, folds: readonly number[]
           }
           if (foldOf.get(item.id) === f) {
             entropy.add(e, task.task === 'regression' ? [] : task.examples[index.get(item.id)!]!.target);
+            entropyRows.push(rowOf.get(item.id)!);
             if (noisy) entropy.addNoisy(e, noisy.explanations[i]!, from, to);
             const signal = b.x.data.subarray(i * per, (i + 1) * per);
             protos.add(signal, e);
@@ -501,6 +504,7 @@ export async function evaluateTlcStudy(study: TlcStudy, folds: readonly number[]
       const am = (v: ArrayLike<number>): number => Array.from(v).reduce((b, x, j, a) => (x > a[b]! ? j : b), 0);
       wrong = testRows.map((row) => am(cnnOf(row)) !== am(truthOf(row)));
     } else wrong = testRows.map((row) => Array.from(cnnOf(row)).some((p, j) => (p >= 0.5) !== (truthOf(row)[j]! > 0.5)));
+    const wrongOf = new Map(testRows.map((row, i) => [row, wrong[i]!]));
     results.push({
       surrogate,
       waves: stats.count > 0 ? stats.report() : null,
@@ -509,7 +513,7 @@ export async function evaluateTlcStudy(study: TlcStudy, folds: readonly number[]
       prototypes: protos.report(),
       nTrainUsed: trainIds.length,
       temperature: tlc.fit.temperature ?? null,
-      entropy: entropy.report(wrong),
+      entropy: entropy.report(entropyRows.map((row) => wrongOf.get(row)!)),
     });
   }
   const withWaves = results.filter((r) => r.waves);

@@ -151,6 +151,16 @@ test('tlc evaluate and sweep on the windowed export with real PTB-XL labels: sur
   const sw = cli('tlc', 'sweep', '--model', labelled, '--data', PTBXL, '--labels', labels, '--max-records', '45', '--cv', '3', '--k', '2,3', '--fold', '2', '--json');
   assert.equal(sw.code, 0, sw.stderr);
   assert.deepEqual((JSON.parse(sw.stdout) as { k: number }[]).map((r) => r.k), [2, 3]);
+  // The report of the same model on the same records: metrics against the labels, TLC over the folds.
+  const tlc = join(root, 'tlc-labelled.json');
+  assert.equal(cli('tlc', 'fit', '--model', labelled, '--data', join(root, 'records'), '--k', '3', '--out', tlc).code, 0);
+  const html = join(root, 'report.html');
+  const rep = cli('report', '--model', labelled, '--data', PTBXL, '--labels', labels, '--max-records', '45', '--cv', '3', '--tlc', tlc, '--examples', '1', '--compare', 'gradcam', '--out', html);
+  assert.equal(rep.code, 0, rep.stderr);
+  const page = readFileSync(html, 'utf8');
+  assert.match(page, /<h2>Metrics on the dataset<\/h2>/);
+  assert.match(page, /Surrogate forest \(mean ± std over 3 folds\)/);
+  assert.match(page, /all labelled records \(n=4\d\)/);
   // Classes the data does not have are a one-line error.
   const none = cli('tlc', 'evaluate', '--model', WINDOWED, '--data', PTBXL, '--labels', labels, '--max-records', '45', '--cv', '3');
   assert.equal(none.code, 2);

@@ -4,11 +4,18 @@ import { choiceOption, numberOption, parseCommandArgs, required, threadsOption }
 import { checkOutput } from '../util/atomic-write.js';
 import { writeReport } from '../viz/report/index.js';
 import { explainerFactory } from '../explain/index.js';
+import { OptionError } from '../util/errors.js';
+import { openDataset } from '../data/datasets/registry.js';
+import { DATA_FLAGS, DATA_FLAGS_USAGE, dataOptions } from './data-flags.js';
 
-const usage = `Usage: ecgx report --run RUNDIR [--tlc TLC.json] --out report.html [options]
+const optional = <K extends string, V>(key: K, v: V | undefined): Partial<Record<K, V>> => (v === undefined ? {} : ({ [key]: v } as Record<K, V>));
+
+const usage = `Usage: ecgx report (--run RUNDIR | --model M.onnx --data DIR [--labels FILE.csv ...]) [--tlc TLC.json] --out report.html [options]
 
 Writes one self-contained HTML file (inline SVG, CSS and JS; no network
-request, opens offline) about a run written by 'ecgx train':
+request, opens offline) about a run written by 'ecgx train', or about any
+model with a card (a PyTorch export too) on a dataset whose labels name its
+classes (its scores on every record; TLC's surrogate in --cv folds of the data):
   - model and data summary, test metrics per fold and mean ± std;
   - ROC curves per class and the confusion matrix (pooled test folds);
   - with --tlc (a TLC from 'ecgx tlc fit --run RUNDIR'): surrogate-forest and
@@ -20,6 +27,10 @@ request, opens offline) about a run written by 'ecgx train':
 
 Options:
   --run RUNDIR           the run folder
+  --model M.onnx         or: a model with its card ...
+  --data DIR             ... and a dataset (with --labels FILE.csv and the other label flags below)
+  --max-records N        only the first N records of --data
+  --cv K                 with --model: folds of the TLC surrogate (default 5)
   --tlc TLC.json         a fitted TLC (adds the TLC sections and overlays)
   --out FILE             the HTML file (written atomically)
   --force                replace an existing FILE
@@ -29,7 +40,8 @@ Options:
                          gradcam,saliency,integrated-gradients; 'none' for no comparison)
   --waves W              annotations (default) | delineate: waves for the TLC alignment
   --threads N            onnxruntime threads (1-256)
-`;
+
+${DATA_FLAGS_USAGE}`;
 
 const command: Command = {
   summary: 'self-contained HTML report of a run (metrics, cohort views, TLC, example ECGs)',
@@ -38,8 +50,15 @@ const command: Command = {
     const { values } = parseCommandArgs('report', argv, {
       run: { type: 'string' }, tlc: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
       examples: { type: 'string' }, compare: { type: 'string' }, waves: { type: 'string' }, threads: { type: 'string' }, force: { type: 'boolean' },
+      model: { type: 'string' }, data: { type: 'string' }, 'max-records': { type: 'string' }, cv: { type: 'string' }, ...DATA_FLAGS,
     });
-    const run = required('--run', values.run);
+    if (values.run !== undefined && (values.model !== undefined || values.data !== undefined)) throw new OptionError('--run', 'give either --run RUNDIR or --model M.onnx with --data DIR, not both');
+    const subject = values.run !== undefined ? values.run : {
+      model: resolve(required('--model', values.model)),
+      dataset: await openDataset(required('--data', values.data), dataOptions(values)),
+      ...optional('cv', numberOption('--cv', values.cv, { integer: true, min: 2, max: 100 })),
+      ...optional('maxRecords', numberOption('--max-records', values['max-records'], { integer: true, min: 1 })),
+    };
     const out = resolve(required('--out', values.out));
     const force = values.force === true;
     checkOutput(out, 'file', { force });
@@ -50,7 +69,7 @@ const command: Command = {
     const examples = numberOption('--examples', values.examples, { integer: true, min: 0, max: 100 });
     const waves = choiceOption('--waves', values.waves, ['annotations', 'delineate'] as const);
     const threads = threadsOption(values.threads);
-    const bytes = await writeReport(run, out, {
+    const bytes = await writeReport(subject, out, {
       method, ...(values.tlc !== undefined ? { tlc: values.tlc } : {}), ...(examples !== undefined ? { examplesPerClass: examples } : {}),
       ...(waves ? { waves } : {}), ...(compare ? { compare } : {}), ...(threads !== undefined ? { threads } : {}), force,
     });

@@ -8,13 +8,21 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCsv } from '../../data/datasets/csv.js';
-import { makeEcg, type Ecg, type WaveAnnotations } from '../../data/ecg.js';
-import { loadModel, type ModelProto } from '../../engine/onnx/proto.js';
+import type { Ecg } from '../../data/ecg.js';
 import { createExplainer } from '../../explain/registry.js';
 import { FittedTlc, type TlcExplanation } from '../../explain/tlc/fit.js';
 import { modelHash } from '../../explain/tlc/extract.js';
 import { datasetSource } from '../../explain/tlc/source.js';
-import { evaluateTlcRun, openRun, TlcPipeline, type TlcEvaluation, type WaveSource } from '../../explain/tlc/pipeline.js';
+import { evaluateTlcStudy, modelStudy, openRun, runStudy, TlcPipeline, type TlcEvaluation, type TlcStudy, type WaveSource } from '../../explain/tlc/pipeline.js';
+import { stitchExplanations } from '../../explain/tlc/stitch.js';
+import type { SourceItem } from '../../explain/tlc/source.js';
+import { explainRecords } from '../../explain/run.js';
+import type { Explainer, Target } from '../../explain/protocol.js';
+import type { EcgDataset } from '../../data/datasets/types.js';
+import { prepareRecord, stackWindows } from '../../models/inputs.js';
+import { loadCardedModel, openPredictor, type CardedModel } from '../../models/predict.js';
+import { computeMetrics } from '../../train/evaluate.js';
+import { versions } from '../../train/run.js';
 import { evaluateRun, type RunEvaluation } from '../../train/report.js';
 import type { RunRecord } from '../../train/run.js';
 import type { ModelCard } from '../../models/card.js';
@@ -88,6 +96,8 @@ export interface MethodComparison {
 }
 
 export interface ReportContent {
+  /** A training run's report, or one model's on a labelled dataset (no training, one pass over the records). */
+  subject: 'run' | 'model';
   run: RunRecord;
   /** The card of the run's checkpoints. */
   card: ModelCard;
@@ -191,23 +201,100 @@ function overlaysOf(e: TlcExplanation | undefined, names: Record<string, string[
   return o;
 }
 
+/**
+ * What a report is about: a training run (its folds, each with its
+ * checkpoint and test predictions), or one model with its card on a
+ * labelled dataset (its predictions on every record, scored against the
+ * labels; TLC's surrogate in folds made from the data).
+ */
+interface ReportSubject {
+  kind: 'run' | 'model';
+  run: RunRecord;
+  evaluation: RunEvaluation;
+  predictions: PooledPredictions;
+  study: TlcStudy;
+  model(fold: number): CardedModel;
+}
+
+async function runSubject(runDir: string): Promise<ReportSubject> {
+  const evaluation = evaluateRun(runDir);
+  const { dir, run } = await openRun(evaluation.dir);
+  const study = await runStudy(dir);
+  const models = new Map<number, CardedModel>();
+  return {
+    kind: 'run', run, evaluation, study,
+    predictions: pooledPredictions(dir, study.task.classes, study.task.task),
+    model: (f) => models.get(f) ?? (models.set(f, loadCardedModel(join(dir, `fold-${f}`, 'model.onnx'))), models.get(f)!),
+  };
+}
+
+/** One model on a labelled dataset: its scores on every record, the metrics of a run with one fold, and the study TLC runs over. */
+async function modelSubject(modelFile: string, dataset: EcgDataset, o: { cv?: number; seed?: number; maxRecords?: number; threads?: number }): Promise<ReportSubject> {
+  const m = loadCardedModel(modelFile);
+  const study = await modelStudy(m, dataset, o);
+  const { task, classes, examples } = study.task;
+  const k = classes.length;
+  const predictor = await openPredictor(m, o.threads !== undefined ? { threads: o.threads } : {});
+  const scores = new Float32Array(examples.length * k), targets = new Float32Array(examples.length * k);
+  try {
+    const bar = new Progress({ label: 'report: predictions', total: examples.length, unit: 'ECG' });
+    for (let s = 0; s < examples.length; s += 64) {
+      const chunk = examples.slice(s, s + 64);
+      const ecgs = [];
+      for (const e of chunk) ecgs.push(await dataset.load(e.id));
+      const ps = await predictor.predict(ecgs);
+      ps.forEach((p, i) => {
+        scores.set(Object.values(p.values), (s + i) * k);
+        targets.set(chunk[i]!.target, (s + i) * k);
+      });
+      bar.tick(chunk.length);
+    }
+    bar.finish();
+  } finally {
+    await predictor.release();
+  }
+  const metric = task === 'regression' ? 'mae' : 'auroc';
+  const metrics = computeMetrics(task, classes, scores, targets);
+  const summary = Object.fromEntries(Object.entries(metrics).map(([key, v]) => [key, { mean: v, std: 0, n: 1 }]));
+  const run: RunRecord = {
+    config: { data: dataset.root, model: m.file, epochs: 0 },
+    versions: versions(),
+    task: { name: `${m.file.split('/').pop()} on its card's classes`, task, loss: 'none (a given model)', classes, dropped: {}, records: examples.length },
+    card: m.card, metric, folds: [], summary, complete: true,
+  };
+  return {
+    kind: 'model', run, study, model: () => m,
+    evaluation: { dir: m.file, task, classes, metric, complete: true, folds: [{ fold: 1, n: examples.length, metrics }], summary },
+    predictions: { ids: examples.map((e) => e.id), folds: examples.map(() => 1), scores, targets },
+  };
+}
+
 /** Reads a run (and a TLC) and computes what the report shows. */
 export async function collectReport(runDir: string, opts: ReportOptions = {}): Promise<ReportContent> {
-  const evaluation = evaluateRun(runDir);
-  const { dir, run, plan, folds } = await openRun(evaluation.dir);
-  const { task, card } = plan;
+  return collectFor(await runSubject(runDir), opts);
+}
+
+/** The report of one carded model (an ecgx checkpoint or a PyTorch export) on a labelled dataset. */
+export async function collectModelReport(model: string, dataset: EcgDataset, opts: ReportOptions & { cv?: number; seed?: number; maxRecords?: number } = {}): Promise<ReportContent> {
+  return collectFor(await modelSubject(model, dataset, { ...opts, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) }), opts);
+}
+
+async function collectFor(subject: ReportSubject, opts: ReportOptions): Promise<ReportContent> {
+  const { run, evaluation, predictions, study } = subject;
+  const { task, card } = study;
+  const dir = study.name;
   const classes = task.classes;
-  const predictions = pooledPredictions(dir, classes, task.task);
   const method = opts.method ?? 'gradcam';
   const tlc = typeof opts.tlc === 'string' ? FittedTlc.load(opts.tlc) : opts.tlc;
-  const modelOf = (f: number): ModelProto => loadModel(join(dir, `fold-${f}`, 'model.onnx'));
+  const folds = [...new Set(predictions.folds)].sort((a, b) => a - b);
   let fold = folds[0]!;
   if (tlc) {
-    const match = folds.find((f) => modelHash(modelOf(f)) === tlc.model.sha256);
-    if (match === undefined) throw new ModelError(`the TLC was not fitted on any checkpoint of ${dir} (no fold-K/model.onnx has its hash)`);
+    const match = folds.find((f) => modelHash(subject.model(f).proto) === tlc.model.sha256);
+    if (match === undefined) throw new ModelError(`the TLC was not fitted on ${folds.length > 1 ? `any checkpoint of ${dir} (no fold-K/model.onnx has its hash)` : `the model ${dir}`}`);
     fold = match;
   }
-  const model = modelOf(fold);
+  const carded = subject.model(fold);
+  const model = carded.proto;
   const threads = opts.threads !== undefined ? { threads: opts.threads } : {};
   const k = classes.length;
   const rowOf = new Map(predictions.ids.map((id, i) => [id, i]));
@@ -215,7 +302,9 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
   let cohort: TlcCohort | null = null;
   const explained = new Map<string, TlcExplanation>();
   if (tlc) {
-    const ev = await Progress.step('report: TLC evaluation', () => evaluateTlcRun(dir, { tlc, waves: opts.waves ?? 'annotations', progress: false, ...threads }));
+    // A run: the fold the TLC was fitted on. One model on a dataset: every fold of the study, with the one TLC.
+    const evalFolds = study.folds.length > 1 && folds.length === 1 ? study.folds : [fold];
+    const ev = await Progress.step('report: TLC evaluation', () => evaluateTlcStudy(study, evalFolds, { tlc, waves: opts.waves ?? 'annotations', progress: false, ...threads }));
     const groups = tlc.groupNames;
     const clusterNames: Record<string, string[]> = {};
     for (const w of ev.folds[0]?.waves ?? []) clusterNames[w.name] = w.dominantWave.map((d) => d ?? '');
@@ -234,19 +323,26 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
     const entropy: Record<string, EntropyRow[]> = Object.fromEntries(groups.map((g) => [g, []]));
     const pipe = await TlcPipeline.open(model, tlc, threads);
     try {
-      const source = await datasetSource(plan.dataset, card, testIds);
+      const source = await datasetSource(study.dataset, card, testIds);
+      // A record's model inputs (windows) come in order; its explanation is stitched from them.
+      let parts: { item: SourceItem; e: TlcExplanation }[] = [];
       for await (const b of source.batches(32)) {
         const per = source.leads * source.samples;
         const r = await pipe.explainBatch(b.x, source.fs);
         b.items.forEach((item, i) => {
           const e = r.explanations[i]!;
-          explained.set(item.id, e);
           const lead = b.x.data.subarray(i * per + leadIndex * source.samples, i * per + (leadIndex + 1) * source.samples);
+          e.groups.forEach((g, gi) => stats[gi]!.add(lead, g.segments));
+          parts.push({ item, e });
+          if (item.window && parts.length < item.window.of) return;
+          const whole = stitchExplanations(parts.map((p) => p.e), parts.map((p) => p.item.window?.start ?? 0), item.window?.nSamples ?? e.nSamples);
+          parts = [];
+          explained.set(item.id, whole);
           const row = rowOf.get(item.id)!;
           const labels = task.task === 'regression' ? ['all'] : classes.filter((_, j) => predictions.targets[row * k + j]! > 0.5);
-          e.groups.forEach((g, gi) => {
-            stats[gi]!.add(lead, g.segments);
-            for (const c of labels.length ? labels : ['no label']) entropy[g.name]!.push({ class: c, entropy: mean(g.sequence.entropy), record: item.id });
+          whole.groups.forEach((g) => {
+            const h = g.sequence.entropy.filter((v) => Number.isFinite(v));
+            for (const c of labels.length ? labels : ['no label']) entropy[g.name]!.push({ class: c, entropy: mean(h), record: item.id });
           });
         });
       }
@@ -259,40 +355,33 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
     };
   }
 
-  // Gallery: preprocessed ECGs of the fold, the method's attribution for the example's class, TLC overlays.
+  // Gallery: ECGs of the fold as the card prepares them, the method's attribution for the example's class in record time, TLC overlays.
   const picks = pickExamples(predictions, classes, task.task, fold, opts.examplesPerClass ?? 2);
   const gallery: GalleryItem[] = [];
+  /** Records as read, by id (the comparison explains the first example again). */
+  const raws = new Map<string, Ecg>();
+  const attribute = async (ex: Explainer, name: string, raw: Ecg, target: Target): Promise<Float32Array> =>
+    Float32Array.from((await explainRecords(carded, [raw], { methods: [name], target, seed: 0, progress: false, explainers: { [name]: ex }, ...threads })).attributions[0]!.values.data);
   if (picks.length) {
-    const ids = [...new Set(picks.map((p) => predictions.ids[p.row]!))];
-    const source = await datasetSource(plan.dataset, card, ids);
-    const explainer = await createExplainer(method, model, threads);
+    const explainer = await createExplainer(method, carded, threads);
     try {
-      const per = source.leads * source.samples;
-      const signals = new Map<string, Float32Array>();
-      const warned = new Map<string, string[]>();
-      const waves = new Map<string, WaveAnnotations>();
-      for await (const b of source.batches(32)) {
-        b.items.forEach((it, i) => {
-          signals.set(it.id, b.x.data.slice(i * per, (i + 1) * per));
-          if (it.waves && Object.keys(it.waves).length) waves.set(it.id, it.waves);
-          if (it.warnings) warned.set(it.id, it.warnings);
-        });
-      }
       const bar = new Progress({ label: 'report: gallery', total: picks.length, unit: 'ECG' });
       for (const p of picks) {
-        bar.tick(0, `${method} on ${predictions.ids[p.row]}`);
         const id = predictions.ids[p.row]!;
-        const signal = signals.get(id)!;
+        bar.tick(0, `${method} on ${id}`);
+        const raw = raws.get(id) ?? (await study.dataset.load(id));
+        raws.set(id, raw);
+        const prepared = prepareRecord(card, raw);
+        const ecg = prepared.ecg;
         const target = task.task === 'regression' ? 'regression' : p.class;
-        const a = await explainer.explain({ x: { data: signal, shape: [1, source.leads, source.samples] }, fs: source.fs, leads: card.leads }, { target, seed: 0 });
-        const ecg = makeEcg({ signal, fs: source.fs, leads: card.leads, meta: { recordId: id } });
+        const values = await attribute(explainer, method, raw, target);
         const truth = task.task === 'regression' ? String(predictions.targets[p.row * k]) : classes.filter((_, j) => predictions.targets[p.row * k + j]! > 0.5).join(', ') || '(none)';
         gallery.push({
-          class: p.class, id, fold, truth, ecg, warnings: warned.get(id) ?? [],
+          class: p.class, id, fold, truth, ecg, warnings: prepared.warnings,
           scores: Object.fromEntries(classes.map((c, j) => [c, predictions.scores[p.row * k + j]!])),
           overlays: {
-            ...overlaysOf(explained.get(id), cohort?.clusterNames ?? {}, { method, target, values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]! }),
-            ...(waves.has(id) ? { waves: { source: 'annotations', waves: waves.get(id)! } } : {}),
+            ...overlaysOf(explained.get(id), cohort?.clusterNames ?? {}, { method, target, values, leads: values.length / ecg.nSamples }),
+            ...(ecg.waves && Object.keys(ecg.waves).length ? { waves: { source: 'annotations', waves: ecg.waves } } : {}),
           },
         });
         bar.tick(1);
@@ -310,10 +399,10 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
     const target = task.task === 'regression' ? 'regression' : g0.class;
     const panels: MethodComparison['panels'] = [];
     for (const m of compare) {
-      const ex = await createExplainer(m, model, threads);
+      const ex = await createExplainer(m, carded, threads);
       try {
-        const a = await ex.explain({ x: { data: g0.ecg.signal, shape: [1, g0.ecg.leads.length, g0.ecg.nSamples] }, fs: g0.ecg.fs, leads: [...g0.ecg.leads] }, { target, seed: 0 });
-        panels.push({ method: m, overlays: { attribution: { method: m, target, values: Float32Array.from(a.values.data as Float32Array), leads: a.values.shape[1]! } } });
+        const values = await attribute(ex, m, raws.get(g0.id)!, target);
+        panels.push({ method: m, overlays: { attribution: { method: m, target, values, leads: values.length / g0.ecg.nSamples } } });
       } finally {
         await ex.release?.();
       }
@@ -327,11 +416,13 @@ export async function collectReport(runDir: string, opts: ReportOptions = {}): P
   }
   let faithfulness: FaithfulnessTable | null = null;
   if (gallery.length) {
-    const g = gallery[0]!.ecg, per = g.leads.length * g.nSamples;
-    const x = new Float32Array(gallery.length * per);
-    gallery.forEach((item, i) => x.set(item.ecg.signal, i * per));
+    // Deletion curves perturb what the model sees: each example's first model input.
+    const inputs = gallery.map((item) => stackWindows([prepareRecord(card, raws.get(item.id)!)]).x);
+    const [leads, L] = inputs[0]!.shape.slice(1) as [number, number];
+    const x = new Float32Array(gallery.length * leads * L);
+    inputs.forEach((t, i) => x.set(t.data.subarray(0, leads * L), i * leads * L));
     const targets = gallery.map((item) => (task.task === 'regression' ? 'regression' : item.class));
-    faithfulness = await Progress.step('report: faithfulness', () => faithfulnessOf(model, { data: x, shape: [gallery.length, g.leads.length, g.nSamples] }, targets, [...new Set([method, ...compare])], threads));
+    faithfulness = await Progress.step('report: faithfulness', () => faithfulnessOf(model, { data: x, shape: [gallery.length, leads, L] }, targets, [...new Set([method, ...compare])], threads));
   }
-  return { run, card, evaluation, predictions, method, tlc: cohort, gallery, comparison, faithfulness };
+  return { subject: subject.kind, run, card, evaluation, predictions, method, tlc: cohort, gallery, comparison, faithfulness };
 }

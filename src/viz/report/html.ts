@@ -40,8 +40,10 @@ function summarySection(c: ReportContent): string {
     ['records dropped', Object.entries(r.task.dropped).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none'],
     ['model', r.config.model],
     ['model input', describeCard(c.card)],
-    ['training', `${r.config.epochs} epoch(s), batch ${r.config.batchSize ?? 'default'}, seed ${r.config.seed ?? 0}; ${r.folds.length} test fold(s)${r.complete ? '' : ' (run not finished)'}`],
-    ['selection metric', r.metric],
+    ...(c.subject === 'run' ? [
+      ['training', `${r.config.epochs} epoch(s), batch ${r.config.batchSize ?? 'default'}, seed ${r.config.seed ?? 0}; ${r.folds.length} test fold(s)${r.complete ? '' : ' (run not finished)'}`],
+      ['selection metric', r.metric],
+    ] : [['scored', `every labelled record once, against the labels of the dataset (no training here)`]]),
     ['versions', Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')],
   ];
   return `<section id="summary"><h2>Model and data</h2>${table(['', ''], rows, 'kv')}</section>`;
@@ -50,17 +52,19 @@ function summarySection(c: ReportContent): string {
 function metricsSection(c: ReportContent): string {
   const ev = c.evaluation;
   const keys = Object.keys(ev.summary);
-  const head = ['metric', ...ev.folds.map((f) => `fold ${f.fold} (n=${f.n})`), 'mean ± std'];
-  const rows = keys.map((k) => [k, ...ev.folds.map((f) => fmt(f.metrics[k])), pm(ev.summary[k])]);
-  return `<section id="metrics"><h2>Test metrics per fold</h2><p>Recomputed from each fold's <code>predictions.csv</code>; mean ± standard deviation over folds.</p>${table(head, rows, 'num')}</section>`;
+  const head = c.subject === 'run' ? ['metric', ...ev.folds.map((f) => `fold ${f.fold} (n=${f.n})`), 'mean ± std'] : ['metric', `all labelled records (n=${ev.folds[0]?.n ?? 0})`];
+  const rows = keys.map((k) => [k, ...ev.folds.map((f) => fmt(f.metrics[k])), ...(c.subject === 'run' ? [pm(ev.summary[k])] : [])]);
+  const intro = c.subject === 'run' ? `<h2>Test metrics per fold</h2><p>Recomputed from each fold's <code>predictions.csv</code>; mean ± standard deviation over folds.</p>` : `<h2>Metrics on the dataset</h2><p>The model's scores on the ${ev.folds[0]?.n ?? 0} labelled records, through its card, against their labels.</p>`;
+  return `<section id="metrics">${intro}${table(head, rows, 'num')}</section>`;
 }
 
 async function predictionViews(c: ReportContent): Promise<string> {
   const { task } = c.run.task;
   if (task === 'regression') return '';
   const classes = c.run.task.classes, p = c.predictions;
-  const roc = await figure('view-roc', rocSpec(rocCurves(classes, p.scores, p.targets)), 'ROC curve per class over the pooled test folds (step curve, ties taken together); dashed: chance.');
-  const cm = await figure('view-confusion', confusionSpec(confusionMatrix(task as 'multiclass' | 'multilabel', classes, p.scores, p.targets)),
+  const pooled = c.subject === 'run' ? 'test folds pooled' : 'all labelled records';
+  const roc = await figure('view-roc', rocSpec(rocCurves(classes, p.scores, p.targets), `ROC curves (${pooled})`), `ROC curve per class over the ${c.subject === 'run' ? 'pooled test folds' : 'labelled records'} (step curve, ties taken together); dashed: chance.`);
+  const cm = await figure('view-confusion', confusionSpec(confusionMatrix(task as 'multiclass' | 'multilabel', classes, p.scores, p.targets), `Confusion matrix (${pooled})`),
     task === 'multiclass' ? 'True class against the predicted class (argmax).' : 'Per class: true label against the prediction at a score threshold of 0.5.');
   return roc + cm;
 }
@@ -71,7 +75,7 @@ function tlcTables(t: TlcCohort): string {
   const metrics = [...new Set([...Object.keys(s.forest), ...Object.keys(s.cnn)])];
   const sRows: string[][] = [['fidelity to the CNN (%)', pm(s.fidelity, 1), ''], ...(s.exactMatch ? [['exact match, all classes (%)', pm(s.exactMatch, 1), '']] : []),
     ...metrics.map((m) => [m, pm(s.forest[m]), pm(s.cnn[m])])];
-  let out = `<h3>Surrogate forest (fold ${t.fold})</h3><p>A random forest on the test ECGs' cluster proportions: its agreement with the CNN's labels, and its metrics on the true labels beside the CNN's.</p>`;
+  let out = `<h3>Surrogate forest (${ev.folds.length > 1 ? `mean ± std over ${ev.folds.length} folds` : `fold ${t.fold}`})</h3><p>A random forest on the test ECGs' cluster proportions: its agreement with the CNN's labels, and its metrics on the true labels beside the CNN's.</p>`;
   out += table(['measure', 'forest', 'CNN'], sRows, 'num');
   if (ev.waves) {
     out += `<h3>Alignment with P/QRS/T</h3>`;
@@ -86,7 +90,7 @@ function tlcTables(t: TlcCohort): string {
   return out;
 }
 
-async function tlcSection(t: TlcCohort, classes: readonly string[]): Promise<string> {
+async function tlcSection(t: TlcCohort, classes: readonly string[], subject: ReportContent['subject']): Promise<string> {
   const ev = t.evaluation;
   let views = '';
   views += await figure('view-proportions', clusterProportionsSpec(t.proportions, t.k, t.clusterNames, classes), 'Mean fraction of time each cluster holds, over the test ECGs with each label (n: ECGs). Clusters are named by the wave holding most of their samples.');
@@ -101,7 +105,7 @@ async function tlcSection(t: TlcCohort, classes: readonly string[]): Promise<str
     ...(f.surrogate.exactMatch !== undefined ? [{ fold: f.surrogate.fold, measure: 'exact match %', value: f.surrogate.exactMatch }] : []),
   ]);
   views += await figure('view-fidelity', surrogateFidelitySpec(fid), 'Agreement of the surrogate forest with the CNN per fold; grey tick: mean over folds.');
-  return `<section id="tlc"><h2>Time-localized clusters</h2><p>TLC with K = ${t.k} on ${esc(t.groups.join(', '))}, the checkpoint of fold ${t.fold}; ${ev.options.method}, seed ${ev.options.seed}.</p>${tlcTables(t)}<div class="views">${views}</div></section>`;
+  return `<section id="tlc"><h2>Time-localized clusters</h2><p>TLC with K = ${t.k} on ${esc(t.groups.join(', '))}, ${subject === 'run' ? `the checkpoint of fold ${t.fold}` : `the model, its surrogate over ${ev.folds.length} folds of the records`}; ${ev.options.method}, seed ${ev.options.seed}.</p>${tlcTables(t)}<div class="views">${views}</div></section>`;
 }
 
 /** Smallest text in the report's ECG charts, px: charts are drawn at the size they are shown, so this is what a reader sees at 100% zoom. */
@@ -143,7 +147,7 @@ function gallerySection(c: ReportContent): string {
   });
   // Wave spans start hidden: over the attribution and the clusters they crowd the trace.
   const toggles = ['attribution', 'cluster-band', 'entropy-panel', 'waves'].map((k) => `<label><input type="checkbox" data-toggle="${k}"${k === 'waves' ? '' : ' checked'}> ${k.replace('-', ' ')}</label>`).join(' ');
-  return `<section id="gallery"><h2>Example ECGs per class</h2><p>Test ECGs of fold ${c.gallery[0]?.fold ?? '?'} with the label and the highest CNN score for it, as the model sees them (after the model card's preprocessing${units === 'z' ? ', standardised per lead: the vertical axis is in standard deviations, not mV' : ''}), with the ${esc(c.method)} attribution for that label.</p><p class="toggles">Show: ${toggles}</p>${parts.join('') || '<p>No example ECGs.</p>'}</section>`;
+  return `<section id="gallery"><h2>Example ECGs per class</h2><p>${c.subject === 'run' ? `Test ECGs of fold ${c.gallery[0]?.fold ?? '?'}` : 'ECGs'} with the label and the highest CNN score for it, as the model sees them (after the model card's preprocessing${units === 'z' ? ', standardised per lead: the vertical axis is in standard deviations, not mV' : ''}), with the ${esc(c.method)} attribution for that label.</p><p class="toggles">Show: ${toggles}</p>${parts.join('') || '<p>No example ECGs.</p>'}</section>`;
 }
 
 function faithfulnessTable(f: FaithfulnessTable): string {
@@ -218,7 +222,7 @@ export async function renderReportHtml(c: ReportContent, o: { title?: string } =
   if (blind) sections.unshift(`<p class="warning banner" data-warning="insensitive">Warning: ${esc(blind)} (see <a href="#compare">Methods compared</a>).</p>`);
   const pv = await predictionViews(c);
   if (pv) sections.push(`<section id="predictions"><h2>Predictions</h2><div class="views">${pv}</div></section>`);
-  if (c.tlc) sections.push(await tlcSection(c.tlc, c.run.task.classes));
+  if (c.tlc) sections.push(await tlcSection(c.tlc, c.run.task.classes, c.subject));
   sections.push(gallerySection(c));
   const cmp = comparisonSection(c);
   if (cmp) sections.push(cmp);
@@ -228,7 +232,7 @@ export async function renderReportHtml(c: ReportContent, o: { title?: string } =
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${esc(title)}</title><style>${CSS}</style></head>
-<body class="hide-waves"><header><h1>${esc(title)}</h1><p>Run ${esc(c.evaluation.dir)} · ${esc(c.run.task.task)} · ${c.evaluation.folds.length} fold(s) · ecgx ${esc(c.run.versions['ecgx'] ?? '')}</p></header>
+<body class="hide-waves"><header><h1>${esc(title)}</h1><p>${c.subject === 'run' ? `Run ${esc(c.evaluation.dir)} · ${esc(c.run.task.task)} · ${c.evaluation.folds.length} fold(s)` : `Model ${esc(c.evaluation.dir)} · ${esc(c.run.task.task)} · ${esc(c.run.config.data)}`} · ecgx ${esc(c.run.versions['ecgx'] ?? '')}</p></header>
 <nav>${nav}</nav><main>${sections.join('\n')}</main>
 <div id="tooltip" hidden></div>
 <script>${JS}</script></body></html>

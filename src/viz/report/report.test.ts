@@ -119,7 +119,7 @@ test('the report in headless Chromium: no request, no console error, overlay swi
     await s.page.waitForSelector('#tooltip:not([hidden])');
     const tip = (await s.page.textContent('#tooltip'))!;
     const n = Number(await s.page.getAttribute('#tooltip', 'data-sample'));
-    assert.ok(Math.abs(n - 128) <= 3, `sample ${n}`);
+    assert.ok(Math.abs(n - 150) <= 3, `sample ${n}`); // the middle of the 3 s record (the model sees its central 256 samples)
     assert.ok(tip.startsWith(`t = ${(n / 100).toFixed(3)} slead II`), tip);
     for (const block of ['block1', 'block2']) {
       const c = await first.locator(`g.cluster-band[data-block="${block}"] rect.cluster`).evaluateAll((rs, n) => rs.find((r) => +r.getAttribute('data-from')! <= n && n < +r.getAttribute('data-to')!)?.getAttribute('data-cluster'), n);

@@ -135,7 +135,7 @@ test('tlc fit and explain on the windowed model: its named layers, windows poole
   assert.deepEqual(a.groups.map((x) => x.name), manifest.windowed.blocks);
 });
 
-test('tlc evaluate and sweep on the windowed export with real PTB-XL labels: surrogate folds made from the data', () => {
+test('tlc evaluate and sweep on the windowed export with real PTB-XL labels: surrogate folds made from the data', async () => {
   // The random-weight export carded with four Challenge classes, so that the records' labels name them.
   const labelled = join(root, 'labelled.onnx');
   assert.equal(cli('model', 'card', WINDOWED, '--classes', 'NSR,LAD,TAb,LAnFB', '--out', labelled).code, 0);
@@ -161,6 +161,20 @@ test('tlc evaluate and sweep on the windowed export with real PTB-XL labels: sur
   assert.match(page, /<h2>Metrics on the dataset<\/h2>/);
   assert.match(page, /Surrogate forest \(mean ± std over 3 folds\)/);
   assert.match(page, /all labelled records \(n=4\d\)/);
+  // Cohort views from an explanation store: predict --store, then the report and the app draw them.
+  const store = join(root, 'store');
+  assert.equal(cli('predict', '--model', labelled, '--data', PTBXL, '--labels', labels, '--max-records', '45', '--store', '--out', store).code, 0);
+  const withStore = join(root, 'report-store.html');
+  const rs = cli('report', '--model', labelled, '--data', PTBXL, '--labels', labels, '--max-records', '20', '--cv', '3', '--examples', '0', '--compare', 'none', '--store', store, '--out', withStore);
+  assert.equal(rs.code, 0, rs.stderr);
+  assert.match(readFileSync(withStore, 'utf8'), /Cohort from the explanation store<\/h2><p>4\d ECGs of/);
+  const app = await startApp({ model: labelled, data: join(root, 'records'), store, port: 0, threads: 1 });
+  try {
+    const views = (await (await fetch(new URL('/api/cohort', app.url))).json()) as { specs: { title: string | { text: string } }[] };
+    assert.match(JSON.stringify(views.specs[0]!.title), /ROC curves \(store: 4\d labelled ECGs\)/);
+  } finally {
+    await app.close();
+  }
   // Classes the data does not have are a one-line error.
   const none = cli('tlc', 'evaluate', '--model', WINDOWED, '--data', PTBXL, '--labels', labels, '--max-records', '45', '--cv', '3');
   assert.equal(none.code, 2);

@@ -7,6 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { openDataset } from '../data/datasets/registry.js';
+import { DATA_FLAGS, dataOptions } from './data-flags.js';
 import type { RecordInfo } from '../data/datasets/types.js';
 import type { Ecg } from '../data/ecg.js';
 import { idsDigest, parseShard, shardIds, type Shard } from '../data/shard.js';
@@ -20,6 +21,7 @@ import { numberOption, required } from './command.js';
 export const SOURCE_FLAGS = {
   model: { type: 'string' }, data: { type: 'string' }, records: { type: 'string' }, record: { type: 'string' }, input: { type: 'string' },
   'lead-map': { type: 'string' }, 'max-records': { type: 'string' }, shard: { type: 'string' },
+  ...DATA_FLAGS,
 } as const;
 
 export const SOURCE_HELP = `  --model FILE        the model (.onnx) with its card (ecgx checkpoints have one; a PyTorch export
@@ -32,6 +34,8 @@ export const SOURCE_HELP = `  --model FILE        the model (.onnx) with its car
   --lead-map A=B,...  record lead A is the card's lead B (for records whose leads are named otherwise)
   --shard I/N         only shard I (0 to N-1) of the records of --data (after --records, --max-records):
                       the records whose id hashes to I, so N jobs cover every record once (see 'ecgx merge')
+  --labels FILE.csv   a label table joined to --data (with --label-id, --label-match, --dx-map as for
+                      'ecgx dataset info'): the records' labels in stores, targets named by labels
 `;
 
 export type SourceValues = { [K in keyof typeof SOURCE_FLAGS]?: string };
@@ -95,7 +99,7 @@ export async function openModelSource(values: SourceValues): Promise<ModelSource
     const ids = [ecg.meta.recordId];
     return { kind: 'records', modelPath, model, ids, records: async function* () { yield ecg; }, describe: { record: resolve(values.record) }, ...lm, cohort: { count: 1, digest: idsDigest(ids) }, info: new Map([[ecg.meta.recordId, { id: ecg.meta.recordId, meta: ecg.meta }]]) };
   }
-  const ds = await openDataset(values.data!);
+  const ds = await openDataset(values.data!, dataOptions(values));
   const known = ds.records().map((r) => r.id);
   let ids = known;
   if (values.records !== undefined) {

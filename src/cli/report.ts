@@ -40,6 +40,8 @@ Options:
                          gradcam,saliency,integrated-gradients; 'none' for no comparison)
   --waves W              annotations (default) | delineate: waves for the TLC alignment
   --threads N            onnxruntime threads (1-256)
+  --store STORE          an explanation store (ecgx explain|tlc explain|predict --store, or merged
+                         shards): adds cohort views over every ECG it holds
 
 ${DATA_FLAGS_USAGE}`;
 
@@ -50,7 +52,7 @@ const command: Command = {
     const { values } = parseCommandArgs('report', argv, {
       run: { type: 'string' }, tlc: { type: 'string' }, out: { type: 'string' }, method: { type: 'string' },
       examples: { type: 'string' }, compare: { type: 'string' }, waves: { type: 'string' }, threads: { type: 'string' }, force: { type: 'boolean' },
-      model: { type: 'string' }, data: { type: 'string' }, 'max-records': { type: 'string' }, cv: { type: 'string' }, ...DATA_FLAGS,
+      model: { type: 'string' }, data: { type: 'string' }, 'max-records': { type: 'string' }, cv: { type: 'string' }, store: { type: 'string' }, ...DATA_FLAGS,
     });
     if (values.run !== undefined && (values.model !== undefined || values.data !== undefined)) throw new OptionError('--run', 'give either --run RUNDIR or --model M.onnx with --data DIR, not both');
     const subject = values.run !== undefined ? values.run : {
@@ -71,7 +73,7 @@ const command: Command = {
     const threads = threadsOption(values.threads);
     const bytes = await writeReport(subject, out, {
       method, ...(values.tlc !== undefined ? { tlc: values.tlc } : {}), ...(examples !== undefined ? { examplesPerClass: examples } : {}),
-      ...(waves ? { waves } : {}), ...(compare ? { compare } : {}), ...(threads !== undefined ? { threads } : {}), force,
+      ...(waves ? { waves } : {}), ...(compare ? { compare } : {}), ...(threads !== undefined ? { threads } : {}), ...(values.store !== undefined ? { store: resolve(values.store) } : {}), force,
     });
     process.stderr.write(`report (${(bytes / 1024).toFixed(0)} KiB) -> ${out}\n`);
     return 0;

@@ -22,6 +22,8 @@ Options:
   --model M.onnx      a checkpoint written by ecgx train (with --data)
   --data DIR          a dataset folder (with --model)
   --tlc TLC.json      a fitted TLC (ecgx tlc fit)
+  --store STORE       an explanation store (ecgx ... --store, merged shards): the cohort views
+                      (ROC, confusion) are drawn over every ECG it holds
   --port P            port (default 8080; 0: any free port)
   --host H            address to bind (default 127.0.0.1, this machine only)
   --max-records N     with --data: records listed (default 2000)
@@ -35,7 +37,7 @@ const command: Command = {
   async run(argv) {
     const { values } = parseCommandArgs('serve', argv, {
       run: { type: 'string' }, model: { type: 'string' }, data: { type: 'string' }, tlc: { type: 'string' },
-      port: { type: 'string' }, host: { type: 'string' }, 'max-records': { type: 'string' }, threads: { type: 'string' },
+      port: { type: 'string' }, host: { type: 'string' }, 'max-records': { type: 'string' }, threads: { type: 'string' }, store: { type: 'string' },
     });
     const port = numberOption('--port', values.port, { integer: true, min: 0, max: 65535 }) ?? 8080;
     const maxRecords = numberOption('--max-records', values['max-records'], { integer: true, min: 1 });
@@ -44,7 +46,7 @@ const command: Command = {
       port, host: values.host ?? '127.0.0.1',
       ...(values.run !== undefined ? { run: values.run } : {}), ...(values.model !== undefined ? { model: values.model } : {}),
       ...(values.data !== undefined ? { data: values.data } : {}), ...(values.tlc !== undefined ? { tlc: values.tlc } : {}),
-      ...(maxRecords !== undefined ? { maxRecords } : {}), ...(threads !== undefined ? { threads } : {}),
+      ...(maxRecords !== undefined ? { maxRecords } : {}), ...(threads !== undefined ? { threads } : {}), ...(values.store !== undefined ? { store: values.store } : {}),
     });
     process.stdout.write(`ecgx serve: ${app.session.records.size} records at ${app.url} (Ctrl-C to stop)\n`);
     await new Promise<void>((resolve) => {

@@ -125,6 +125,19 @@ async function faithfulness(s: AppSession, q: URLSearchParams): Promise<unknown>
 }
 
 function cohort(s: AppSession): unknown {
+  const st = s.store;
+  if (st) {
+    if (st.task === 'regression') return { specs: [] };
+    const k = st.classes.length;
+    const rows = st.ids.map((_, i) => i).filter((i) => st.classes.every((_, j) => Number.isFinite(st.targets[i * k + j]!)));
+    const pick = (a: Float32Array): Float32Array => Float32Array.from(rows.flatMap((i) => Array.from(a.subarray(i * k, (i + 1) * k))));
+    return {
+      specs: [
+        withCohortConfig(rocSpec(rocCurves(st.classes, pick(st.scores), pick(st.targets)), `ROC curves (store: ${rows.length} labelled ECGs)`)),
+        withCohortConfig(confusionSpec(confusionMatrix(st.task, st.classes, pick(st.scores), pick(st.targets)), `Confusion (store: ${rows.length} labelled ECGs)`)),
+      ],
+    };
+  }
   if (s.task === 'regression') return { specs: [] };
   const recs = [...s.records.values()].map((e) => e.summary).filter((r) => !r.uploaded);
   const k = s.classes.length;

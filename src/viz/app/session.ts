@@ -23,6 +23,7 @@ import { prepareRecord } from '../../models/inputs.js';
 import type { ModelCard } from '../../models/card.js';
 import { explainRecords } from '../../explain/run.js';
 import { recordSource } from '../../explain/tlc/source.js';
+import { readStoreCohort, type StoreCohort } from '../cohort/store.js';
 import { DataError, EcgxError, FormatError, OptionError } from '../../util/errors.js';
 import { pooledPredictions } from '../report/collect.js';
 import type { WaveAnnotations } from '../../data/ecg.js';
@@ -42,6 +43,8 @@ export interface AppSource {
   threads?: number;
   /** With --model/--data: predict at most this many records at start-up (default 2000). */
   maxRecords?: number;
+  /** An explanation store: the cohort views are drawn over every ECG it holds instead of the records listed. */
+  store?: string;
   /** Progress of the start-up (default: on a TTY; a summary line in pipes). */
   progress?: boolean;
 }
@@ -83,6 +86,8 @@ export const MAX_UPLOAD_BYTES = 16 << 20;
 
 export class AppSession {
   readonly records = new Map<string, Entry>();
+  /** Cohort views' data from an explanation store, when one was given. */
+  store: StoreCohort | null = null;
   private readonly models = new Map<string, CardedModel>();
   private readonly explainers = new Map<string, Promise<Explainer>>();
   private readonly cache = new Map<string, Promise<{ values: Float32Array; leads: number; target: string }>>();
@@ -118,6 +123,7 @@ export class AppSession {
     const tlc = src.tlc !== undefined ? FittedTlc.load(src.tlc) : null;
     const s = src.run !== undefined ? await AppSession.openRun(src.run, tlc, src.threads) : await AppSession.openModel(src.model!, src.data!, tlc, src.threads, src.maxRecords ?? 2000);
     await s.nameClusters(src.progress);
+    if (src.store !== undefined) s.store = await readStoreCohort(src.store);
     return s;
   }
 

@@ -22,6 +22,7 @@ import type { EcgDataset } from '../../data/datasets/types.js';
 import { prepareRecord, stackWindows } from '../../models/inputs.js';
 import { loadCardedModel, openPredictor, type CardedModel } from '../../models/predict.js';
 import { computeMetrics } from '../../train/evaluate.js';
+import { readStoreCohort, type StoreCohort } from '../cohort/store.js';
 import { versions } from '../../train/run.js';
 import { evaluateRun, type RunEvaluation } from '../../train/report.js';
 import type { RunRecord } from '../../train/run.js';
@@ -45,6 +46,8 @@ export interface ReportOptions {
   /** Wave source of the TLC alignment (default 'annotations'). */
   waves?: WaveSource;
   threads?: number;
+  /** An explanation store (ecgx ... --store, merged shards): cohort views over every ECG it holds. */
+  store?: string;
 }
 
 /** Test predictions of every fold, pooled: row-major [n, classes]. */
@@ -98,6 +101,8 @@ export interface MethodComparison {
 export interface ReportContent {
   /** A training run's report, or one model's on a labelled dataset (no training, one pass over the records). */
   subject: 'run' | 'model';
+  /** Cohort views read from a store, when one was given. */
+  store: StoreCohort | null;
   run: RunRecord;
   /** The card of the run's checkpoints. */
   card: ModelCard;
@@ -424,5 +429,6 @@ async function collectFor(subject: ReportSubject, opts: ReportOptions): Promise<
     const targets = gallery.map((item) => (task.task === 'regression' ? 'regression' : item.class));
     faithfulness = await Progress.step('report: faithfulness', () => faithfulnessOf(model, { data: x, shape: [gallery.length, leads, L] }, targets, [...new Set([method, ...compare])], threads));
   }
-  return { subject: subject.kind, run, card, evaluation, predictions, method, tlc: cohort, gallery, comparison, faithfulness };
+  const store = opts.store !== undefined ? await Progress.step('report: store', () => readStoreCohort(opts.store!)) : null;
+  return { subject: subject.kind, store, run, card, evaluation, predictions, method, tlc: cohort, gallery, comparison, faithfulness };
 }

@@ -17,6 +17,7 @@ import { describeCard } from '../../models/card.js';
 import { LOCATE_JS } from '../app/locate.js';
 import { paperFor } from '../app/paper.js';
 import type { ReportContent, TlcCohort } from './collect.js';
+import type { StoreCohort } from '../cohort/store.js';
 
 const fmt = (v: number | undefined, d = 4): string => (v === undefined || !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(d));
 const pm = (s: { mean: number; std: number; n: number } | undefined, d = 4): string => (!s ? 'n/a' : s.n > 1 ? `${fmt(s.mean, d)} ± ${fmt(s.std, d)}` : fmt(s.mean, d));
@@ -88,6 +89,23 @@ function tlcTables(t: TlcCohort): string {
     out += '<p>No wave annotations for these ECGs: no alignment table (use <code>--waves delineate</code>).</p>';
   }
   return out;
+}
+
+/** Cohort views over every ECG of an explanation store (merged shards of a cohort, typically far more than the report's run or records). */
+async function storeSection(s: StoreCohort): Promise<string> {
+  const n = s.ids.length;
+  let views = '';
+  if (s.task !== 'regression') {
+    const labelled = Array.from({ length: n }, (_, i) => i).filter((i) => s.classes.every((_, j) => Number.isFinite(s.targets[i * s.classes.length + j]!)));
+    const pick = (a: Float32Array): Float32Array => Float32Array.from(labelled.flatMap((i) => Array.from(a.subarray(i * s.classes.length, (i + 1) * s.classes.length))));
+    if (labelled.length) {
+      views += await figure('store-roc', rocSpec(rocCurves(s.classes, pick(s.scores), pick(s.targets)), `ROC curves (store: ${labelled.length} labelled ECGs)`), 'ROC curve per class over every labelled ECG of the store.');
+      views += await figure('store-confusion', confusionSpec(confusionMatrix(s.task, s.classes, pick(s.scores), pick(s.targets)), `Confusion matrix (store: ${labelled.length} labelled ECGs)`), s.task === 'multiclass' ? 'True class against the predicted class (argmax).' : 'Per class: true label against the prediction at a score threshold of 0.5.');
+    }
+  }
+  if (s.proportions.length) views += await figure('store-proportions', clusterProportionsSpec(s.proportions, s.k, undefined, s.classes), 'Mean fraction of time each cluster holds, over the stored ECGs with each label (n: ECGs).');
+  for (const [g, rows] of Object.entries(s.entropy)) if (rows.length) views += await figure(`store-entropy-${g}`, entropyByClassSpec(rows, g, [...s.classes, 'no label']), 'Per stored ECG (dots): the mean normalised entropy of its cluster assignments, by label.');
+  return `<section id="store"><h2>Cohort from the explanation store</h2><p>${n} ECGs of <code>${esc(s.dir)}</code> (read with DuckDB from its Parquet tables).</p><div class="views">${views || '<p>The store holds no labels or TLC to draw.</p>'}</div></section>`;
 }
 
 async function tlcSection(t: TlcCohort, classes: readonly string[], subject: ReportContent['subject']): Promise<string> {
@@ -223,10 +241,11 @@ export async function renderReportHtml(c: ReportContent, o: { title?: string } =
   const pv = await predictionViews(c);
   if (pv) sections.push(`<section id="predictions"><h2>Predictions</h2><div class="views">${pv}</div></section>`);
   if (c.tlc) sections.push(await tlcSection(c.tlc, c.run.task.classes, c.subject));
+  if (c.store) sections.push(await storeSection(c.store));
   sections.push(gallerySection(c));
   const cmp = comparisonSection(c);
   if (cmp) sections.push(cmp);
-  const nav = [['summary', 'Model and data'], ['metrics', 'Metrics'], ...(pv ? [['predictions', 'Predictions']] : []), ...(c.tlc ? [['tlc', 'TLC']] : []), ['gallery', 'Examples'], ...(c.comparison ? [['compare', 'Methods compared']] : [])]
+  const nav = [['summary', 'Model and data'], ['metrics', 'Metrics'], ...(pv ? [['predictions', 'Predictions']] : []), ...(c.tlc ? [['tlc', 'TLC']] : []), ...(c.store ? [['store', 'Store cohort']] : []), ['gallery', 'Examples'], ...(c.comparison ? [['compare', 'Methods compared']] : [])]
     .map(([id, label]) => `<a href="#${id}">${label}</a>`).join('');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

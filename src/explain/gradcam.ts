@@ -15,7 +15,7 @@
 import type { NdArray } from '../util/npy.js';
 import { OptionError } from '../util/errors.js';
 import type { ExplainerFactory } from './protocol.js';
-import { ModelExplainer } from './gradients.js';
+import { ModelExplainer, type MethodContext } from './gradients.js';
 import type { OptionDecl } from './options.js';
 import { resolveLayer } from './layers.js';
 
@@ -72,6 +72,23 @@ export function camFromGradients(act: NdArray, grad: NdArray, variant: 'gradcam'
   return cam;
 }
 
+/**
+ * The upsampled Grad-CAM map [n, time] at the layer an explainer was created
+ * for (a call asking for another layer is an error naming `method`.layer): the
+ * shared step of Grad-CAM and guided Grad-CAM.
+ */
+export async function layerCam(ctx: Pick<MethodContext, 'model' | 'x' | 'target' | 'opts' | 'batchSize'>, method: string, layer: string, variant: 'gradcam' | 'gradcam++'): Promise<{ map: Float32Array; layerShape: number[] }> {
+  const { model, x, target, opts, batchSize } = ctx;
+  const upsample = opts.choice<Upsample>('upsample');
+  const asked = opts.raw('layer');
+  if (asked !== undefined && asked !== layer) throw new OptionError(`${method}.layer`, `this explainer was created for layer '${layer}'; create another one for '${String(asked)}' (its gradient graph is built at creation)`);
+  opts.record('layer', layer);
+  const run = await (await model.gradients([layer], [layer])).run(x, target.index, batchSize);
+  const act = run.activations[layer]!;
+  const [n, , Tl] = act.shape as [number, number, number];
+  return { map: upsampleTime(camFromGradients(act, run.grads[layer]!, variant), n, Tl, x.shape[2]!, upsample), layerShape: act.shape.slice(1) };
+}
+
 const OPTIONS: readonly OptionDecl[] = [
   { name: 'layer', kind: 'text', defaultText: "the card's Grad-CAM layer, else the last residual block", help: "the [batch, channels, time] tensor to explain at ('ecgx model info' lists them)" },
   { name: 'upsample', kind: 'choice', default: 'nearest', choices: ['nearest', 'linear'], help: 'how the layer map is stretched to the input length' },
@@ -85,19 +102,10 @@ export const gradcam: ExplainerFactory = {
   async create(model, opts = {}) {
     const m = ModelExplainer.open(model, opts);
     const layer = resolveLayer(m, opts['layer'], 'gradcam.layer');
-    return new ModelExplainer('gradcam', m, opts, OPTIONS, async ({ model, x, target, opts, batchSize }) => {
-      const upsample = opts.choice<Upsample>('upsample');
-      const variant = opts.choice<'gradcam' | 'gradcam++'>('variant');
-      const asked = opts.raw('layer');
-      if (asked !== undefined && asked !== layer) throw new OptionError('gradcam.layer', `this explainer was created for layer '${layer}'; create another one for '${String(asked)}' (its gradient graph is built at creation)`);
-      opts.record('layer', layer);
-      const session = await model.gradients([layer], [layer]);
-      const run = await session.run(x, target.index, batchSize);
-      const act = run.activations[layer]!;
-      const [n, , Tl] = act.shape as [number, number, number];
-      const time = x.shape[2]!;
-      const cam = camFromGradients(act, run.grads[layer]!, variant);
-      return { values: { data: upsampleTime(cam, n, Tl, time, upsample), shape: [n, 1, time] }, meta: { layer, layerShape: act.shape.slice(1) } };
+    return new ModelExplainer('gradcam', m, opts, OPTIONS, async (ctx) => {
+      const { map, layerShape } = await layerCam(ctx, 'gradcam', layer, ctx.opts.choice<'gradcam' | 'gradcam++'>('variant'));
+      const [n, , time] = ctx.x.shape as [number, number, number];
+      return { values: { data: map, shape: [n, 1, time] }, meta: { layer, layerShape } };
     });
   },
 };

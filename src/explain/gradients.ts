@@ -14,12 +14,15 @@ export interface MethodRun {
   meta?: Record<string, unknown>;
 }
 
-/** What a method computes once the target is resolved. */
-export type MethodBody = (ctx: {
+/** What a method's body sees once the target is resolved. */
+export interface MethodContext {
   model: ExplainModel; x: NdArray; target: ResolvedTarget; opts: MethodOptions; seed: number; batchSize: number; scores?: NdArray;
   /** The batch's sampling rate and lead names, when given (methods with features in seconds or per wave need them). */
   fs?: number; leads?: string[];
-}) => Promise<MethodRun>;
+}
+
+/** What a method computes once the target is resolved. */
+export type MethodBody = (ctx: MethodContext) => Promise<MethodRun>;
 
 export class ModelExplainer implements Explainer {
   constructor(

@@ -5,12 +5,11 @@
  * interpolate), per lead. It inherits guided backpropagation's insensitivity
  * to the upper layers' weights.
  */
-import { OptionError } from '../util/errors.js';
 import type { ExplainerFactory } from './protocol.js';
 import { ModelExplainer } from './gradients.js';
 import type { OptionDecl } from './options.js';
 import { resolveLayer } from './layers.js';
-import { camFromGradients, upsampleTime, type Upsample } from './gradcam.js';
+import { layerCam } from './gradcam.js';
 
 const OPTIONS: readonly OptionDecl[] = [
   { name: 'layer', kind: 'text', defaultText: "the card's Grad-CAM layer, else the last residual block", help: "the [batch, channels, time] tensor of the Grad-CAM factor ('ecgx model info' lists them)" },
@@ -24,17 +23,10 @@ export const guidedGradcam: ExplainerFactory = {
   async create(model, opts = {}) {
     const m = ModelExplainer.open(model, opts);
     const layer = resolveLayer(m, opts['layer'], 'guided-gradcam.layer');
-    return new ModelExplainer('guided-gradcam', m, opts, OPTIONS, async ({ model, x, target, opts, batchSize }) => {
-      const upsample = opts.choice<Upsample>('upsample');
-      const asked = opts.raw('layer');
-      if (asked !== undefined && asked !== layer) throw new OptionError('guided-gradcam.layer', `this explainer was created for layer '${layer}'; create another one for '${String(asked)}' (its gradient graph is built at creation)`);
-      opts.record('layer', layer);
-      const cam = await model.gradients([layer], [layer]);
-      const run = await cam.run(x, target.index, batchSize);
-      const act = run.activations[layer]!;
+    return new ModelExplainer('guided-gradcam', m, opts, OPTIONS, async (ctx) => {
+      const { model, x, target, batchSize } = ctx;
+      const { map } = await layerCam(ctx, 'guided-gradcam', layer, 'gradcam');
       const [n, leads, time] = x.shape as [number, number, number];
-      const Tl = act.shape[2]!;
-      const map = upsampleTime(camFromGradients(act, run.grads[layer]!, 'gradcam'), n, Tl, time, upsample);
       const guided = await model.gradients([model.input], [], { kind: 'guided' });
       const g = (await guided.run(x, target.index, batchSize)).grads[model.input]!;
       const values = new Float32Array(n * leads * time);

@@ -1,5 +1,5 @@
 import type { Command } from './command.js';
-import { onInterrupt, shellArg, shownPath } from '../util/interrupt.js';
+import { withResumeHint } from '../util/interrupt.js';
 import { LIMITS, batchSizeOption, choiceOption, numberOption, parseCommandArgs, required, threadsOption } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { hasPretrainProgress, pretrainRun, type PretrainConfig } from '../pretrain/run.js';
@@ -88,16 +88,7 @@ const command: Command = {
       set('threads', threadsOption(values.threads));
     }
     // Ctrl-C: one line saying how to go on (every saved epoch is kept in RUNDIR.partial).
-    const partial = `${out}.partial`;
-    const release = onInterrupt(() => hasPretrainProgress(partial)
-      ? `${shownPath(partial)} keeps the last finished epoch; continue with: ecgx pretrain --resume --out ${shellArg(shownPath(out))}`
-      : `no epoch was finished, nothing to resume; run the same command again${values.force ? '' : ' (add --force if it asks)'}`);
-    let record;
-    try {
-      record = await pretrainRun(cfg, out, { resume: Boolean(values.resume), force: Boolean(values.force) });
-    } finally {
-      release();
-    }
+    const record = await withResumeHint('pretrain', out, hasPretrainProgress, Boolean(values.force), () => pretrainRun(cfg, out, { resume: Boolean(values.resume), force: Boolean(values.force) }));
     const last = record.history[record.history.length - 1];
     process.stdout.write(`${out}: ${record.config.method} pretraining, ${record.history.length} epoch(s)${last ? `, final loss ${last.loss.toFixed(4)}` : ''}; encoder ${out}/encoder.onnx\n`);
     return 0;

@@ -1,5 +1,5 @@
 import type { Command } from './command.js';
-import { onInterrupt, shellArg, shownPath } from '../util/interrupt.js';
+import { withResumeHint } from '../util/interrupt.js';
 import { LIMITS, batchSizeOption, choiceOption, foldsOption, numberOption, parseCommandArgs, required, threadsOption } from './command.js';
 import { OptionError } from '../util/errors.js';
 import { hasTrainProgress, trainRun, type TrainConfig } from '../train/run.js';
@@ -127,16 +127,7 @@ const command: Command = {
       if (mb !== undefined) cfg.cacheBytes = mb * 2 ** 20;
     }
     // Ctrl-C: one line saying how to go on (every saved epoch is kept in RUNDIR.partial).
-    const partial = `${out}.partial`;
-    const release = onInterrupt(() => hasTrainProgress(partial)
-      ? `${shownPath(partial)} keeps the last finished epoch; continue with: ecgx train --resume --out ${shellArg(shownPath(out))}`
-      : `no epoch was finished, nothing to resume; run the same command again${values.force ? '' : ' (add --force if it asks)'}`);
-    let record;
-    try {
-      record = await trainRun(cfg, out, { resume: Boolean(values.resume), force: Boolean(values.force) });
-    } finally {
-      release();
-    }
+    const record = await withResumeHint('train', out, hasTrainProgress, Boolean(values.force), () => trainRun(cfg, out, { resume: Boolean(values.resume), force: Boolean(values.force) }));
     const main = record.summary[record.metric];
     const spread = main && main.n > 1 ? ` ± ${main.std.toFixed(4)}` : '';
     process.stdout.write(`${out}: test ${record.metric} ${main ? main.mean.toFixed(4) : 'n/a'}${spread} over ${record.folds.length} fold(s)\n`);

@@ -43,3 +43,19 @@ export function shownPath(p: string): string {
 export function shellArg(s: string): string {
   return /^[\w./:=,@+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+/**
+ * Runs a resumable run (train, pretrain) with the Ctrl-C line that says how to
+ * go on: `--resume` when RUNDIR.partial kept a finished epoch, else run again.
+ */
+export async function withResumeHint<T>(command: string, out: string, hasProgress: (partial: string) => boolean, force: boolean, run: () => Promise<T>): Promise<T> {
+  const partial = `${out}.partial`;
+  const release = onInterrupt(() => hasProgress(partial)
+    ? `${shownPath(partial)} keeps the last finished epoch; continue with: ecgx ${command} --resume --out ${shellArg(shownPath(out))}`
+    : `no epoch was finished, nothing to resume; run the same command again${force ? '' : ' (add --force if it asks)'}`);
+  try {
+    return await run();
+  } finally {
+    release();
+  }
+}

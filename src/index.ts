@@ -6,6 +6,7 @@ export { writeFileAtomic, writeDirAtomic, checkOutput, OUTPUT_MARKER, type Outpu
 export { Progress } from './util/progress.js';
 export * from './data/ecg.js';
 export * from './data/leads.js';
+export { evidenceDense, evidenceTimeShare, mapEvidence, evidenceIsEmpty } from './data/evidence.js';
 export * from './engine/onnx/proto.js';
 export * from './data/wfdb/index.js';
 export { ecgQualityWarnings } from './data/quality.js';

@@ -17,6 +17,7 @@ export * from './engine/runtime.js';
 export * from './models/index.js';
 export * from './data/preprocess/index.js';
 export * from './data/synth/index.js';
+export * from './data/edit/index.js';
 export * from './data/datasets/index.js';
 export * from './engine/autodiff/index.js';
 export * from './delineate/index.js';

@@ -15,3 +15,4 @@ export { explainRecords, explainTensors, defaultTarget, type ExplainPlan, type E
 export { type OptionDecl, type OptionKind } from './options.js';
 export { whatIfProbes, whatIfMarkdown, type WhatIfEdit, type WhatIfOptions, type WhatIfResult, type DoseResponse, type DosePoint, type MassPrediction } from './probes/what-if.js';
 export * from './beats/index.js';
+export * as benchmark from './benchmark/index.js';

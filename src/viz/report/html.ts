@@ -234,3 +234,6 @@ export async function renderReportHtml(c: ReportContent, o: { title?: string } =
 <script>${JS}</script></body></html>
 `;
 }
+
+/** The report's table builder and style sheet, shared by other self-contained reports (the explainer benchmark's). */
+export { table as htmlTable, CSS as REPORT_CSS };

@@ -11,7 +11,7 @@ import { choiceOption, numberOption, parseCommandArgs, threadsOption } from './c
 import { IoError, OptionError } from '../util/errors.js';
 import { checkOutput, isEcgxOutput, markOutputFolder, writeFileAtomic } from '../util/atomic-write.js';
 import { versions } from '../train/run.js';
-import { benchmarkConfig, benchmarkJson, leaderboardMarkdown, runBenchmark, SKIPPED_METHODS, TORCH_MODEL_FILE, type BenchmarkConfig, type BenchmarkResult } from '../explain/benchmark/index.js';
+import { benchmarkConfig, benchmarkJson, checkBenchmarkConfig, leaderboardMarkdown, runBenchmark, SKIPPED_METHODS, TORCH_MODEL_FILE, type BenchmarkConfig, type BenchmarkResult } from '../explain/benchmark/index.js';
 import { renderBenchmarkHtml } from '../viz/benchmark/report.js';
 import { explainerFactory } from '../explain/registry.js';
 
@@ -100,6 +100,7 @@ const command: Command = {
       if (!existsSync(file)) throw new IoError(file, 'not found (expected a carded ONNX model)');
       c.models = c.models.map((m) => (m.kind === 'file' ? { ...m, file } : m));
     }
+    checkBenchmarkConfig(c);
     const command = `ecgx benchmark explainers ${argv.slice(1).join(' ')}`;
     const finish = async (dir: string, r: BenchmarkResult): Promise<void> => {
       writeFileAtomic(join(dir, 'results.json'), JSON.stringify(benchmarkJson(r, versions()), null, 1) + '\n');

@@ -39,8 +39,8 @@ the three result files appear last, so a run stopped early leaves none of them
 
 Sizes (seeded; both reproducible):
   full    3000 ECGs, 6 epochs; resnet1d-small, cnn1d, a PyTorch export (the committed
-          torch-resnet), an untrained control; every method but ${Object.keys(SKIPPED_METHODS).join(', ')}; 16 ECGs
-          per class; trap, stability, probes (about 25 minutes on 2 cores)
+          torch-resnet), an untrained control; every method but ${Object.keys(SKIPPED_METHODS).join(', ')}; 12 ECGs
+          per class (8 for the control); trap, stability, probes (about 25 minutes on 2 cores)
   small   500 ECGs, 4 epochs; resnet1d and its untrained control; 5 methods; 6 ECGs per
           class, MI and HYP (about a minute; what the tests run)
 

@@ -12,7 +12,7 @@ import { OptionError } from '../../util/errors.js';
 /** A model of the benchmark: trained by ecgx from a spec, the same spec untrained, or a carded ONNX file (e.g. a PyTorch export). */
 export type BenchmarkModel =
   | { name: string; kind: 'train'; spec: string; epochs?: number; lr?: number }
-  | { name: string; kind: 'untrained'; spec: string }
+  | { name: string; kind: 'untrained'; spec: string; perClass?: number }
   | { name: string; kind: 'file'; file: string; description?: string };
 
 export interface BenchmarkConfig {
@@ -48,8 +48,9 @@ export const BENCHMARK_METHOD_OPTIONS: Record<string, Record<string, unknown>> =
   'integrated-gradients': { steps: 32 },
   smoothgrad: { samples: 16 },
   'gradient-shap': { samples: 16 },
-  'shap-waves': { samples: 400 },
-  lime: { samples: 400 },
+  occlusion: { window: 32, stride: 32 },
+  'shap-waves': { samples: 256 },
+  lime: { samples: 256 },
 };
 
 export const TORCH_MODEL_FILE = fileURLToPath(new URL('../../../../test/fixtures/benchmark/torch-resnet.onnx', import.meta.url));
@@ -73,12 +74,12 @@ export function benchmarkConfig(size: 'full' | 'small'): BenchmarkConfig {
   const common = { seed: 1, batchSize: 32, lr: 2e-3, classes: ['MI', 'STTC', 'CD', 'HYP'], options: BENCHMARK_METHOD_OPTIONS, beats: { method: 'integrated-gradients' } };
   if (size === 'full') {
     return {
-      ...common, n: 3000, epochs: 6, perClass: 16,
+      ...common, n: 3000, epochs: 6, perClass: 12,
       models: [
         { name: 'resnet1d', kind: 'train', spec: RESNET },
         { name: 'cnn1d', kind: 'train', spec: 'cnn1d' },
         { name: 'torch-resnet', kind: 'file', file: TORCH_MODEL_FILE, description: 'PyTorch 1D-ResNet trained by scripts/torch/train_benchmark_model.py, exported to ONNX and carded' },
-        { name: 'untrained', kind: 'untrained', spec: RESNET },
+        { name: 'untrained', kind: 'untrained', spec: RESNET, perClass: 8 },
       ],
       methods: allMethods(),
       tlc: { k: 8, fitEcgs: 300, maxSamples: 30_000 },

@@ -271,7 +271,7 @@ function leaderboard(sets: readonly ScoreSet[]): LeaderRow[] {
 }
 
 async function scoreModel(
-  name: string, model: CardedModel, c: BenchmarkConfig, test: Record<string, Ecg[]>, tlc: FittedTlc | undefined, first: boolean, log: (l: string) => void,
+  name: string, model: CardedModel, c: BenchmarkConfig, test: Record<string, Ecg[]>, tlc: FittedTlc | undefined, first: boolean, log: (l: string) => void, perClass = c.perClass,
 ): Promise<{ sets: ScoreSet[]; example?: BenchmarkResult['artifacts']['example']; beats: BenchmarkResult['artifacts']['beats'] }> {
   const ex = await makeExplainers(model, c, tlc);
   const sets: ScoreSet[] = [];
@@ -280,7 +280,7 @@ async function scoreModel(
   const L = model.card.leads.length;
   try {
     for (const cls of c.classes) {
-      const ecgs = test[cls]!;
+      const ecgs = test[cls]!.slice(0, perClass);
       if (ecgs.length === 0) continue;
       const t0 = performance.now();
       const r = await explainRecords(model, ecgs, { methods: c.methods, explainers: ex.main, target: cls, seed: c.seed, keepInputs: true, progress: false, ...(c.threads !== undefined ? { threads: c.threads } : {}) });
@@ -466,7 +466,7 @@ export async function runBenchmark(c: BenchmarkConfig, out: string, o: Benchmark
   await stage('explain and score', async () => {
     for (const [i, { spec, model }] of carded.entries()) {
       const tlc = c.methods.includes('tlc') ? await fitModelTlc(model, fitEcgs, c) : undefined;
-      const r = await scoreModel(spec.name, model, c, test, tlc, i === 0, log);
+      const r = await scoreModel(spec.name, model, c, test, tlc, i === 0, log, spec.kind === 'untrained' ? spec.perClass ?? c.perClass : c.perClass);
       sets.push(...r.sets);
       if (r.example) artifacts.example = r.example;
       artifacts.beats.push(...r.beats);

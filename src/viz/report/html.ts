@@ -17,6 +17,7 @@ import { describeCard } from '../../models/card.js';
 import { LOCATE_JS } from '../app/locate.js';
 import { paperFor } from '../app/paper.js';
 import type { ReportContent, TlcCohort } from './collect.js';
+import { classBeatsSection } from './beats.js';
 
 const fmt = (v: number | undefined, d = 4): string => (v === undefined || !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(d));
 const pm = (s: { mean: number; std: number; n: number } | undefined, d = 4): string => (!s ? 'n/a' : s.n > 1 ? `${fmt(s.mean, d)} ± ${fmt(s.std, d)}` : fmt(s.mean, d));
@@ -220,9 +221,11 @@ export async function renderReportHtml(c: ReportContent, o: { title?: string } =
   if (pv) sections.push(`<section id="predictions"><h2>Predictions</h2><div class="views">${pv}</div></section>`);
   if (c.tlc) sections.push(await tlcSection(c.tlc, c.run.task.classes));
   sections.push(gallerySection(c));
+  const beats = classBeatsSection(c, REPORT_MIN_FONT_PX);
+  if (beats) sections.push(beats);
   const cmp = comparisonSection(c);
   if (cmp) sections.push(cmp);
-  const nav = [['summary', 'Model and data'], ['metrics', 'Metrics'], ...(pv ? [['predictions', 'Predictions']] : []), ...(c.tlc ? [['tlc', 'TLC']] : []), ['gallery', 'Examples'], ...(c.comparison ? [['compare', 'Methods compared']] : [])]
+  const nav = [['summary', 'Model and data'], ['metrics', 'Metrics'], ...(pv ? [['predictions', 'Predictions']] : []), ...(c.tlc ? [['tlc', 'TLC']] : []), ['gallery', 'Examples'], ...(beats ? [['beats', 'Beats']] : []), ...(c.comparison ? [['compare', 'Methods compared']] : [])]
     .map(([id, label]) => `<a href="#${id}">${label}</a>`).join('');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

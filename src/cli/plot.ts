@@ -91,7 +91,7 @@ function parseLayout(value: string | undefined): LayoutChoice {
   const k = /^methods(?::(.+))?$/.exec(value);
   if (k) return { layout: '1x1', lead: k[1]?.trim() ?? 'II', methods: true };
   if (value === 'beats') return { beats: true };
-  throw new OptionError('--layout', `expected 3x4, 12x1, lead:NAME (e.g. lead:II), methods[:LEAD] or beats, got '${value}'`);
+  throw new OptionError('--layout', `expected 3x4, 12x1, lead:NAME (e.g. lead:II) or methods[:LEAD] (or beats), got '${value}'`);
 }
 
 async function loadEcg(path: string | undefined, data: string | undefined, id: string | undefined): Promise<Ecg> {

@@ -10,3 +10,4 @@ export { attributionDisplay, percentileAbs, defaultStyle, scaleRuleText, DEFAULT
 export { readExplanationDir, savedRecord, selectMethods, savedAttribution, drawnRecord, recordTlc, dominantWaves, type SavedExplanation, type SavedRecord, type DrawnSignal, type RecordTlc } from './explained.js';
 export { stackSvgs, svgSize } from './stack.js';
 export { renderBeatPanelSvg, type BeatPanelOptions } from './beats.js';
+export { renderBenchmarkHtml } from './benchmark/report.js';

@@ -237,7 +237,8 @@ function tlcClusterScores(perGroup: number[][][], masks: readonly Uint8Array[], 
     const scoreOn = Array.from({ length: n }, (_, b) => b).filter((b) => b % 2 !== half);
     let best = { g: 0, k: 0, v: -Infinity };
     for (let g = 0; g < perGroup.length; g++) {
-      const K = Math.max(0, ...perGroup[g]!.flatMap((s) => s)) + 1;
+      let K = 0;
+      for (const seq of perGroup[g]!) for (const k of seq) K = Math.max(K, k + 1);
       for (let k = 0; k < K; k++) {
         const v = pickFrom.map((b) => scoreAgainstMask(indicator(g, b, k), 1, masks[b]!, L, T).auroc).filter(Number.isFinite);
         const m = v.length ? v.reduce((a, x) => a + x, 0) / v.length : -Infinity;

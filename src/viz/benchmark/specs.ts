@@ -16,7 +16,9 @@ export function methodOrder(r: BenchmarkResult): string[] {
 
 function modelColors(r: BenchmarkResult): { domain: string[]; range: string[] } {
   const domain = r.models.map((m) => m.name);
-  return { domain, range: domain.map((_, i) => CATEGORICAL[i % CATEGORICAL.length]!) };
+  // The untrained control in grey: it is the reference, not a contender.
+  let k = 0;
+  return { domain, range: r.models.map((m) => (m.kind === 'untrained' ? '#8c8c8c' : CATEGORICAL[k++ % CATEGORICAL.length]!)) };
 }
 
 /** One score per method (rows) and model (colour): mean and 95% CI over (ECG, class) pairs; references dashed. */
@@ -92,7 +94,7 @@ export function trapSpec(r: BenchmarkResult): TopLevelSpec {
         y: { field: 'method', type: 'nominal', title: null, sort: t.methods.map((m) => m.method) },
         yOffset: { field: 'model', type: 'nominal' },
         x: { field: 'enrichment', type: 'quantitative', title: 'enrichment on the artefact (1: no more than its time share)', scale: { type: 'symlog' } },
-        color: { field: 'model', type: 'nominal', scale: { range: [CATEGORICAL[5]!, CATEGORICAL[1]!] }, title: null },
+        color: { field: 'model', type: 'nominal', scale: { range: [CATEGORICAL[5]!, CATEGORICAL[1]!] }, title: null, legend: { labelLimit: 260 } },
       } },
       { data: { values: [{ x: 1 }] }, mark: { type: 'rule', strokeDash: [4, 3], color: '#666666' }, encoding: { x: { field: 'x', type: 'quantitative' } } },
     ],
@@ -108,7 +110,7 @@ export function stabilitySpec(r: BenchmarkResult): TopLevelSpec {
     title: `Stability under recording noise (${s.model}): Spearman of |attribution| clean vs noisy; TLC clusters: ARI`,
     data: { values },
     width: { step: 90 } as unknown as number, height: { step: 14 } as unknown as number,
-    encoding: { y: { field: 'method', type: 'nominal', sort: order, title: null }, x: { field: 'noise', type: 'nominal', title: null, axis: { labelAngle: 0 } } },
+    encoding: { y: { field: 'method', type: 'nominal', sort: order, title: null }, x: { field: 'noise', type: 'nominal', title: null, sort: [...new Set(values.map((v) => v.noise))], axis: { labelAngle: 0 } } },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'value', type: 'quantitative', title: 'agreement', scale: { scheme: 'viridis', domain: [0, 1] } } } },
       { mark: { type: 'text', fontSize: 10 }, encoding: { text: { field: 'value', type: 'quantitative', format: '.2f' }, color: { condition: { test: 'datum.value > 0.6', value: '#000000' }, value: '#ffffff' } } },

@@ -6,6 +6,7 @@ export { writeFileAtomic, writeDirAtomic, checkOutput, OUTPUT_MARKER, type Outpu
 export { Progress } from './util/progress.js';
 export * from './data/ecg.js';
 export * from './data/leads.js';
+export { evidenceDense, evidenceTimeShare, mapEvidence, evidenceIsEmpty } from './data/evidence.js';
 export * from './engine/onnx/proto.js';
 export * from './data/wfdb/index.js';
 export { ecgQualityWarnings } from './data/quality.js';
@@ -16,6 +17,7 @@ export * from './engine/runtime.js';
 export * from './models/index.js';
 export * from './data/preprocess/index.js';
 export * from './data/synth/index.js';
+export * from './data/edit/index.js';
 export * from './data/datasets/index.js';
 export * from './engine/autodiff/index.js';
 export * from './delineate/index.js';

@@ -24,3 +24,4 @@ COMMANDS['serve'] = () => import('./serve.js');
 COMMANDS['plot'] = () => import('./plot.js');
 COMMANDS['merge'] = () => import('./merge.js');
 COMMANDS['query'] = () => import('./query.js');
+COMMANDS['benchmark'] = () => import('./benchmark.js');

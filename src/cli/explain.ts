@@ -18,6 +18,7 @@ const usage = `Usage: ecgx explain --model M.onnx (--data DIR [--records ID,...]
                     --method METHOD[,METHOD...] [--target predicted|NAME|INDEX|regression]
                     [method options, below] [--shard I/N] [--store] [--out DIR [--force]] [--json]
        ecgx explain evaluate ...   (faithfulness, wave mass, agreement, sanity metrics; see 'ecgx explain evaluate --help')
+       ecgx explain what-if ...    (ECGs edited as a disease would: dose-response; see 'ecgx explain what-if --help')
 
 Explains a model's output for ECGs with attribution methods and writes
 DIR/<method>.npy ([records, leads or 1, time], float32, in record time at the
@@ -46,6 +47,7 @@ const command: Command = {
   handlesHelp: true,
   async run(argv) {
     if (argv[0] === 'evaluate') return (await import('./explain-evaluate.js')).default.run(argv.slice(1));
+    if (argv[0] === 'what-if') return (await import('./explain-whatif.js')).default.run(argv.slice(1));
     if (argv.includes('--help') || argv.includes('-h')) {
       process.stdout.write(usage.trimEnd() + '\n');
       return 0;

@@ -14,6 +14,7 @@ import type { EcgLayout } from '../viz/layout.js';
 import type { AttributionOverlay, EcgOverlays, WaveOverlay } from '../viz/overlays.js';
 import { svgToPng } from '../viz/png.js';
 import { stackSvgs, svgSize } from '../viz/stack.js';
+import { beatPanelsOf } from '../viz/beats.js';
 import { drawnRecord, readExplanationDir, recordTlc, savedAttribution, savedRecord, selectMethods } from '../viz/explained.js';
 import { loadCardedModel } from '../models/predict.js';
 
@@ -60,7 +61,11 @@ Options:
                     aVR/aVL/aVF, V1-V3, V4-V6, plus a 10 s lead-II rhythm strip;
                     default for 12-lead records), 12x1 (every lead stacked over
                     the whole record; default otherwise), lead:NAME (one lead),
-                    or methods[:LEAD] (one strip of LEAD, default II, per method)
+                    methods[:LEAD] (one strip of LEAD, default II, per method), or
+                    beats (12-lead median-beat panel: the beats aligned on P onset,
+                    QRS onset and T offset, each method's mean |attribution| and
+                    TLC's most frequent cluster and mean entropy per beat phase;
+                    one panel per method)
   --waves W         shade P/QRS/T spans with onset/offset ticks: annotations
                     (the record's wave files, e.g. LUDB's; default when present),
                     delineate (ecgx's wavelet delineator), or none
@@ -75,7 +80,7 @@ Options:
 /** Longest span drawn, s: ten minutes of paper is already about 15 m at 25 mm/s. */
 const MAX_DURATION_S = 600;
 
-type LayoutChoice = { layout?: EcgLayout; lead?: string; methods?: boolean };
+type LayoutChoice = { layout?: EcgLayout; lead?: string; methods?: boolean; beats?: boolean };
 
 function parseLayout(value: string | undefined): LayoutChoice {
   if (value === undefined) return {};
@@ -85,7 +90,8 @@ function parseLayout(value: string | undefined): LayoutChoice {
   if (m) return { layout: '1x1', lead: m[1]!.trim() };
   const k = /^methods(?::(.+))?$/.exec(value);
   if (k) return { layout: '1x1', lead: k[1]?.trim() ?? 'II', methods: true };
-  throw new OptionError('--layout', `expected 3x4, 12x1, lead:NAME (e.g. lead:II) or methods[:LEAD], got '${value}'`);
+  if (value === 'beats') return { beats: true };
+  throw new OptionError('--layout', `expected 3x4, 12x1, lead:NAME (e.g. lead:II) or methods[:LEAD] (or beats), got '${value}'`);
 }
 
 async function loadEcg(path: string | undefined, data: string | undefined, id: string | undefined): Promise<Ecg> {
@@ -213,7 +219,7 @@ const command: Command = {
     checkOutput(out, 'file', policy);
     const scale = numberOption('--scale', values.scale, { min: 0.1, max: 20 }) ?? 2;
     if (values.scale !== undefined && format === 'svg') throw new OptionError('--scale', 'applies to PNG output only');
-    const { layout, lead, methods: methodsLayout } = parseLayout(values.layout);
+    const { layout, lead, methods: methodsLayout, beats: beatsLayout } = parseLayout(values.layout);
     const waves = choiceOption('--waves', values.waves, ['annotations', 'delineate', 'none'] as const);
     const explaining = values.explain !== undefined || values.tlc !== undefined || values.model !== undefined;
     for (const f of ['method', 'signal', 'percentile', 'style'] as const) {
@@ -254,7 +260,9 @@ const command: Command = {
     }
     // Stacked charts share one left margin, so their time axes line up.
     const labelChars = Math.max(0, ...panels.map((p) => Math.max(0, ...(p.overlays.clusters ?? []).map((b) => b.block.length), p.overlays.entropy?.length ? 7 : 0)));
-    const svgs = panels.map((p) => flagged(() => renderEcgSvg(ecg, { ...paper, labelChars, overlays: p.overlays, title: p.title })));
+    const svgs = beatsLayout
+      ? flagged(() => beatPanelsOf(ecg, panels, { ...(paper.gain !== undefined ? { gain: paper.gain } : {}), ...(paper.pxPerMm !== undefined ? { pxPerMm: paper.pxPerMm } : {}), ...(paper.units !== undefined ? { units: paper.units } : {}) }))
+      : panels.map((p) => flagged(() => renderEcgSvg(ecg, { ...paper, labelChars, overlays: p.overlays, title: p.title })));
     const svg = stackSvgs(svgs);
     const bytes = format === 'svg' ? svg : svgToPng(svg, { scale });
     writeFileAtomic(out, bytes, policy);

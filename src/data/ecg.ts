@@ -22,6 +22,26 @@ export type WaveAnnotations = Record<string, WaveInterval[]>;
 
 export type Sex = 'M' | 'F';
 
+/** What part of the beat a stretch of planted evidence covers ('PR': P onset to QRS onset; 'artefact': a spurious signal). */
+export type EvidencePart = 'P' | 'PR' | 'QRS' | 'ST' | 'T' | 'artefact';
+
+/** One stretch of planted evidence in one lead, in samples (inclusive). */
+export interface EvidenceInterval {
+  onset: number;
+  offset: number;
+  part: EvidencePart;
+}
+
+/** Where one label's evidence lives in one ECG: intervals per lead (canonical lead names). */
+export interface EvidenceMask {
+  /** The diagnostic codes that planted it (e.g. IMI, CLBBB, 1AVB). */
+  codes: string[];
+  leads: Record<string, EvidenceInterval[]>;
+}
+
+/** Evidence masks of an ECG by label (superclass, or 'shortcut' for a planted artefact). */
+export type EvidenceMasks = Record<string, EvidenceMask>;
+
 export interface EcgMeta {
   /** Record identifier within its dataset (e.g. WFDB record name, PTB-XL ecg_id). */
   recordId: string;
@@ -55,6 +75,8 @@ export interface Ecg {
   meta: EcgMeta;
   /** Wave annotations, when the source has them. */
   waves?: WaveAnnotations;
+  /** Planted evidence per label (synthetic ECGs: see data/synth/evidence.ts). */
+  evidence?: EvidenceMasks;
 }
 
 /** Builds an Ecg, checking the signal length and canonicalising lead names. */

@@ -13,3 +13,6 @@ export { conceptSets, CONCEPT_EDITS, type ConceptEdit, type ConceptSets } from '
 export * from './metrics/index.js';
 export { explainRecords, explainTensors, defaultTarget, type ExplainPlan, type ExplainResult, type ExplainedRecord } from './run.js';
 export { type OptionDecl, type OptionKind } from './options.js';
+export { whatIfProbes, whatIfMarkdown, type WhatIfEdit, type WhatIfOptions, type WhatIfResult, type DoseResponse, type DosePoint, type MassPrediction } from './probes/what-if.js';
+export * from './beats/index.js';
+export * as benchmark from './benchmark/index.js';

@@ -15,9 +15,11 @@
 import { OptionError } from '../util/errors.js';
 import type { ModelProto } from '../engine/onnx/proto.js';
 import { resnet1d, RESNET1D_LIMITS, RIBEIRO_2020, type Resnet1dOptions } from './resnet1d.js';
+import { cnn1d, CNN1D_LIMITS } from './cnn1d.js';
 import type { ModelTask } from './meta.js';
 
 export * from './resnet1d.js';
+export * from './cnn1d.js';
 export * from './meta.js';
 export * from './card.js';
 export * from './inputs.js';
@@ -89,6 +91,18 @@ export const MODELS: Record<string, ModelFactory> = {
     dropout: 0.2,
     head: 'gap',
   }),
+  cnn1d: {
+    summary: 'small plain CNN, no skip connections (filters 16,32,64,64; max-pool 2 per block; kernel 7; GAP head)',
+    options: {
+      filters: { kind: 'ints', default: [16, 32, 64, 64], min: 1, max: CNN1D_LIMITS.filters, help: `channels of each block (1-${CNN1D_LIMITS.filters})` },
+      pool: { kind: 'ints', default: [2, 2, 2, 2], min: 1, max: CNN1D_LIMITS.pool, help: 'max-pooling factor after each block (one per block; default 2 each)' },
+      kernel: { kind: 'int', default: 7, min: 1, max: CNN1D_LIMITS.kernel, help: `convolution kernel length (1-${CNN1D_LIMITS.kernel})` },
+      dropout: { kind: 'number', default: 0.1, help: 'dropout ratio after each block' },
+    },
+    build(opt, ctx) {
+      return cnn1d({ ...ctx, filters: opt['filters'] as number[], pool: opt['pool'] as number[], kernel: opt['kernel'] as number, dropout: opt['dropout'] as number });
+    },
+  },
 };
 
 export interface ModelSpec {
@@ -118,6 +132,8 @@ export function parseModelSpec(spec: string, flag = '--model'): ModelSpec {
   }
   const options: Record<string, SpecValue> = {};
   for (const [k, os] of Object.entries(factory.options)) options[k] = given[k] ?? os.default;
+  // A block count set by `filters` alone keeps the default pooling of 2 per block.
+  if ('filters' in given && !('pool' in given) && name === 'cnn1d') options['pool'] = Array<number>((given['filters'] as number[]).length).fill(2);
   // A block count set by `filters` alone keeps the default downsampling of 4 per block.
   if ('filters' in given && !('downsample' in given) && name.startsWith('resnet1d')) {
     const dflt = factory.options['downsample']!.default as number[];

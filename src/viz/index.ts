@@ -9,3 +9,5 @@ export { svgToPng, svgToRgba, chartFontFiles, DEJAVU_SANS_PATHS, type SvgToPngOp
 export { attributionDisplay, percentileAbs, defaultStyle, scaleRuleText, DEFAULT_PERCENTILE, type AttributionDisplay, type DisplayOptions, type AttributionStyle } from './attribution.js';
 export { readExplanationDir, savedRecord, selectMethods, savedAttribution, drawnRecord, recordTlc, dominantWaves, type SavedExplanation, type SavedRecord, type DrawnSignal, type RecordTlc } from './explained.js';
 export { stackSvgs, svgSize } from './stack.js';
+export { renderBeatPanelSvg, type BeatPanelOptions } from './beats.js';
+export { renderBenchmarkHtml } from './benchmark/report.js';

@@ -8,6 +8,7 @@ import { formatCsv, readCsv, requireColumns } from './csv.js';
 import { closeQuietly, F32RowBlock, h5Read, openH5Read, openH5Write, readIntegers, readRowsF32, requireDataset, type H5Dataset, type H5File } from './h5.js';
 import type { EcgDataset, OpenDatasetOptions, RecordInfo } from './types.js';
 import { readWaveFiles, writeWaveFiles } from './waves.js';
+import { readEvidenceFile, writeEvidenceFile } from './evidence.js';
 
 /**
  * Folder of wave ground truth beside the HDF5 parts (`waves/<exam_id>.i` ...), in
@@ -241,6 +242,8 @@ class Code15Dataset implements EcgDataset {
     const ecg = makeEcg({ signal, fs: CODE15_FS, leads: STANDARD_LEADS, meta: structuredClone(exam.info.meta) });
     const waves = this.wavesDir === undefined ? undefined : readWaveFiles(join(this.wavesDir, exam.info.id), ecg.leads);
     if (waves) ecg.waves = waves;
+    const evidence = this.wavesDir === undefined ? undefined : readEvidenceFile(join(this.wavesDir, exam.info.id));
+    if (evidence) ecg.evidence = evidence;
     return ecg;
   }
 
@@ -364,10 +367,9 @@ export async function writeCode15(dir: string, records: Iterable<Ecg> | AsyncIte
             buf[o] = v === v ? v : 0; // NaN (missing) -> 0, as CODE-15% has no missing-value marker
           }
         }
-        if (ecg.waves) {
-          mkdirSync(join(tmp, CODE15_WAVES_DIR), { recursive: true });
-          writeWaveFiles(join(tmp, CODE15_WAVES_DIR, String(examId)), shiftWaves(ecg.waves, pad));
-        }
+        if (ecg.waves || ecg.evidence) mkdirSync(join(tmp, CODE15_WAVES_DIR), { recursive: true });
+        if (ecg.waves) writeWaveFiles(join(tmp, CODE15_WAVES_DIR, String(examId)), shiftWaves(ecg.waves, pad));
+        if (ecg.evidence) writeEvidenceFile(join(tmp, CODE15_WAVES_DIR, String(examId)), ecg.evidence, { fs: ecg.fs, nSamples: ecg.nSamples, shift: pad });
         bufIds.push(BigInt(examId));
         inPart++;
         if (bufIds.length === WRITE_BLOCK) flush();

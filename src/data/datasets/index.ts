@@ -8,6 +8,7 @@ export { PTBXL_SUPERCLASSES, diagnosticSuperclasses, parseScpCodes, parseScpStat
 export { stratifiedFolds, type StratifiedFoldOptions } from './folds.js';
 export { parseCsv, readCsv, formatCsv, requireColumns, type CsvTable } from './csv.js';
 export { ALL_LEADS_WAVE_EXTENSION } from './waves.js';
+export { readEvidenceFile, writeEvidenceFile, EVIDENCE_SUFFIX, EVIDENCE_SCHEMA } from './evidence.js';
 export { summarizeDataset, NO_PATIENTS_NOTE, type DatasetSummary } from './summary.js';
 export { readLabelTable, type LabelTable, type LabelTableOptions, type LabelColumn, type LabelRow } from './label-table.js';
 export { joinLabelTable, applyDxMap, idStem, idNumber, type LabelMatch } from './label-join.js';

@@ -10,6 +10,7 @@ import { diagnosticSuperclasses, parseScpCodes, parseScpStatements, PTBXL_SUPERC
 import { PTBXL_SCP_STATEMENTS_CSV } from './ptbxl-statements.js';
 import { stratifiedFolds } from './folds.js';
 import { readWaveFiles, writeWaveFiles } from './waves.js';
+import { readEvidenceFile, writeEvidenceFile } from './evidence.js';
 import type { EcgDataset, OpenDatasetOptions, RecordInfo } from './types.js';
 
 /**
@@ -212,6 +213,8 @@ class PtbxlDataset implements EcgDataset {
     ecg.meta = structuredClone(info.meta);
     const waves = readWaveFiles(info.file, ecg.leads);
     if (waves) ecg.waves = waves;
+    const evidence = readEvidenceFile(info.file);
+    if (evidence) ecg.evidence = evidence;
     return ecg;
   }
 
@@ -247,7 +250,8 @@ export function ptbxlRecordPath(ecgId: number, fs: 100 | 500): string {
  * strat_fold from `meta.extra.strat_fold`, or else assigned by seeded
  * stratified 10-fold over the superclasses; other ptbxl_database.csv columns
  * from `meta.extra` entries of the same name. `ecg.waves` are written beside
- * each record as LUDB-style annotation files (see waves.ts) and read back.
+ * each record as LUDB-style annotation files (see waves.ts) and read back,
+ * as is `ecg.evidence` (planted evidence masks, a JSON sidecar: evidence.ts).
  */
 export async function writePtbxl(dir: string, records: Iterable<Ecg> | AsyncIterable<Ecg>, opts: WritePtbxlOptions): Promise<{ n: number }> {
   const fs = opts.fs;
@@ -273,6 +277,7 @@ export async function writePtbxl(dir: string, records: Iterable<Ecg> | AsyncIter
       const slash = rel.lastIndexOf('/');
       writeRecord(join(tmp, rel.slice(0, slash)), rel.slice(slash + 1), { ...ecg, meta: { recordId: String(id) } }, { format: 16, gain: 1000 });
       if (ecg.waves) writeWaveFiles(join(tmp, rel), ecg.waves);
+      if (ecg.evidence) writeEvidenceFile(join(tmp, rel), ecg.evidence, { fs: ecg.fs, nSamples: ecg.nSamples });
       const f = m.extra?.['strat_fold'];
       rows.push({ id, meta: structuredClone(m), codes, fold: typeof f === 'number' && Number.isInteger(f) ? f : undefined });
     }

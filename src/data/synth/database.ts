@@ -18,6 +18,7 @@ import { SUPERCLASSES, type Superclass } from './criteria.js';
 import { drawSuperclasses, synthesizePatient } from './patient.js';
 import { mixSeed } from './seed.js';
 import { synthesizeEcg } from './synthesize.js';
+import { addShortcut, resolveShortcut, type ShortcutSpec } from './shortcut.js';
 
 export type SynthLayout = 'ptbxl' | 'code15';
 
@@ -32,6 +33,15 @@ export interface SynthDatabaseOptions {
   cohort?: CohortSpec | string;
   /** Record duration, s (default 10). */
   durationS?: number;
+  /** Planted evidence masks per label in `ecg.evidence` (default false; see evidence.ts). */
+  evidence?: boolean;
+  /**
+   * A shortcut trap (see shortcut.ts): the artefact goes into each ECG of the
+   * class with probability `fraction` (drawn per record from the seed); those
+   * ECGs get `meta.extra.shortcut = 1` and the artefact's mask as evidence
+   * label 'shortcut'.
+   */
+  shortcut?: ShortcutSpec;
 }
 
 export const SYNTH_BLOCK_SIZE = 100;
@@ -101,6 +111,7 @@ function checkOptions(opts: SynthDatabaseOptions): { fs: number; cohort: CohortS
   } else {
     throw new OptionError('layout', `expected ptbxl|code15, got '${String(opts.layout)}'`);
   }
+  if (opts.shortcut) resolveShortcut(opts.shortcut);
   return { fs, cohort: resolveCohort(opts.cohort, opts.layout) };
 }
 
@@ -131,8 +142,15 @@ function recordFromPlan(opts: SynthDatabaseOptions, fs: number, cohort: CohortSp
   const pp = plan.patients[slot.patient]!;
   const patient = synthesizePatient({ seed: mixSeed(opts.seed, block, slot.patient, 0x9a7), id: String(block * SYNTH_BLOCK_SIZE + slot.patient + 1), classes: pp.classes, age: pp.age, sex: pp.sex, cohort });
   const age = Math.min(95, patient.age + pp.ageOffsets[slot.visit]!);
-  const ecg = synthesizeEcg({ fs, durationS: opts.durationS ?? 10, seed: mixSeed(opts.seed, index, 0xec6), patient, age, cohort, recordId: String(index + 1) });
+  const ecg = synthesizeEcg({ fs, durationS: opts.durationS ?? 10, seed: mixSeed(opts.seed, index, 0xec6), patient, age, cohort, recordId: String(index + 1), ...(opts.evidence ? { evidence: true } : {}) });
   ecg.meta.extra = { ...ecg.meta.extra, strat_fold: pp.fold };
+  if (opts.shortcut && patient.superclasses.includes(opts.shortcut.label)) {
+    const rng = new Rng(mixSeed(opts.seed, index, 0x5c0a7));
+    if (rng.uniform() < opts.shortcut.fraction) {
+      ecg.evidence = { ...(ecg.evidence ?? {}), shortcut: addShortcut(ecg, opts.shortcut, rng) };
+      ecg.meta.extra['shortcut'] = 1;
+    }
+  }
   if (opts.layout === 'code15') {
     const codes = ecg.meta.labels ?? [];
     ecg.meta.extra['scp_codes'] = codes.join(',');

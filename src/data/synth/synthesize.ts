@@ -10,7 +10,8 @@ import { Rng } from '../../util/rng.js';
 import { INDEP_ROWS, renderBeats } from './beat.js';
 import { resolveCohort, type CohortSpec } from './cohorts.js';
 import type { Superclass } from './criteria.js';
-import { buildBeatModel, conditionCodes, placeBeat, pvcModel, scaleQrs } from './morphology.js';
+import { buildBeatModel, conditionCodes, placeBeat, pvcModel, scaleQrs, type BeatModel, type Conditions } from './morphology.js';
+import { plantedEvidence, type BeatPlacement } from './evidence.js';
 import { addElectrodeNoise, applyDeviceFilters } from './noise.js';
 import { synthesizePatient, type SynthPatient } from './patient.js';
 import { addFibrillatoryWaves, makeAfibRhythm, makeRhythm } from './rhythm.js';
@@ -40,6 +41,8 @@ export interface SynthesizeOptions {
   heartRateBpm?: number;
   /** meta.recordId (default `synth-<seed>`). */
   recordId?: string;
+  /** Compute the planted evidence masks per label into `ecg.evidence` (default false; see evidence.ts). */
+  evidence?: boolean;
 }
 
 /** Rhythm code (PTB-XL SCP) for a mean heart rate. */
@@ -92,8 +95,13 @@ export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
   });
   const age = opts.age ?? patient.age;
 
-  const visit = rng.fork();
-  let model = scaleQrs(buildBeatModel(patient.traits, patient.conditions, age, patient.sex, visit), patient.qrsScale);
+  // rng.fork() is new Rng(rng.nextU32()): keeping the seed lets the evidence masks rebuild this visit's beat.
+  const visitSeed = rng.nextU32();
+  const visitModel = (conditions: Conditions): BeatModel => {
+    const m = scaleQrs(buildBeatModel(patient.traits, conditions, age, patient.sex, new Rng(visitSeed)), patient.qrsScale);
+    return patient.afib ? { ...m, components: m.components.filter((c) => c.wave !== 'P') } : m;
+  };
+  let model = scaleQrs(buildBeatModel(patient.traits, patient.conditions, age, patient.sex, new Rng(visitSeed)), patient.qrsScale);
   // AF: faster, irregular ventricular rate, no P waves, f waves instead.
   const hrBpm = opts.heartRateBpm ?? Math.min(150, Math.max(40, model.hrBpm + cohort.hrShiftBpm + (patient.afib ? 15 : 0) + rng.normal(0, 4)));
   const sdnnS = model.sdnnS * (60 / hrBpm) ** 1.5;
@@ -111,10 +119,12 @@ export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
   const beatRng = rng.fork();
   const ectopic = placePvcs(rhythm.rS, rhythm.rrS, durationS, patient.afib ? 0 : cohort.pvcFraction, rng.fork());
   const pvc = ectopic.size > 0 ? pvcModel(model, unit([beatRng.normal(), beatRng.normal(), beatRng.normal()]), beatRng.range(1.2, 2.2)) : model;
-  const beats = rhythm.rS.map((r, i) =>
-    placeBeat(ectopic.has(i) ? pvc : model, r, rhythm.rrS[i]!, rhythm.resp(r), { amp: 1 + beatRng.normal(0, 0.015), tShiftS: beatRng.normal(0, 0.003) }),
-  );
+  const placements: BeatPlacement[] = rhythm.rS.map((r, i) => ({
+    rS: r, rrS: rhythm.rrS[i]!, resp: rhythm.resp(r), ectopic: ectopic.has(i), jitter: { amp: 1 + beatRng.normal(0, 0.015), tShiftS: beatRng.normal(0, 0.003) },
+  }));
+  const beats = placements.map((p) => placeBeat(p.ectopic ? pvc : model, p.rS, p.rrS, p.resp, p.jitter));
   const { indep, waves } = renderBeats(beats, fs, n, atrial);
+  const evidence = opts.evidence ? plantedEvidence({ fs, n, conditions: patient.conditions, model: visitModel, placements, waves }) : undefined;
 
   addElectrodeNoise(indep, n, fs, cohort.noise, rhythm.resp, rng.fork());
   applyDeviceFilters(indep, 8, n, fs, cohort.highpassHz, cohort.lowpassHz);
@@ -124,7 +134,7 @@ export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
 
   const rrIn = rhythm.rS.map((r, i) => [r, rhythm.rrS[i]!] as const).filter(([r]) => r >= 0 && r < durationS).map(([, rr]) => rr);
   const meanHr = rrIn.length > 1 ? 60 / (rrIn.slice(1).reduce((s, v) => s + v, 0) / (rrIn.length - 1)) : hrBpm;
-  return makeEcg({
+  const ecg = makeEcg({
     signal: deriveTwelveLeads(indep, n),
     fs,
     leads: STANDARD_LEADS,
@@ -145,4 +155,6 @@ export function synthesizeEcg(opts: SynthesizeOptions): Ecg {
       },
     },
   });
+  if (evidence) ecg.evidence = evidence;
+  return ecg;
 }

@@ -6,3 +6,4 @@ export { spearman, kendallTau, averageRanks, attributionCorrelation } from './ra
 export { evaluateExplanations, metricsMarkdown, WAVE_SOURCES, type EvaluateOptions, type EvaluateWaveSource, type ExplanationMetrics, type MethodMetrics, type WaveSummary, type RandomizationRow } from './evaluate.js';
 export { infidelity, maxSensitivity, type InfidelityOptions, type InfidelityResult, type SensitivityOptions } from './robustness.js';
 export { randomAttribution, randomBaseline, wholeDeletion, INSENSITIVE_CHANGE, type RandomBaseline, type WholeDeletion } from './baseline.js';
+export { noiseStability, stabilityMarkdown, recordSpearman, type StabilityRow, type StabilityOptions } from './stability.js';

@@ -6,3 +6,4 @@ export {
   clusterLabel, clusterProportionsSpec, entropyByClassSpec, clusterPrototypesSpec, surrogateFidelitySpec,
   type ProportionRow, type EntropyRow, type PrototypeRow, type FidelityRow,
 } from './tlc-views.js';
+export { doseResponseSpec } from './probes.js';

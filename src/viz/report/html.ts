@@ -18,6 +18,7 @@ import { LOCATE_JS } from '../app/locate.js';
 import { paperFor } from '../app/paper.js';
 import type { ReportContent, TlcCohort } from './collect.js';
 import type { StoreCohort } from '../cohort/store.js';
+import { classBeatsSection } from './beats.js';
 
 const fmt = (v: number | undefined, d = 4): string => (v === undefined || !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(d));
 const pm = (s: { mean: number; std: number; n: number } | undefined, d = 4): string => (!s ? 'n/a' : s.n > 1 ? `${fmt(s.mean, d)} ± ${fmt(s.std, d)}` : fmt(s.mean, d));
@@ -243,9 +244,11 @@ export async function renderReportHtml(c: ReportContent, o: { title?: string } =
   if (c.tlc) sections.push(await tlcSection(c.tlc, c.run.task.classes, c.subject));
   if (c.store) sections.push(await storeSection(c.store));
   sections.push(gallerySection(c));
+  const beats = classBeatsSection(c, REPORT_MIN_FONT_PX);
+  if (beats) sections.push(beats);
   const cmp = comparisonSection(c);
   if (cmp) sections.push(cmp);
-  const nav = [['summary', 'Model and data'], ['metrics', 'Metrics'], ...(pv ? [['predictions', 'Predictions']] : []), ...(c.tlc ? [['tlc', 'TLC']] : []), ...(c.store ? [['store', 'Store cohort']] : []), ['gallery', 'Examples'], ...(c.comparison ? [['compare', 'Methods compared']] : [])]
+  const nav = [['summary', 'Model and data'], ['metrics', 'Metrics'], ...(pv ? [['predictions', 'Predictions']] : []), ...(c.tlc ? [['tlc', 'TLC']] : []), ...(c.store ? [['store', 'Store cohort']] : []), ['gallery', 'Examples'], ...(beats ? [['beats', 'Beats']] : []), ...(c.comparison ? [['compare', 'Methods compared']] : [])]
     .map(([id, label]) => `<a href="#${id}">${label}</a>`).join('');
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -257,3 +260,6 @@ export async function renderReportHtml(c: ReportContent, o: { title?: string } =
 <script>${JS}</script></body></html>
 `;
 }
+
+/** The report's table builder and style sheet, shared by other self-contained reports (the explainer benchmark's). */
+export { table as htmlTable, CSS as REPORT_CSS };

@@ -35,7 +35,10 @@ test('ecgx report: one self-contained file with every section, the ECG charts an
   assert.equal(count(html, /\s(?:src|href|xlink:href)\s*=\s*["']?\s*(?:https?:)?\/\//gi), 0);
   assert.equal(count(html, /<link\b|@import|url\(\s*["']?(?:https?:)?\/\//gi), 0);
   assert.equal(count(html, /<(?:img|iframe|object|embed)\b/gi), 0);
-  for (const id of ['summary', 'metrics', 'predictions', 'tlc', 'gallery', 'compare']) assert.ok(html.includes(`<section id="${id}">`), id);
+  for (const id of ['summary', 'metrics', 'predictions', 'tlc', 'gallery', 'beats', 'compare']) assert.ok(html.includes(`<section id="${id}">`), id);
+  // Beat summaries per class: one 12-lead median-beat panel per gallery class, with its share-by-phase table.
+  assert.deepEqual([...html.matchAll(/<figure class="beat-panel" data-class="([^"]+)"/g)].map((m) => m[1]), ['NORM', 'MI']);
+  assert.equal(count(html, /<th>gradcam, % of \|attribution\|<\/th><th>P<\/th><th>PR<\/th><th>QRS<\/th><th>ST<\/th><th>T<\/th><th>TP<\/th>/g), 2);
 
   // Metrics table: mean ± std of each metric as evaluateRun computes it.
   const ev = evaluateRun(run);

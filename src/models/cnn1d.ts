@@ -9,11 +9,10 @@
 import { GraphBuilder, type Tensor } from '../engine/onnx/builder.js';
 import type { ModelProto } from '../engine/onnx/proto.js';
 import { OptionError } from '../util/errors.js';
-import { withModelMeta, type ModelTask } from './meta.js';
+import { withModelMeta } from './meta.js';
+import type { ModelContext } from './index.js';
 
-export interface Cnn1dOptions {
-  leads: number;
-  samples: number;
+export interface Cnn1dOptions extends ModelContext {
   /** Channels of each block, e.g. [16, 32, 64, 64]. */
   filters: number[];
   /** Max-pooling factor after each block (same length as filters; 1: none). */
@@ -21,12 +20,6 @@ export interface Cnn1dOptions {
   /** Convolution kernel length, e.g. 7. */
   kernel: number;
   dropout: number;
-  task: ModelTask;
-  outputs: number;
-  classNames?: string[];
-  fs?: number;
-  leadNames?: string[];
-  seed: number;
 }
 
 export const CNN1D_LIMITS = { kernel: 255, filters: 4096, pool: 64 } as const;

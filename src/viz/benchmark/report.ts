@@ -61,7 +61,7 @@ function modelsSection(r: BenchmarkResult): string {
 async function leaderSection(r: BenchmarkResult): Promise<string> {
   const rank = r.ranking.map((x, i) => [String(i + 1), x.method, f3(x.massAccuracy), f3(x.auroc)]);
   let out = `<section id="leaderboard"><h2>Leaderboard</h2><p>Methods ranked by relevance mass accuracy, mean over the trained models (${r.models.filter((m) => m.kind !== 'untrained').map((m) => m.name).join(', ')}); the untrained control is listed on its own below. '${TLC_CLUSTER_ROW}' picks its cluster with half of the masks, so it is an upper bound for TLC and is not ranked.</p>`;
-  out += table(['rank', 'method', 'mass accuracy (mean over trained models)', 'AUROC (mean over trained models)'], rank, 'num');
+  out += table(['rank', 'method', 'mass accuracy (mean over trained models)', 'AUROC (mean over trained models)'], rank, 'num ranked');
   for (const m of r.models) out += `<h3>${esc(m.name)}${m.kind === 'untrained' ? ' (control: not trained)' : ''}</h3>` + table(LEADER_HEAD, leaderRows(r, m.name), 'num');
   out += `<div class="views">${await figure('view-mass', scoreSpec(r, 'massAccuracy', 'Relevance mass accuracy per method and model (mean, 95% CI)'), 'Share of |attribution| inside the planted evidence; diamonds: the references (uniform map = the mask\'s time share; |input| = the signal\'s own amplitude).')}`;
   out += await figure('view-auroc', scoreSpec(r, 'auroc', 'AUROC of |attribution| as a detector of evidence samples (mean, 95% CI)'), 'Chance is 0.5 (the uniform map).');

@@ -196,7 +196,7 @@ nav{padding:6px 24px;background:#e8eef3;font-size:13px}nav a{margin-right:14px;c
 main{padding:8px 24px 40px;max-width:1200px}
 section{margin-top:18px}h2{border-bottom:2px solid #1f3b57;padding-bottom:3px;font-size:19px}h3{font-size:16px;margin:16px 0 6px}h4{font-size:14px;margin:10px 0 4px}
 table{border-collapse:collapse;font-size:13px;margin:6px 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#eef2f5}
-table.num td:not(:first-child){text-align:right;font-variant-numeric:tabular-nums}table.kv thead{display:none}table.kv td:first-child{font-weight:bold;background:#f4f6f8}
+table.num td:not(:first-child){text-align:right;font-variant-numeric:tabular-nums}table.num.ranked td:nth-child(2){text-align:left}table.kv thead{display:none}table.kv td:first-child{font-weight:bold;background:#f4f6f8}
 .views,.cards{display:flex;flex-wrap:wrap;gap:18px;align-items:flex-start}.cards figure{flex:0 1 auto;max-width:560px}.cards figure.wide{max-width:none}
 figure{margin:8px 0;background:#fff;border:1px solid #ddd;padding:8px}figure svg{max-width:100%;height:auto;display:block}
 figcaption{font-size:12px;color:#444;margin-top:4px;max-width:1100px}

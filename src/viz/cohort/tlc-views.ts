@@ -95,19 +95,22 @@ export interface PrototypeRow {
   n: number;
 }
 
-/** One small panel per cluster: mean waveform of a lead around the cluster's segment centres, ± 1 SD band. */
+/** One small panel per cluster: mean waveform of a lead around the cluster's segment centres, with a ± 1 SD band when the rows carry one. */
 export function clusterPrototypesSpec(rows: readonly PrototypeRow[], k: number, o: { group: string; lead: string; names?: readonly string[] }): TopLevelSpec {
   const sc = clusterScale(k, o.names);
   const values = rows.map((r) => ({ ...r, label: `${clusterLabel(r.cluster, o.names)} n=${r.n}`, key: clusterLabel(r.cluster, o.names), lo: r.mean - r.sd, hi: r.mean + r.sd }));
+  // Pooled prototypes (a TLC evaluation's) keep sums, not spreads: no band then, and the title says so.
+  const band = rows.some((r) => r.sd > 0);
+  const line = { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 't', type: 'quantitative', title: 's' }, y: { field: 'mean', type: 'quantitative', title: 'mV' }, color: { field: 'key', type: 'nominal', scale: sc, legend: null } } };
   return {
-    title: `Cluster prototypes: mean lead ${o.lead} ± 1 SD around segment centres (${o.group})`,
+    title: `Cluster prototypes: mean lead ${o.lead}${band ? ' ± 1 SD' : ''} around segment centres (${o.group})`,
     data: { values },
     facet: { field: 'label', type: 'nominal', title: null, sort: { field: 'cluster' } }, columns: 4,
     spec: {
       width: 150, height: 90,
       layer: [
-        { mark: { type: 'area', opacity: 0.3 }, encoding: { x: { field: 't', type: 'quantitative', title: 's' }, y: { field: 'lo', type: 'quantitative', title: 'mV' }, y2: { field: 'hi' }, color: { field: 'key', type: 'nominal', scale: sc, legend: null } } },
-        { mark: { type: 'line', strokeWidth: 1.5 }, encoding: { x: { field: 't', type: 'quantitative' }, y: { field: 'mean', type: 'quantitative' }, color: { field: 'key', type: 'nominal', scale: sc, legend: null } } },
+        ...(band ? [{ mark: { type: 'area', opacity: 0.3 }, encoding: { x: { field: 't', type: 'quantitative', title: 's' }, y: { field: 'lo', type: 'quantitative', title: 'mV' }, y2: { field: 'hi' }, color: { field: 'key', type: 'nominal', scale: sc, legend: null } } }] : []),
+        line,
       ],
     },
   } as TopLevelSpec;

@@ -88,3 +88,15 @@ node dist/src/cli/main.js train --data ../shared/data/ptbxl --labels ../shared/d
 node dist/src/cli/main.js evaluate --run runs/study/age --json > runs/study/age-eval.json
 # tlc-age
 node dist/src/cli/main.js tlc evaluate --run runs/study/age --k 8 --waves delineate --seed 0 --threads 2 --out runs/study/tlc-age
+# explain-1
+node dist/src/cli/main.js explain evaluate --model runs/study/cls/fold-1/model.onnx --data ../shared/data/ptbxl --records 31,37,45,51,53,58,78,79,81,90,96,120,128,131,134,168 --method gradcam,saliency,input-x-gradient,smoothgrad,ig,occlusion,deeplift,deeplift-shap,gradient-shap,guided-backprop,guided-gradcam,lrp,shap-waves,lime,tlc --tlc runs/study/tlc-k8/tlc-fold-1.json --waves delineate --threads 2 --out runs/study/explain-1
+# random-1
+node dist/src/cli/main.js explain evaluate --model runs/study/cls/fold-1/model.onnx --data ../shared/data/ptbxl --records 31,37,45,51,53,58 --method gradcam,saliency,input-x-gradient,smoothgrad,ig,occlusion,deeplift,deeplift-shap,gradient-shap,guided-backprop,guided-gradcam,lrp,shap-waves,lime --waves delineate --randomization --threads 2 --out runs/study/random-1
+# explain-2
+node dist/src/cli/main.js explain evaluate --model runs/study/cls/fold-2/model.onnx --data ../shared/data/ptbxl --records 9,16,25,38,46,57,64,74,93,94,98,108,119,129,138,152 --method gradcam,saliency,input-x-gradient,smoothgrad,ig,occlusion,deeplift,deeplift-shap,gradient-shap,guided-backprop,guided-gradcam,lrp,shap-waves,lime,tlc --tlc runs/study/tlc-k8/tlc-fold-2.json --waves delineate --threads 2 --out runs/study/explain-2
+# random-2
+node dist/src/cli/main.js explain evaluate --model runs/study/cls/fold-2/model.onnx --data ../shared/data/ptbxl --records 9,16,25,38,46,57 --method gradcam,saliency,input-x-gradient,smoothgrad,ig,occlusion,deeplift,deeplift-shap,gradient-shap,guided-backprop,guided-gradcam,lrp,shap-waves,lime --waves delineate --randomization --threads 2 --out runs/study/random-2
+# explain-3
+node dist/src/cli/main.js explain evaluate --model runs/study/cls/fold-3/model.onnx --data ../shared/data/ptbxl --records 4,5,18,26,32,59,65,72,97,107,110,114,118,154,155,174 --method gradcam,saliency,input-x-gradient,smoothgrad,ig,occlusion,deeplift,deeplift-shap,gradient-shap,guided-backprop,guided-gradcam,lrp,shap-waves,lime,tlc --tlc runs/study/tlc-k8/tlc-fold-3.json --waves delineate --threads 2 --out runs/study/explain-3
+# random-3
+node dist/src/cli/main.js explain evaluate --model runs/study/cls/fold-3/model.onnx --data ../shared/data/ptbxl --records 4,5,18,26,32,59 --method gradcam,saliency,input-x-gradient,smoothgrad,ig,occlusion,deeplift,deeplift-shap,gradient-shap,guided-backprop,guided-gradcam,lrp,shap-waves,lime --waves delineate --randomization --threads 2 --out runs/study/random-3

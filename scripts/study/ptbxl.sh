@@ -93,7 +93,8 @@ for f in $FOLDS_SUB; do
 done
 
 # 5. Every explainer on the test folds: faithfulness, sanity, agreement, and wave mass by class.
-METHODS=gradcam,saliency,input-x-gradient,smoothgrad,ig,occlusion
+# Every registered attribution method but tcav (it scores a concept set for a class, not one ECG).
+METHODS=gradcam,saliency,input-x-gradient,smoothgrad,ig,occlusion,deeplift,deeplift-shap,gradient-shap,guided-backprop,guided-gradcam,lrp,shap-waves,lime
 for f in $FOLDS_SUB; do
   run explain-$f "$ECGX explain evaluate --model $OUT/cls/fold-$f/model.onnx --data $D --records $(test_ids $f $N_EXPLAIN) --method $METHODS,tlc --tlc $OUT/tlc-k8/tlc-fold-$f.json --waves delineate --threads $T --out $OUT/explain-$f"
   # The randomisation check does not apply to TLC (its clusters are fitted on the trained model).

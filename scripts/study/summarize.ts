@@ -32,7 +32,8 @@ const over = (xs: number[]): Stat => meanStd(xs);
 const missing = (what: string): void => say(`(not run yet: ${what})`, '');
 const cmd = (name: string): string => {
   const c = existsSync(join(OUT, 'commands.sh')) ? readFileSync(join(OUT, 'commands.sh'), 'utf8').split('\n') : [];
-  const i = c.indexOf(`# ${name}`);
+  // A step run again (its .done marker removed) appends its command: the last one made the outputs.
+  const i = c.lastIndexOf(`# ${name}`);
   return i >= 0 ? c[i + 1]!.replace(/node dist\/src\/cli\/main\.js/g, 'ecgx') : '';
 };
 

@@ -16,7 +16,18 @@ export interface SessionOptions {
   threads?: number;
   /** Intermediate tensors to expose as outputs besides the graph outputs. */
   extraOutputs?: string[];
+  /**
+   * Whether onnxruntime's intra-op threads spin while waiting for work;
+   * default `runtimeDefaults.spinning`. Spinning saves a wake-up per parallel
+   * section on an idle machine, but when other processes hold the cores a
+   * spinning thread burns the time slice its peer needs (measured in
+   * bench/explain-breakdown.ts).
+   */
+  spinning?: boolean;
 }
+
+/** Process-wide defaults for new sessions (benchmarks flip them to measure). */
+export const runtimeDefaults: { spinning: boolean } = { spinning: false };
 
 export interface RunOptions {
   /** Outputs to compute; default: all the session's outputs (graph outputs, then extra outputs). */
@@ -58,6 +69,7 @@ export class OnnxSession {
       options.intraOpNumThreads = opts.threads;
       options.interOpNumThreads = 1;
     }
+    if (!(opts.spinning ?? runtimeDefaults.spinning)) options.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(encodeModel(proto), options);

@@ -139,7 +139,7 @@ export function dropoutMask(dims: readonly (number | string)[], batch: number, r
   const data = new Float32Array(n);
   const keep = 1 / (1 - ratio);
   if (ratio <= 0) data.fill(1);
-  else for (let i = 0; i < n; i++) data[i] = rng.uniform() < ratio ? 0 : keep;
+  else rng.fillMask(data, ratio, keep);
   return { data, shape: s };
 }
 

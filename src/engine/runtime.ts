@@ -24,6 +24,13 @@ export interface SessionOptions {
    * bench/explain-breakdown.ts).
    */
   spinning?: boolean;
+  /**
+   * onnxruntime's CPU memory arena (default on). Off, every tensor is
+   * allocated and freed as the run goes, so the process's peak memory is the
+   * plan's peak rather than the arena's high-water mark, which grows in
+   * doubling chunks (training graphs, see bench/engine.ts).
+   */
+  memoryArena?: boolean;
 }
 
 /** Process-wide defaults for new sessions (benchmarks flip them to measure). */
@@ -69,6 +76,7 @@ export class OnnxSession {
       options.intraOpNumThreads = opts.threads;
       options.interOpNumThreads = 1;
     }
+    if (opts.memoryArena === false) options.enableCpuMemArena = false;
     if (!(opts.spinning ?? runtimeDefaults.spinning)) options.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
     let session: ort.InferenceSession;
     try {

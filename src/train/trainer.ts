@@ -18,6 +18,12 @@ export interface TrainerOptions {
   clipNorm?: number;
   /** onnxruntime intra-op threads (default: onnxruntime's choice). */
   threads?: number;
+  /**
+   * onnxruntime's memory arena for the training session (default off: the
+   * arena's doubling chunks held the step's peak at ~1.5x PyTorch's on the
+   * engine bench model; without it, the plan's own peak; see bench/engine.ts).
+   */
+  memoryArena?: boolean;
 }
 
 export interface StepResult {
@@ -63,7 +69,7 @@ export class Trainer {
 
   static async create(model: ModelProto, opts: TrainerOptions): Promise<Trainer> {
     const graph = trainingGraph(model, opts.loss);
-    const session = await OnnxSession.create(graph.model, opts.threads !== undefined ? { threads: opts.threads } : {});
+    const session = await OnnxSession.create(graph.model, { ...(opts.threads !== undefined ? { threads: opts.threads } : {}), memoryArena: opts.memoryArena ?? false });
     return new Trainer(model, graph, session, opts);
   }
 

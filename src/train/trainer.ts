@@ -19,11 +19,11 @@ export interface TrainerOptions {
   /** onnxruntime intra-op threads (default: onnxruntime's choice). */
   threads?: number;
   /**
-   * onnxruntime's memory arena for the training session (default off: the
-   * arena's doubling chunks held the step's peak at ~1.5x PyTorch's on the
-   * engine bench model; without it, the plan's own peak; see bench/engine.ts).
+   * onnxruntime's memory pattern for the training session (default off: with
+   * it, the step's peak RSS was ~1.3x higher at the same speed; see
+   * bench/engine.ts).
    */
-  memoryArena?: boolean;
+  memoryPattern?: boolean;
 }
 
 export interface StepResult {
@@ -69,7 +69,7 @@ export class Trainer {
 
   static async create(model: ModelProto, opts: TrainerOptions): Promise<Trainer> {
     const graph = trainingGraph(model, opts.loss);
-    const session = await OnnxSession.create(graph.model, { ...(opts.threads !== undefined ? { threads: opts.threads } : {}), memoryArena: opts.memoryArena ?? false });
+    const session = await OnnxSession.create(graph.model, { ...(opts.threads !== undefined ? { threads: opts.threads } : {}), memoryPattern: opts.memoryPattern ?? false });
     return new Trainer(model, graph, session, opts);
   }
 

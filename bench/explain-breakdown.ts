@@ -113,6 +113,8 @@ async function interleaved(steps: Record<string, () => Promise<unknown>>, repeat
   const t: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
   for (let r = 0; r < repeats; r++) {
     for (const k of r % 2 ? [...names].reverse() : names) {
+      // A pause between calls: a session that spins keeps its threads busy for a while after its run, which would slow the next one.
+      await new Promise((r) => setTimeout(r, 30));
       const t0 = performance.now();
       await steps[k]!();
       t[k]!.push(performance.now() - t0);

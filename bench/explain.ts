@@ -237,7 +237,13 @@ async function peerRow(dir: string, model: string, method: string, torchName: st
     await start(new Served('torch', PYTHON, args));
   }
   try {
-    for (let r = 0; r < cfg.repeats; r++) for (const s of r % 2 === 0 ? sides : [...sides].reverse()) await s.step();
+    for (let r = 0; r < cfg.repeats; r++) {
+      for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
+        // A pause before each call: threads that spin after a run (torch's OpenMP, onnxruntime with spinning on) would slow the other side's start.
+        await new Promise((res) => setTimeout(res, 50));
+        await s.step();
+      }
+    }
     for (const s of sides) row[s.side] = await s.done();
   } catch (e) {
     row.notes.push((e as Error).message);

@@ -18,10 +18,12 @@ export interface SessionOptions {
   extraOutputs?: string[];
   /**
    * Whether onnxruntime's intra-op threads spin while waiting for work;
-   * default `runtimeDefaults.spinning`. Spinning saves a wake-up per parallel
-   * section on an idle machine, but when other processes hold the cores a
-   * spinning thread burns the time slice its peer needs (measured in
-   * bench/explain-breakdown.ts).
+   * default `runtimeDefaults.spinning`: off (environment ECGX_ORT_SPINNING=1
+   * turns it on, onnxruntime's own default). Spinning saves a wake-up per
+   * parallel section on an idle machine (0-17% on the small models of
+   * bench/explain-breakdown.ts), but when other processes hold the cores a
+   * spinning thread burns the time slice its peer needs: saliency 1.5x slower
+   * at load 2.5 on 2 cores, and less steady next to PyTorch in bench/explain.
    */
   spinning?: boolean;
   /**
@@ -35,7 +37,7 @@ export interface SessionOptions {
 }
 
 /** Process-wide defaults for new sessions (benchmarks flip them to measure). */
-export const runtimeDefaults: { spinning: boolean } = { spinning: false };
+export const runtimeDefaults: { spinning: boolean } = { spinning: process.env['ECGX_ORT_SPINNING'] === '1' };
 
 export interface RunOptions {
   /** Outputs to compute; default: all the session's outputs (graph outputs, then extra outputs). */

@@ -64,9 +64,8 @@ def load_mirror(path):
     m = onnx.load(path)
     meta = {p.key: p.value for p in m.metadata_props}
     o = json.loads(meta['ecgx.options'])
-    assert o['head'] == 'flatten', 'the mirror implements the flatten head only'
     model = ResNet1d(n_leads=o['leads'], n_samples=o['samples'], filters=o['filters'], downsample=o['downsample'],
-                     kernel=o['kernel'], n_outputs=o['outputs'], dropout=o['dropout'], padding='same')
+                     kernel=o['kernel'], n_outputs=o['outputs'], dropout=o['dropout'], padding='same', head=o['head'])
     state = model.state_dict()
     loaded = set()
     for init in m.graph.initializer:
@@ -153,7 +152,7 @@ def main():
                 h = act
                 for blk in model.blocks[k:]:
                     h, y = blk(h, y)
-                g, = torch.autograd.grad(model.lin(torch.flatten(h, 1))[:, a.cls].sum(), act)
+                g, = torch.autograd.grad(model.lin(model.pool(h))[:, a.cls].sum(), act)
 
     for _ in range(a.warmup):
         step()

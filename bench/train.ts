@@ -12,8 +12,8 @@
  * what each step would cost on top if parameters were initializers rewritten
  * every step instead of graph inputs.
  * Peer (same run, same model and threads): PyTorch CPU, bench/engine_torch.py
- * --phase train (forward, BCE, backward, AdamW), for flatten-head models (its
- * torch mirror of resnet1d has the flatten head only); skipped without torch.
+ * --phase train (forward, BCE, backward, AdamW), for every model (its torch
+ * mirror of resnet1d has the flatten and GAP heads); skipped without torch.
  *
  *   npm run build && node --expose-gc dist/bench/train.js [--steps 5] [--batch 64] [--threads 2]
  */
@@ -41,7 +41,7 @@ const TORCH_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '../../ben
 
 const MODELS = [
   'resnet1d-small:filters=16,32,32,64', // the model of the measured cross-validation runs
-  // Its flatten-head twin with downsampling that divides 1000 (1000 -> 250 -> 125 -> 25), which the torch mirror needs.
+  // Its flatten-head twin with downsampling that divides 1000 (1000 -> 250 -> 125 -> 25).
   'resnet1d-small:filters=16,32,32,64;downsample=4,2,5;head=flatten',
   'resnet1d-small', // 32,64,64,128, kernel 9, GAP
   'resnet1d:downsample=4,5,5,2', // Ribeiro et al. 2020 (64,128,196,256,320, kernel 17, flatten) at 1000 samples, as bench/engine.ts
@@ -93,19 +93,17 @@ for (const spec of MODELS) {
   const rate = BATCH / median;
   const params = graph.params.reduce((a, p) => a + p.shape.reduce((u, v) => u * v, 1), 0);
   let peer = 'n/a', ratio = 'n/a';
-  if (spec.includes('flatten') || spec.startsWith('resnet1d:')) {
-    const dir = mkdtempSync(join(tmpdir(), 'ecgx-bench-train-'));
-    saveModel(join(dir, 'model.onnx'), model);
-    writeNpy(join(dir, 'x.npy'), x);
-    writeNpy(join(dir, 'y.npy'), y);
-    const t = torchPeer(dir);
-    rmSync(dir, { recursive: true, force: true });
-    if (typeof t === 'string') notes.push(`${spec}: torch peer ${t}`);
-    else {
-      peer = t.ecgPerS.toFixed(1);
-      ratio = (rate / t.ecgPerS).toFixed(2);
-      notes.push(`torch ${t.version}`);
-    }
+  const dir = mkdtempSync(join(tmpdir(), 'ecgx-bench-train-'));
+  saveModel(join(dir, 'model.onnx'), model);
+  writeNpy(join(dir, 'x.npy'), x);
+  writeNpy(join(dir, 'y.npy'), y);
+  const t = torchPeer(dir);
+  rmSync(dir, { recursive: true, force: true });
+  if (typeof t === 'string') notes.push(`${spec}: torch peer ${t}`);
+  else {
+    peer = t.ecgPerS.toFixed(1);
+    ratio = (rate / t.ecgPerS).toFixed(2);
+    notes.push(`torch ${t.version}`);
   }
   rows.push([spec, String(params), rate.toFixed(1), (EPOCH / rate).toFixed(0), (median * 1000).toFixed(0), createS.toFixed(2), peer, ratio]);
   globalThis.gc?.();

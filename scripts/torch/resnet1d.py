@@ -9,7 +9,7 @@ Block:  skip = Conv1x1(MaxPool(y, downsample))   (MaxPool only if downsample > 1
         x = Conv_k(x, stride=downsample) + skip
         y = x
         x = Dropout(ReLU(BN(x)))
-Head:   flatten -> Linear.
+Head:   flatten -> Linear (Ribeiro), or global average pooling over time -> Linear ('gap').
 
 Shared by make_fixtures.py and bench/engine_torch.py.
 """
@@ -45,6 +45,21 @@ class PaddedConv1d(nn.Conv1d):
         return super().forward(x)
 
 
+class SamePool1d(nn.Module):
+    """MaxPool1d(k, stride k) over ecgx's 'same' padding (output ceil(length / k));
+    the padding never wins the max (ONNX MaxPool semantics)."""
+
+    def __init__(self, k, length):
+        super().__init__()
+        self.k = k
+        self.pads = same_padding(length, k, k)
+
+    def forward(self, x):
+        if self.pads != (0, 0):
+            x = F.pad(x, self.pads, value=float('-inf'))
+        return F.max_pool1d(x, self.k, self.k)
+
+
 class ResBlock1d(nn.Module):
     def __init__(self, n_in, n_out, downsample, kernel, dropout, length=None, padding='ribeiro'):
         super().__init__()
@@ -62,7 +77,9 @@ class ResBlock1d(nn.Module):
         self.relu2 = nn.ReLU()
         self.dropout2 = nn.Dropout(dropout)
         skip = []
-        if downsample > 1:
+        if downsample > 1 and padding == 'same' and length % downsample:
+            skip.append(SamePool1d(downsample, length))
+        elif downsample > 1:
             skip.append(nn.MaxPool1d(downsample, stride=downsample))
         if n_in != n_out:
             skip.append(nn.Conv1d(n_in, n_out, 1, bias=False))
@@ -85,10 +102,12 @@ class ResNet1d(nn.Module):
     filters[0] is the stem width; blocks i = 1.. go filters[i-1] -> filters[i]
     and divide the length by downsample[i-1]. padding: 'ribeiro' (symmetric,
     as in the authors' code) or 'same' (as ecgx's resnet1d; differs from
-    'ribeiro' by one sample where a strided conv needs odd total padding).
+    'ribeiro' by one sample where a strided conv needs odd total padding;
+    lengths need not divide: each block gives ceil(length / downsample)).
+    head: 'flatten' (Ribeiro) or 'gap' (mean over time, as resnet1d-small).
     """
 
-    def __init__(self, n_leads, n_samples, filters, downsample, kernel, n_outputs, dropout=0.2, padding='ribeiro'):
+    def __init__(self, n_leads, n_samples, filters, downsample, kernel, n_outputs, dropout=0.2, padding='ribeiro', head='flatten'):
         super().__init__()
         assert len(downsample) == len(filters) - 1
         self.stem_conv = nn.Conv1d(n_leads, filters[0], kernel, padding=(kernel - 1) // 2, bias=False)
@@ -97,12 +116,14 @@ class ResNet1d(nn.Module):
         blocks = []
         length = n_samples
         for i, ds in enumerate(downsample):
-            assert length % ds == 0, f'block {i}: length {length} not divisible by {ds}'
+            assert padding == 'same' or length % ds == 0, f'block {i}: length {length} not divisible by {ds}'
             blocks.append(ResBlock1d(filters[i], filters[i + 1], ds, kernel, dropout, length, padding))
-            length //= ds
+            length = -(-length // ds)
         self.blocks = nn.ModuleList(blocks)
         self.out_length = length
-        self.lin = nn.Linear(filters[-1] * length, n_outputs)
+        assert head in ('flatten', 'gap'), head
+        self.head = head
+        self.lin = nn.Linear(filters[-1] * (length if head == 'flatten' else 1), n_outputs)
 
     def forward(self, x):
         return self.forward_blocks(x)[0]
@@ -115,7 +136,11 @@ class ResNet1d(nn.Module):
         for blk in self.blocks:
             x, y = blk(x, y)
             acts.append(x)
-        return self.lin(torch.flatten(x, 1)), acts
+        return self.lin(self.pool(x)), acts
+
+    def pool(self, x):
+        """The head's input from the last block's output."""
+        return torch.flatten(x, 1) if self.head == 'flatten' else x.mean(dim=2)
 
 
 def set_dropout(model: nn.Module, p: float) -> None:

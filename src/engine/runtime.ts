@@ -16,7 +16,28 @@ export interface SessionOptions {
   threads?: number;
   /** Intermediate tensors to expose as outputs besides the graph outputs. */
   extraOutputs?: string[];
+  /**
+   * Whether onnxruntime's intra-op threads spin while waiting for work;
+   * default `runtimeDefaults.spinning`: off (environment ECGX_ORT_SPINNING=1
+   * turns it on, onnxruntime's own default). Spinning saves a wake-up per
+   * parallel section on an idle machine (0-17% on the small models of
+   * bench/explain-breakdown.ts), but when other processes hold the cores a
+   * spinning thread burns the time slice its peer needs: saliency 1.5x slower
+   * at load 2.5 on 2 cores, and less steady next to PyTorch in bench/explain.
+   */
+  spinning?: boolean;
+  /**
+   * onnxruntime's memory pattern (default on): after a run it allocates one
+   * block sized for the whole run's tensors and reuses it, on top of what the
+   * arena already holds. Off, tensors come from the arena one by one: a
+   * training step of the explain bench model (batch 32) peaked at 260 rather
+   * than 345 MB RSS, at the same speed (bench/engine.ts measures the big model).
+   */
+  memoryPattern?: boolean;
 }
+
+/** Process-wide defaults for new sessions (benchmarks flip them to measure). */
+export const runtimeDefaults: { spinning: boolean } = { spinning: process.env['ECGX_ORT_SPINNING'] === '1' };
 
 export interface RunOptions {
   /** Outputs to compute; default: all the session's outputs (graph outputs, then extra outputs). */
@@ -58,6 +79,8 @@ export class OnnxSession {
       options.intraOpNumThreads = opts.threads;
       options.interOpNumThreads = 1;
     }
+    if (opts.memoryPattern === false) options.enableMemPattern = false;
+    if (!(opts.spinning ?? runtimeDefaults.spinning)) options.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(encodeModel(proto), options);

@@ -28,3 +28,19 @@ test('rng: uniform mean/variance and normal moments match theory', () => {
   assert.ok(Math.abs(z2 / n - 1) < 0.015);
   assert.ok(Math.abs(z4 / n - 3) < 0.1); // kurtosis of a normal
 });
+
+test('fillMask draws exactly what a uniform() < p loop draws, and leaves the stream where that loop would', () => {
+  for (const p of [0.2, 0.5, 0.999, 1e-9]) {
+    const a = new Rng(11), b = new Rng(11);
+    const fast = new Float32Array(10_001);
+    a.fillMask(fast, p, 1.25);
+    const slow = Float32Array.from({ length: fast.length }, () => (b.uniform() < p ? 0 : 1.25));
+    assert.deepEqual(fast, slow);
+    assert.equal(a.nextU32(), b.nextU32());
+    assert.equal(a.uniform(), b.uniform());
+  }
+  const zeros = new Float32Array(1000);
+  new Rng(3).fillMask(zeros, 0.2, 5);
+  const dropped = zeros.filter((v) => v === 0).length;
+  assert.ok(dropped > 150 && dropped < 250, `${dropped} of 1000 dropped at p = 0.2`);
+});

@@ -16,6 +16,7 @@ import { nodeLabel, type BackwardContext, type ForwardContext, type GradMode, ty
 import { ShapeInfo, type Shape } from '../onnx/shapes.js';
 import { sanitizeName } from './names.js';
 import { prepareMode, type GradientModification } from './modes/index.js';
+import { foldBatchNorms, foldOptions } from './fold.js';
 
 export { sanitizeName } from './names.js';
 
@@ -79,11 +80,13 @@ export interface GradientGraphInfo {
 export const METADATA_KEY = 'ecgx.autodiff';
 
 export function gradientGraph(model: ModelProto, opts: GradientOptions): ModelProto {
-  const graph = model.graph;
-  if (!graph) throw new ModelError('autodiff: model has no graph');
+  const given = model.graph;
+  if (!given) throw new ModelError('autodiff: model has no graph');
   const opset = opsetVersion(model);
   if (opset < 13) throw new ModelError(`autodiff: model uses ONNX opset ${opset}; gradients need opset 13 or newer (export with opset_version >= 13)`);
   const mode = opts.mode ?? 'inference';
+  // Modified-gradient modes define their own rules for BatchNormalization (LRP folds it its own way).
+  const graph = mode === 'inference' && !opts.modify && foldOptions.batchNorm ? foldBatchNorms(given, new Set([opts.of, ...opts.wrt])).graph : given;
   const nodes = graph.node ?? [];
   const initNames = new Set((graph.initializer ?? []).map((t) => t.name ?? ''));
   const inputNames = new Set((graph.input ?? []).map((v) => v.name ?? ''));

@@ -32,6 +32,10 @@ test('Conv: dX, dW, dB for strides, pads, dilations (1-D)', async () => {
     { L: 14, cin: 2, cout: 3, k: 2, s: 3, d: 1, pads: [0, 1], n: 2 },
     { L: 12, cin: 2, cout: 2, k: 4, s: 1, d: 2, pads: [6, 0], n: 1 },
     { L: 12, cin: 2, cout: 2, k: 3, s: 2, d: 1, pads: [4, 0], n: 1 },
+    // Lengths that are multiples of the stride with pads that are not: dX by the polyphase form aligned on the unpadded input.
+    { L: 40, cin: 2, cout: 3, k: 9, s: 4, d: 1, pads: [2, 3], n: 2 },
+    { L: 20, cin: 3, cout: 2, k: 9, s: 2, d: 1, pads: [3, 4], n: 2 },
+    { L: 24, cin: 2, cout: 2, k: 7, s: 3, d: 1, pads: [1, 2], n: 1 },
   ];
   for (const c of cases) {
     const lo = convOut(c.L, c.k, c.s, c.d, c.pads[0], c.pads[1]);

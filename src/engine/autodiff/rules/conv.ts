@@ -86,6 +86,8 @@ function inputGradStride1(e: Emitter, dy: string, w: string, win: Window): strin
  * padded input) receives dY[q - m] * W[r + m*s], so the s phases are one Conv
  * of dY with s*Cin output channels (kernel taps r, r+s, ... per phase), then
  * interleaved: [N, s, Cin, Q] -> [N, Cin, Q, s] -> [N, Cin, Q*s], and cropped.
+ * When the length is a multiple of s, the phases can instead be taken on the
+ * unpadded input (alignedPolyphase): no crop, the same or fewer taps.
  */
 function inputGradPolyphase(e: Emitter, dy: string, w: string, win: Window, L: number, ws: number[]): string | undefined {
   const [k, s] = [win.kernel[0]!, win.strides[0]!];
@@ -95,6 +97,11 @@ function inputGradPolyphase(e: Emitter, dy: string, w: string, win: Window, L: n
   const kmax = Math.ceil(k / s);
   const q0 = Math.floor(p0 / s), q1 = Math.ceil((p0 + L) / s);
   const left = kmax - 1 - q0, right = q1 - lo;
+  const start = p0 - q0 * s;
+  if (start !== 0 || (q1 - q0) * s !== L) {
+    const aligned = alignedPolyphase(e, dy, w, { k, s, p0, L, lo, cin, cout }, kmax);
+    if (aligned) return aligned;
+  }
   if (left < 0 || right < 0) return undefined;
   // Phase kernels: pad taps to kmax*s, [Cout, Cin, kmax, s] -> [s, Cin, Cout, kmax], reverse taps, merge phases into channels.
   let wp = w;
@@ -103,11 +110,54 @@ function inputGradPolyphase(e: Emitter, dy: string, w: string, win: Window, L: n
   const flipped = e.op('Slice', [phased, e.constInt([-1]), e.constInt([-(2 ** 62)]), e.constInt([3]), e.constInt([-1])]);
   const kernel = e.op('Reshape', [flipped, e.constInt([s * cin, cout, kmax])]);
   const y = e.op('Conv', [dy, kernel], { kernel_shape: [kmax], pads: [left, right] }); // [N, s*Cin, q1 - q0]
-  const q = q1 - q0;
-  const inter = e.op('Reshape', [e.op('Transpose', [e.op('Reshape', [y, e.constInt([0, s, cin, q])])], { perm: [0, 2, 3, 1] }), e.constInt([0, cin, q * s])]);
-  const start = p0 - q0 * s;
-  if (start === 0 && q * s === L) return inter;
+  const inter = interleave(e, y, s, cin, q1 - q0);
+  if (start === 0 && (q1 - q0) * s === L) return inter;
   return e.op('Slice', [inter, e.constInt([start]), e.constInt([start + L]), e.constInt([2])]);
+}
+
+/** [N, s*Cin, Q] (phase-major channels) -> [N, Cin, Q*s]. */
+function interleave(e: Emitter, y: string, s: number, cin: number, q: number): string {
+  return e.op('Reshape', [e.op('Transpose', [e.op('Reshape', [y, e.constInt([0, s, cin, q])])], { perm: [0, 2, 3, 1] }), e.constInt([0, cin, q * s])]);
+}
+
+/**
+ * Polyphase on the unpadded input, for L a multiple of s: sample u = q*s + r
+ * with r + p0 = c_r*s + e_r receives dY[q + c_r - m] * W[e_r + m*s]. One Conv
+ * over dY whose taps t = c_r - m - offMin are gathered from W per phase (a
+ * zero tap where a phase has none), output exactly L/s steps: no crop of the
+ * interleaved result (for the resnet1d strides with kernel 9, a Slice over the
+ * largest activation gone). Undefined when it would need more taps than the
+ * padded form, or negative padding.
+ */
+function alignedPolyphase(e: Emitter, dy: string, w: string, g: { k: number; s: number; p0: number; L: number; lo: number; cin: number; cout: number }, kmax: number): string | undefined {
+  const { k, s, p0, L, lo, cin, cout } = g;
+  if (L % s !== 0) return undefined;
+  const q = L / s;
+  const phases = Array.from({ length: s }, (_, r) => {
+    const c = Math.floor((r + p0) / s), er = (r + p0) % s;
+    return { c, er, taps: Math.max(0, Math.ceil((k - er) / s)) };
+  });
+  const used = phases.filter((p) => p.taps > 0);
+  if (used.length === 0) return undefined;
+  const offMin = Math.min(...used.map((p) => p.c - p.taps + 1));
+  const offMax = Math.max(...used.map((p) => p.c));
+  const K = offMax - offMin + 1;
+  const padL = -offMin, padR = q - 1 + offMax - (lo - 1);
+  if (K > kmax || padL < 0 || padR < 0) return undefined;
+  // Tap t of phase r is W[e_r + m*s] with m = c_r - offMin - t; index k (a zero tap appended to W) where there is none.
+  const idx: number[] = [];
+  for (const p of phases) {
+    for (let t = 0; t < K; t++) {
+      const m = p.c - offMin - t;
+      const j = p.er + m * s;
+      idx.push(m >= 0 && j < k ? j : k);
+    }
+  }
+  const wz = e.op('Pad', [w, e.constInt([0, 0, 0, 0, 0, 1])]); // [Cout, Cin, k + 1]
+  const taps = e.op('Gather', [wz, e.constInt(idx, [s, K])], { axis: 2 }); // [Cout, Cin, s, K]
+  const kernel = e.op('Reshape', [e.op('Transpose', [taps], { perm: [2, 1, 0, 3] }), e.constInt([s * cin, cout, K])]);
+  const y = e.op('Conv', [dy, kernel], { kernel_shape: [K], pads: [padL, padR] }); // [N, s*Cin, L/s]
+  return interleave(e, y, s, cin, q);
 }
 
 /**

@@ -18,12 +18,13 @@ export interface SessionOptions {
   extraOutputs?: string[];
   /**
    * Whether onnxruntime's intra-op threads spin while waiting for work;
-   * default `runtimeDefaults.spinning`: off (environment ECGX_ORT_SPINNING=1
-   * turns it on, onnxruntime's own default). Spinning saves a wake-up per
-   * parallel section on an idle machine (0-17% on the small models of
-   * bench/explain-breakdown.ts), but when other processes hold the cores a
-   * spinning thread burns the time slice its peer needs: saliency 1.5x slower
-   * at load 2.5 on 2 cores, and less steady next to PyTorch in bench/explain.
+   * default `runtimeDefaults.spinning`: on, onnxruntime's own default
+   * (environment ECGX_ORT_SPINNING=0 turns it off). On the big model of
+   * bench/engine.ts at load 1.5 on 2 cores, off made saliency 0.71x and the
+   * block gradient 0.63x PyTorch's, against 0.96x and 0.99x on; when other
+   * processes hold the cores, though, a spinning thread burns the time slice
+   * its peer needs (saliency 1.5x slower at load 2.5 in
+   * bench/explain-breakdown.ts): turn it off on a shared machine.
    */
   spinning?: boolean;
   /**
@@ -37,7 +38,7 @@ export interface SessionOptions {
 }
 
 /** Process-wide defaults for new sessions (benchmarks flip them to measure). */
-export const runtimeDefaults: { spinning: boolean } = { spinning: process.env['ECGX_ORT_SPINNING'] === '1' };
+export const runtimeDefaults: { spinning: boolean } = { spinning: process.env['ECGX_ORT_SPINNING'] !== '0' };
 
 export interface RunOptions {
   /** Outputs to compute; default: all the session's outputs (graph outputs, then extra outputs). */

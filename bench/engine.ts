@@ -25,8 +25,9 @@
  *
  * Without torch in /usr/bin/python3 it says so and prints the ecgx figures only.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { Served } from './_served.js';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -127,45 +128,6 @@ async function serveEcgx(phase: Phase, dir: string, cfg: Config): Promise<void> 
 }
 
 /** A benchmark child speaking the ready / step / done line protocol on stdin/stdout. */
-class Served {
-  private readonly proc: ChildProcessWithoutNullStreams;
-  private readonly lines: AsyncIterator<string>;
-  private stderr = '';
-  constructor(readonly side: string, cmd: string, args: string[]) {
-    this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.proc.stderr.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000); });
-    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
-  }
-  /** Next JSON line from the child (non-JSON lines are skipped). */
-  private async next(): Promise<Record<string, unknown>> {
-    for (;;) {
-      const r = await this.lines.next();
-      if (r.done) {
-        const tail = this.stderr.split('\n').filter((l) => l.trim() && !l.includes('W:onnxruntime')).slice(-3).join(' | ');
-        throw new Error(`${this.side} exited early: ${tail}`);
-      }
-      if (!r.value.startsWith('{')) continue;
-      const o = JSON.parse(r.value) as Record<string, unknown>;
-      if (typeof o['error'] === 'string') throw new Error(`${this.side}: ${o['error']}`);
-      return o;
-    }
-  }
-  async ready(): Promise<void> {
-    await this.next();
-  }
-  async step(): Promise<number> {
-    this.proc.stdin.write('step\n');
-    return (await this.next())['t'] as number;
-  }
-  async done(): Promise<PhaseResult> {
-    this.proc.stdin.end('done\n');
-    return (await this.next()) as unknown as PhaseResult;
-  }
-  kill(): void {
-    if (this.proc.exitCode === null) this.proc.kill();
-  }
-}
-
 /**
  * Times one phase on both sides, interleaved (ABBA order) so that both see the
  * same machine load; warm-ups run one side at a time.
@@ -173,8 +135,8 @@ class Served {
 async function runPhase(phase: Phase, dir: string, cfg: Config, withTorch: boolean): Promise<{ ecgx?: PhaseResult; torch?: PhaseResult; notes: string[] }> {
   const common = ['--threads', String(cfg.threads), '--warmup', String(cfg.warmup), '--repeats', String(cfg.repeats)];
   const notes: string[] = [];
-  const sides: Served[] = [];
-  const start = async (s: Served): Promise<void> => {
+  const sides: Served<PhaseResult>[] = [];
+  const start = async (s: Served<PhaseResult>): Promise<void> => {
     try {
       await s.ready();
       sides.push(s);
@@ -183,9 +145,9 @@ async function runPhase(phase: Phase, dir: string, cfg: Config, withTorch: boole
       s.kill();
     }
   };
-  await start(new Served('ecgx', process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', phase, '--dir', dir, '--batch', String(cfg.batch), ...common]));
+  await start(new Served<PhaseResult>('ecgx', process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', phase, '--dir', dir, '--batch', String(cfg.batch), ...common]));
   if (withTorch) {
-    await start(new Served('torch', PYTHON, [TORCH_SCRIPT, '--serve', '--model', join(dir, 'model.onnx'), '--input', join(dir, 'x.npy'), '--targets', join(dir, 'y.npy'),
+    await start(new Served<PhaseResult>('torch', PYTHON, [TORCH_SCRIPT, '--serve', '--model', join(dir, 'model.onnx'), '--input', join(dir, 'x.npy'), '--targets', join(dir, 'y.npy'),
       '--phase', phase, '--block', String(BLOCK), '--cls', String(CLASS), '--check', join(dir, 'logits8.npy'), ...common]));
   }
   const out: { ecgx?: PhaseResult; torch?: PhaseResult; notes: string[] } = { notes };

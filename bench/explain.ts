@@ -30,8 +30,9 @@
  *       [--models explain,resnet1d-small] [--methods gradcam,saliency,input-x-gradient,integrated-gradients,train]
  *       [--peer-only]
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { Served } from './_served.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -172,51 +173,13 @@ async function serveEcgx(dir: string, model: string, method: string, threads: nu
 interface SideResult { times_s: number[]; median_s: number; maxrss_kb: number; check_rel_err?: number | null }
 
 /** A benchmark child speaking the ready / step / done line protocol on stdin/stdout. */
-class Served {
-  private readonly proc: ChildProcessWithoutNullStreams;
-  private readonly lines: AsyncIterator<string>;
-  private stderr = '';
-  constructor(readonly side: 'ecgx' | 'torch', cmd: string, args: string[]) {
-    this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.proc.stderr.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-4000); });
-    this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
-  }
-  private async next(): Promise<Record<string, unknown>> {
-    for (;;) {
-      const r = await this.lines.next();
-      if (r.done) {
-        const tail = this.stderr.split('\n').filter((l) => l.trim() && !l.includes('W:onnxruntime')).slice(-3).join(' | ');
-        throw new Error(`${this.side} exited early: ${tail}`);
-      }
-      if (!r.value.startsWith('{')) continue;
-      const o = JSON.parse(r.value) as Record<string, unknown>;
-      if (typeof o['error'] === 'string') throw new Error(`${this.side}: ${o['error']}`);
-      return o;
-    }
-  }
-  async ready(): Promise<void> {
-    await this.next();
-  }
-  async step(): Promise<number> {
-    this.proc.stdin.write('step\n');
-    return (await this.next())['t'] as number;
-  }
-  async done(): Promise<SideResult> {
-    this.proc.stdin.end('done\n');
-    return (await this.next()) as unknown as SideResult;
-  }
-  kill(): void {
-    if (this.proc.exitCode === null) this.proc.kill();
-  }
-}
-
 interface PeerRow { model: string; method: string; ecgx?: SideResult; torch?: SideResult; notes: string[] }
 
 /** One (model, method): both children warm up one after the other, then their timed calls alternate ABBA. */
 async function peerRow(dir: string, model: string, method: string, torchName: string, cfg: { threads: number; repeats: number; warmup: number }, withTorch: boolean): Promise<PeerRow> {
   const row: PeerRow = { model, method, notes: [] };
-  const sides: Served[] = [];
-  const start = async (s: Served): Promise<void> => {
+  const sides: Served<SideResult, 'ecgx' | 'torch'>[] = [];
+  const start = async (s: Served<SideResult, 'ecgx' | 'torch'>): Promise<void> => {
     try {
       await s.ready();
       sides.push(s);
@@ -227,14 +190,14 @@ async function peerRow(dir: string, model: string, method: string, torchName: st
   };
   const common = ['--threads', String(cfg.threads), '--warmup', String(cfg.warmup)];
   // ecgx first: its warm-up writes the values that torch checks against.
-  await start(new Served('ecgx', process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', dir, model, method, ...common]));
+  await start(new Served<SideResult, 'ecgx' | 'torch'>('ecgx', process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', dir, model, method, ...common]));
   if (withTorch) {
     const modelPath = join(dir, `${model}.onnx`), xPath = join(dir, 'x.npy');
     const args = torchName === 'train'
       ? [TORCH_ENGINE, '--serve', '--phase', 'train', '--model', modelPath, '--input', xPath, '--targets', join(dir, 'y.npy'), '--repeats', String(cfg.repeats), ...common]
       : [TORCH_EXPLAIN, '--serve', '--method', torchName, '--model', modelPath, '--input', xPath, '--cls', String(CLASS), '--steps', '64', '--internal-batch', '64', ...common,
         ...(sides.length ? ['--ref', join(dir, `${model}-${method}.npy`)] : [])];
-    await start(new Served('torch', PYTHON, args));
+    await start(new Served<SideResult, 'ecgx' | 'torch'>('torch', PYTHON, args));
   }
   try {
     for (let r = 0; r < cfg.repeats; r++) {

@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { median } from './_timing.js';
 
 export class Served<Result, Side extends string = string> {
   private readonly proc: ChildProcessWithoutNullStreams;
@@ -45,4 +46,27 @@ export class Served<Result, Side extends string = string> {
   kill(): void {
     if (this.proc.exitCode === null) this.proc.kill();
   }
+}
+
+/**
+ * The child's half of the protocol: warm up, say ready, then time one call of
+ * `step` per 'step' line until 'done', and answer with the times, their median
+ * and this process's peak RSS (plus `extra`).
+ */
+export async function serveSteps(step: () => Promise<unknown>, release: () => Promise<void>, warmup: number, extra: object = {}): Promise<void> {
+  for (let i = 0; i < warmup; i++) await step();
+  const say = (o: object): boolean => process.stdout.write(JSON.stringify(o) + '\n');
+  say({ ready: true });
+  const times: number[] = [];
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === 'done') break;
+    if (line.trim() !== 'step') continue;
+    globalThis.gc?.();
+    const t0 = process.hrtime.bigint();
+    await step();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    say({ t: times.at(-1) });
+  }
+  await release();
+  say({ ...extra, times_s: times, median_s: median(times), maxrss_kb: process.resourceUsage().maxRSS });
 }

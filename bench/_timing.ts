@@ -23,3 +23,11 @@ export function best(f: () => void, reps = 5): { wall: number; cpu: number } {
   }
   return { wall, cpu };
 }
+
+/** Median of a list of numbers (NaN for none). */
+export function median(xs: readonly number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -26,8 +26,7 @@
  * Without torch in /usr/bin/python3 it says so and prints the ecgx figures only.
  */
 import { spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { Served } from './_served.js';
+import { Served, serveSteps } from './_served.js';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -73,11 +72,6 @@ function parseArgs(argv: string[]): Config & { child?: Phase; dir?: string } {
   return { batch: positive('batch', 64), threads: positive('threads', 2), warmup: int('warmup', 1), repeats: positive('repeats', 5), phases, child: get('child') as Phase | undefined, dir: get('dir') };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /** Builds one phase of ecgx in this (child) process and returns its step. */
 async function ecgxPhase(phase: Phase, dir: string, cfg: Config): Promise<{ step: () => Promise<unknown>; release: () => Promise<void> }> {
@@ -110,24 +104,9 @@ async function ecgxPhase(phase: Phase, dir: string, cfg: Config): Promise<{ step
 /** Child process: warm up, then one timed step per 'step' line on stdin (same protocol as engine_torch.py --serve). */
 async function serveEcgx(phase: Phase, dir: string, cfg: Config): Promise<void> {
   const { step, release } = await ecgxPhase(phase, dir, cfg);
-  for (let i = 0; i < cfg.warmup; i++) await step();
-  const say = (o: object): boolean => process.stdout.write(JSON.stringify(o) + '\n');
-  say({ ready: true });
-  const times: number[] = [];
-  for await (const line of createInterface({ input: process.stdin })) {
-    if (line.trim() === 'done') break;
-    if (line.trim() !== 'step') continue;
-    globalThis.gc?.();
-    const t0 = process.hrtime.bigint();
-    await step();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    say({ t: times.at(-1) });
-  }
-  await release();
-  say({ phase, times_s: times, median_s: median(times), maxrss_kb: process.resourceUsage().maxRSS });
+  await serveSteps(step, release, cfg.warmup, { phase });
 }
 
-/** A benchmark child speaking the ready / step / done line protocol on stdin/stdout. */
 /**
  * Times one phase on both sides, interleaved (ABBA order) so that both see the
  * same machine load; warm-ups run one side at a time.

@@ -31,8 +31,8 @@
  *       [--peer-only]
  */
 import { spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { Served } from './_served.js';
+import { Served, serveSteps } from './_served.js';
+import { median } from './_timing.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -98,11 +98,6 @@ const list = (k: string, all: string[]): string[] => {
   for (const x of v) if (!all.includes(x)) throw new Error(`--${k}: unknown '${x}' (expected ${all.join(', ')})`);
   return v;
 };
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function inputs(n: number): NdArray {
   const r = new Rng(7);
@@ -153,26 +148,11 @@ async function serveEcgx(dir: string, model: string, method: string, threads: nu
     const a = (await step()) as { values: NdArray };
     writeNpy(join(dir, `${model}-${method}.npy`), a.values);
   }
-  for (let i = 0; i < warmup; i++) await step();
-  const say = (o: object): boolean => process.stdout.write(JSON.stringify(o) + '\n');
-  say({ ready: true });
-  const times: number[] = [];
-  for await (const line of createInterface({ input: process.stdin })) {
-    if (line.trim() === 'done') break;
-    if (line.trim() !== 'step') continue;
-    globalThis.gc?.();
-    const t0 = process.hrtime.bigint();
-    await step();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-    say({ t: times.at(-1) });
-  }
-  await release();
-  say({ times_s: times, median_s: median(times), maxrss_kb: process.resourceUsage().maxRSS });
+  await serveSteps(step, release, warmup);
 }
 
 interface SideResult { times_s: number[]; median_s: number; maxrss_kb: number; check_rel_err?: number | null }
 
-/** A benchmark child speaking the ready / step / done line protocol on stdin/stdout. */
 interface PeerRow { model: string; method: string; ecgx?: SideResult; torch?: SideResult; notes: string[] }
 
 /** One (model, method): both children warm up one after the other, then their timed calls alternate ABBA. */

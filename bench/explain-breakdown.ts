@@ -13,6 +13,7 @@
  *    convolutions, ReLU masks, BatchNorm scaling, MaxPool (with argmax) and its
  *    scatter, the polyphase interleave (Transpose, Slice), the rest.
  * 3. Session options and graph shape, each against the default, interleaved:
+ *    1-D convolutions run as 1-D (the default runs them as 2-D, onnx/conv-2d.ts),
  *    spinning, threads, memory pattern, memory arena, execution mode,
  *    optimisation level, a fixed batch dimension (what a free dimension
  *    override does; onnxruntime-node has no such option), BatchNorm folding
@@ -31,6 +32,7 @@ import type { NdArray } from '../src/util/npy.js';
 import { encodeModel, makeValueInfo, valueInfoDims, type ModelProto } from '../src/engine/onnx/proto.js';
 import { withExtraOutputs } from '../src/engine/onnx/inspect.js';
 import { OnnxSession, runtimeDefaults } from '../src/engine/runtime.js';
+import { conv1dAs2d } from '../src/engine/onnx/conv-2d.js';
 import { gradientGraph, gradientGraphInfo } from '../src/engine/autodiff/index.js';
 import { foldOptions } from '../src/engine/autodiff/fold.js';
 import { resnet1d } from '../src/models/resnet1d.js';
@@ -101,6 +103,9 @@ function feeds(x: NdArray, seedInput: string): Record<string, ort.Tensor> {
   return { ecg: new ort.Tensor('float32', x.data, x.shape), [seedInput]: new ort.Tensor('float32', seed, [n, 6]) };
 }
 
+/** The graph a session runs: 1-D window ops as 2-D ones (onnx/conv-2d.ts) unless turned off, as OnnxSession does. */
+const executed = (g: ModelProto, as2d = runtimeDefaults.conv1dAs2d): ModelProto => (as2d ? conv1dAs2d(g) : g);
+
 const baseOptions = (threads: number): ort.InferenceSession.SessionOptions => ({
   graphOptimizationLevel: 'all', intraOpNumThreads: threads, interOpNumThreads: 1,
   extra: { session: { intra_op: { allow_spinning: runtimeDefaults.spinning ? '1' : '0' }, inter_op: { allow_spinning: runtimeDefaults.spinning ? '1' : '0' } } },
@@ -130,6 +135,7 @@ const GROUPS: [string, (op: string, node: string) => boolean][] = [
   ['BN (fwd + scaling dY)', (op) => op === 'BatchNormalization' || op === 'Mul'],
   ['MaxPool + scatter', (op) => op === 'MaxPool' || op === 'ScatterElements' || op === 'ConstantOfShape'],
   ['interleave (Transpose, Slice)', (op) => op === 'Transpose' || op === 'Slice'],
+  ['layout reorders (NCHWc)', (op) => op === 'ReorderInput' || op === 'ReorderOutput'],
   ['Add, Sum', (op) => op === 'Add' || op === 'Sum'],
   ['gemm, head, rest', () => true],
 ];
@@ -138,7 +144,7 @@ const GROUPS: [string, (op: string, node: string) => boolean][] = [
 async function profile(graph: ModelProto, f: Record<string, ort.Tensor>, fetch: string[], threads: number, runs: number): Promise<{ modelRun: number; kernels: number; groups: Record<string, number> }> {
   const dir = mkdtempSync(join(tmpdir(), 'ecgx-profile-'));
   try {
-    const s = await ort.InferenceSession.create(encodeModel(graph), { ...baseOptions(threads), enableProfiling: true, profileFilePrefix: join(dir, 'p') });
+    const s = await ort.InferenceSession.create(encodeModel(executed(graph)), { ...baseOptions(threads), enableProfiling: true, profileFilePrefix: join(dir, 'p') });
     await s.run(f, fetch);
     for (let i = 0; i < runs; i++) await s.run(f, fetch);
     s.endProfiling();
@@ -181,7 +187,7 @@ async function main(): Promise<void> {
       if (sections.includes('layers')) {
         const e = await createExplainer(method, model, { threads });
         const wrapped = await OnnxSession.create(graph, { threads });
-        const raw = await ort.InferenceSession.create(encodeModel(graph), baseOptions(threads));
+        const raw = await ort.InferenceSession.create(encodeModel(executed(graph)), baseOptions(threads));
         const seed = { data: f[seedInput]!.data as Float32Array, shape: [n, 6] };
         const t = await interleaved({
           explain: () => e.explain({ x }, { target: CLASS }),
@@ -196,8 +202,9 @@ async function main(): Promise<void> {
         await raw.release();
       }
       if (!sections.includes('options')) continue;
-      const variants: Record<string, { graph?: ModelProto; options?: ort.InferenceSession.SessionOptions }> = {
+      const variants: Record<string, { graph?: ModelProto; options?: ort.InferenceSession.SessionOptions; as2d?: boolean }> = {
         default: {},
+        [runtimeDefaults.conv1dAs2d ? 'conv1d as 1-D' : 'conv1d as 2-D']: { as2d: !runtimeDefaults.conv1dAs2d },
         [runtimeDefaults.spinning ? 'no spinning' : 'spinning']: { options: { extra: { session: { intra_op: { allow_spinning: runtimeDefaults.spinning ? '0' : '1' }, inter_op: { allow_spinning: runtimeDefaults.spinning ? '0' : '1' } } } } },
         [`threads ${threads === 1 ? 2 : 1}`]: { options: { intraOpNumThreads: threads === 1 ? 2 : 1 } },
         'no memory pattern': { options: { enableMemPattern: false } },
@@ -213,7 +220,7 @@ async function main(): Promise<void> {
       const steps: Record<string, () => Promise<unknown>> = {};
       const sessions: ort.InferenceSession[] = [];
       for (const [name, v] of Object.entries(variants)) {
-        const s = await ort.InferenceSession.create(encodeModel(v.graph ?? graph), { ...baseOptions(threads), ...(v.options ?? {}) });
+        const s = await ort.InferenceSession.create(encodeModel(executed(v.graph ?? graph, v.as2d)), { ...baseOptions(threads), ...(v.options ?? {}) });
         sessions.push(s);
         steps[name] = () => s.run(f, fetch);
       }

@@ -10,6 +10,7 @@ import type { NdArray } from '../util/npy.js';
 import { encodeModel, loadModel, type ModelProto } from './onnx/proto.js';
 import { inferShapes, type Dim } from './onnx/shapes.js';
 import { withExtraOutputs } from './onnx/inspect.js';
+import { conv1dAs2d } from './onnx/conv-2d.js';
 
 export interface SessionOptions {
   /** Intra-op threads; default: onnxruntime's choice (all cores). */
@@ -35,10 +36,20 @@ export interface SessionOptions {
    * than 345 MB RSS, at the same speed (bench/engine.ts measures the big model).
    */
   memoryPattern?: boolean;
+  /**
+   * Run 1-D convolutions and pools as 2-D ones of height 1, so that
+   * onnxruntime's blocked-channel CPU kernels apply (onnx/conv-2d.ts); default
+   * `runtimeDefaults.conv1dAs2d`: on (environment ECGX_ORT_CONV1D_AS_2D=0
+   * turns it off). The session's `model` stays the graph as given.
+   */
+  conv1dAs2d?: boolean;
 }
 
 /** Process-wide defaults for new sessions (benchmarks flip them to measure). */
-export const runtimeDefaults: { spinning: boolean } = { spinning: process.env['ECGX_ORT_SPINNING'] !== '0' };
+export const runtimeDefaults: { spinning: boolean; conv1dAs2d: boolean } = {
+  spinning: process.env['ECGX_ORT_SPINNING'] !== '0',
+  conv1dAs2d: process.env['ECGX_ORT_CONV1D_AS_2D'] !== '0',
+};
 
 export interface RunOptions {
   /** Outputs to compute; default: all the session's outputs (graph outputs, then extra outputs). */
@@ -84,7 +95,7 @@ export class OnnxSession {
     if (!(opts.spinning ?? runtimeDefaults.spinning)) options.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(encodeModel(proto), options);
+      session = await ort.InferenceSession.create(encodeModel((opts.conv1dAs2d ?? runtimeDefaults.conv1dAs2d) ? conv1dAs2d(proto) : proto), options);
     } catch (e) {
       const where = typeof model === 'string' ? `${model}: ` : '';
       throw new ModelError(`${where}onnxruntime cannot load the model: ${firstLine(e)}`);

@@ -94,7 +94,13 @@ for (const m of classifiers) {
       t.diagnostic(`Integrated Gradients, small-noise baseline: relative error ${en.toExponential(2)} vs torch float64 (torch float32 vs float64: ${refs.ig_noise.torch_float32.relative_error_vs_float64.toExponential(2)})`);
       assert.ok(en < 1e-3, `IG (noise baseline) relative error ${en}`);
       const cn = refs.ig_noise.completeness;
-      (an.meta!['completenessDelta'] as number[]).forEach((d, b) => assert.ok(Math.abs(d - (cn.sum_ig[b]! - cn.logit_x_minus_logit_baseline[b]!)) < 1e-4, `ECG ${b}: noise-baseline completeness delta ${d}`));
+      // This path starts at near-zero inputs, where float32 rounding decides which side of a ReLU kink
+      // a step lands on: two float32 runs that sum in different orders (onnxruntime's blocked kernels,
+      // torch's) differ by up to ~5% of the delta, while the 64- vs 256-step deltas differ by 50-200%.
+      (an.meta!['completenessDelta'] as number[]).forEach((d, b) => {
+        const ref = cn.sum_ig[b]! - cn.logit_x_minus_logit_baseline[b]!;
+        assert.ok(Math.abs(d - ref) < 1e-4 + 0.1 * Math.abs(ref), `ECG ${b}: noise-baseline completeness delta ${d}, torch ${ref}`);
+      });
     } finally {
       await gradcam.release?.();
       await ig.release?.();

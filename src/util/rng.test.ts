@@ -29,18 +29,29 @@ test('rng: uniform mean/variance and normal moments match theory', () => {
   assert.ok(Math.abs(z4 / n - 3) < 0.1); // kurtosis of a normal
 });
 
-test('fillMask draws exactly what a uniform() < p loop draws, and leaves the stream where that loop would', () => {
+test('fillMask: two elements per 32-bit draw (low half first) against p rounded to 2^-16; the stream moves by ceil(n / 2) draws', () => {
   for (const p of [0.2, 0.5, 0.999, 1e-9]) {
-    const a = new Rng(11), b = new Rng(11);
-    const fast = new Float32Array(10_001);
-    a.fillMask(fast, p, 1.25);
-    const slow = Float32Array.from({ length: fast.length }, () => (b.uniform() < p ? 0 : 1.25));
-    assert.deepEqual(fast, slow);
-    assert.equal(a.nextU32(), b.nextU32());
-    assert.equal(a.uniform(), b.uniform());
+    for (const n of [10_001, 10_000]) {
+      const a = new Rng(11), b = new Rng(11);
+      const fast = new Float32Array(n);
+      a.fillMask(fast, p, 1.25);
+      const thr = Rng.maskProbability(p) * 65536;
+      const slow = new Float32Array(n);
+      for (let i = 0; i < n; i += 2) {
+        const u = b.nextU32();
+        slow[i] = (u & 0xffff) < thr ? 0 : 1.25;
+        if (i + 1 < n) slow[i + 1] = u >>> 16 < thr ? 0 : 1.25;
+      }
+      assert.deepEqual(fast, slow);
+      assert.equal(a.nextU32(), b.nextU32());
+    }
   }
-  const zeros = new Float32Array(1000);
-  new Rng(3).fillMask(zeros, 0.2, 5);
-  const dropped = zeros.filter((v) => v === 0).length;
-  assert.ok(dropped > 150 && dropped < 250, `${dropped} of 1000 dropped at p = 0.2`);
+  assert.equal(Rng.maskProbability(0.2), 13107 / 65536);
+  assert.equal(Rng.maskProbability(1e-9), 0);
+  const mask = new Float32Array(200_000);
+  new Rng(3).fillMask(mask, 0.2, 5);
+  const dropped = mask.filter((v) => v === 0).length / mask.length;
+  // Binomial sd at n = 2e5: 0.0009.
+  assert.ok(Math.abs(dropped - 0.2) < 0.004, `${dropped} dropped at p = 0.2`);
+  assert.ok(mask.every((v) => v === 0 || v === 5));
 });

@@ -41,17 +41,19 @@ export class Rng {
   }
 
   /**
-   * Fills `out` with a Bernoulli mask: 0 where uniform() < p, else `value`;
-   * the same draws as that loop (one nextU32 per element, compared as
-   * u / 2^32 < p, which is exact as u < p * 2^32), with the state kept in
-   * locals: about 10x faster (dropout masks of a training step are millions
-   * of elements).
+   * Fills `out` with a Bernoulli mask: 0 with probability `Rng.maskProbability(p)`
+   * (p rounded to a multiple of 2^-16), else `value`. Each 32-bit draw gives
+   * two elements, its low 16 bits first, compared as h < p * 2^16; the state
+   * is kept in locals. Dropout masks of a training step are millions of
+   * elements (3.4M per step of the explain bench model at batch 32): 8.8 ms
+   * with a draw per element, 4.7 ms with a draw per two and no branch.
    */
   fillMask(out: Float32Array, p: number, value: number): void {
-    const thr = p * 4294967296;
+    const thr = Math.round(p * 65536);
     let s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
-    for (let i = 0; i < out.length; i++) {
-      const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const n = out.length;
+    for (let i = 0; i < n; i += 2) {
+      const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9);
       const t = s1 << 9;
       s2 ^= s0;
       s3 ^= s1;
@@ -59,12 +61,19 @@ export class Rng {
       s0 ^= s3;
       s2 ^= t;
       s3 = rotl(s3, 11);
-      out[i] = r < thr ? 0 : value;
+      // (thr - 1 - h) >>> 31 is 1 where h >= thr: no branch to mispredict on a random bit (2x faster).
+      out[i] = value * ((thr - 1 - (r & 0xffff)) >>> 31);
+      if (i + 1 < n) out[i + 1] = value * ((thr - 1 - (r >>> 16)) >>> 31);
     }
     this.s0 = s0;
     this.s1 = s1;
     this.s2 = s2;
     this.s3 = s3;
+  }
+
+  /** The probability of a 0 that fillMask(out, p, ...) draws with: p to the nearest multiple of 2^-16 (within 7.7e-6). */
+  static maskProbability(p: number): number {
+    return Math.round(p * 65536) / 65536;
   }
 
   /** Uniform in [0, 1). */

@@ -11,6 +11,8 @@ import { gradCheck } from './gradcheck.js';
 import { distinctArray, graphModel, opModel, randomArray } from './testing.js';
 import { makeFloatTensor, makeInt64Tensor, makeNode, type AttrValue, type ModelProto } from '../onnx/proto.js';
 import type { NdArray } from '../../util/npy.js';
+import { gradientGraph, gradientGraphInfo } from './gradient.js';
+import { OnnxSession } from '../runtime.js';
 
 async function expectGrad(label: string, model: ModelProto, feeds: Record<string, NdArray>, wrt: string[], o: { maxElements?: number; of?: string } = {}): Promise<void> {
   const res = await gradCheck(model, { of: o.of ?? 'y', wrt }, feeds, { maxElements: o.maxElements ?? 48, seed: 7 });
@@ -203,6 +205,21 @@ test('MaxPool (overlapping windows, pads), AveragePool (with and without pad cou
   }
   const x = randomArray([2, 3, 7], 82);
   await expectGrad('GlobalAveragePool', opModel('GlobalAveragePool', { x }, {}, [2, 3, 1]), { x }, ['x']);
+});
+
+test('MaxPool with tiled windows (kernel = stride, as ResNet skips): an end pad, and ties go to the first maximum as in PyTorch', async () => {
+  const x = distinctArray([2, 3, 11], 83);
+  await expectGrad('MaxPool k2s2 SAME_UPPER', opModel('MaxPool', { x }, { kernel_shape: [2], strides: [2], auto_pad: 'SAME_UPPER' }, [2, 3, 6]), { x }, ['x']);
+  await expectGrad('MaxPool k4s4 pads [0, 1]', opModel('MaxPool', { x }, { kernel_shape: [4], strides: [4], pads: [0, 1] }, [2, 3, 3]), { x }, ['x']);
+  // Windows of 3 over 8 samples, padded by 1: ties within a window (1, 1, 1), (0, 2, 2), and in the padded one (4, 4).
+  const tied = { data: Float32Array.from([1, 1, 1, 0, 2, 2, 4, 4]), shape: [1, 1, 8] };
+  const m = opModel('MaxPool', { x: tied }, { kernel_shape: [3], strides: [3], pads: [0, 1] }, [1, 1, 3]);
+  const g = gradientGraph(m, { of: 'y', wrt: ['x'], seed: 'input' });
+  const info = gradientGraphInfo(g)!;
+  const s = await OnnxSession.create(g, { threads: 1 });
+  const out = await s.run({ x: tied, [info.seedInput!]: { data: Float32Array.from([10, 20, 30]), shape: [1, 1, 3] } });
+  await s.release();
+  assert.deepEqual(Array.from(out[info.gradients['x']!]!.data), [10, 0, 0, 0, 20, 0, 30, 0]);
 });
 
 test('ReduceMean (axes attribute) and ReduceSum (axes input), keepdims 0 and 1', async () => {

@@ -22,7 +22,9 @@ const positive = (c: BackwardContext, t: string): string => c.e.op('Greater', [t
 export const ELEMENTWISE_RULES: Record<string, Rule> = {
   Identity: unary((_c, dy) => dy),
   Neg: unary((c, dy) => c.e.op('Neg', [dy])),
-  Relu: unary((c, dy) => c.e.op('Where', [positive(c, c.y(0)), dy, c.e.scalar(0)])),
+  // dY * float(y > 0): onnxruntime's Where broadcasting the scalar 0 took 2.0 ms on a 32 x 64 x 1000 tensor,
+  // Greater + Cast + Mul 0.9-1.3 ms (the same values for finite dY; an infinite dY where y <= 0 gives NaN, not 0).
+  Relu: unary((c, dy) => c.e.mul(dy, c.e.op('Cast', [positive(c, c.y(0))], { to: DType.FLOAT }))),
   LeakyRelu: unary((c, dy) => {
     const alpha = getFloatAttr(c.node, 'alpha', 0.01);
     // For alpha > 0, y > 0 exactly where x > 0.

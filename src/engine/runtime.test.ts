@@ -76,3 +76,15 @@ test('OnnxSession: inputs without a batch axis go whole to every internal batch;
   await assert.rejects(s.run({ x: xs, w: { data: new Float32Array(3), shape: [1, 3] } }), (e: unknown) => e instanceof DataError && /input 'w' has shape \[1, 3\], expected \[2, 3\] \(dimension 0 must be 2\)/.test(e.message));
   await s.release();
 });
+
+test('OnnxSession: returned outputs are arrays of their own, unchanged by later runs and by release (they are not copied again)', async () => {
+  const s = await OnnxSession.create(model(), { threads: 1, extraOutputs: ['doubled'] });
+  const first = await s.run({ x: { data: new Float32Array(10).fill(1), shape: [1, 2, 5] } });
+  const kept = Array.from(first['doubled']!.data);
+  const second = await s.run({ x: { data: new Float32Array(10).fill(3), shape: [1, 2, 5] } });
+  await s.release();
+  assert.notEqual(first['doubled']!.data.buffer, second['doubled']!.data.buffer);
+  assert.equal(first['doubled']!.data.byteLength, first['doubled']!.data.buffer.byteLength);
+  assert.deepEqual(Array.from(first['doubled']!.data), kept);
+  assert.deepEqual(Array.from(second['doubled']!.data), new Array(10).fill(6));
+});

@@ -210,7 +210,9 @@ export class OnnxSession {
 
 function asFloat32(t: ort.Tensor): Float32Array {
   const d = t.data;
-  if (d instanceof Float32Array) return d.slice();
+  // onnxruntime-node copies each output into a fresh ArrayBuffer of its own (it stays valid after dispose
+  // and release): no second copy (a training step's gradients are the model's size again).
+  if (d instanceof Float32Array) return d;
   if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Float32Array.from(d, (v) => Number(v));
   if (ArrayBuffer.isView(d)) return Float32Array.from(d as unknown as ArrayLike<number>);
   throw new ModelError(`output tensor of type ${t.type} cannot be returned as float32`);

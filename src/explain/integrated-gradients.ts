@@ -145,9 +145,11 @@ export const integratedGradients: ExplainerFactory = {
       const session = await model.gradients([model.input]);
       const P = alpha.length;
       const rows = n * P;
+      // One buffer for every chunk's interpolated inputs (a chunk is the run's input only until the run returns).
+      const buffer = new Float32Array(Math.min(batchSize, rows) * per);
       for (let start = 0; start < rows; start += batchSize) {
         const count = Math.min(batchSize, rows - start);
-        const pts = new Float32Array(count * per);
+        const pts = buffer.subarray(0, count * per);
         const index: number[] = [];
         for (let r = 0; r < count; r++) {
           const b = Math.floor((start + r) / P);

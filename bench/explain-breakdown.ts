@@ -129,10 +129,11 @@ async function interleaved(steps: Record<string, () => Promise<unknown>>, repeat
 }
 
 const GROUPS: [string, (op: string, node: string) => boolean][] = [
-  ['conv forward', (op, node) => (op === 'Conv' || op === 'FusedConv') && !node.startsWith('node_ad_')],
+  // Gradient nodes are named node_ad_*; onnxruntime names a node it rewrites (NCHWc) after its output, ad_*.
+  ['conv forward', (op, node) => (op === 'Conv' || op === 'FusedConv') && !/^(node_)?ad_/.test(node)],
   ['conv backward (dX)', (op) => op === 'Conv' || op === 'FusedConv'],
-  ['ReLU masks', (op) => op === 'Where' || op === 'Greater'],
-  ['BN (fwd + scaling dY)', (op) => op === 'BatchNormalization' || op === 'Mul'],
+  ['ReLU masks', (op) => op === 'Where' || op === 'Greater' || op === 'Cast' || op === 'Mul'],
+  ['BN', (op) => op === 'BatchNormalization'],
   ['MaxPool + scatter', (op) => op === 'MaxPool' || op === 'ScatterElements' || op === 'ConstantOfShape'],
   ['interleave (Transpose, Slice)', (op) => op === 'Transpose' || op === 'Slice'],
   ['layout reorders (NCHWc)', (op) => op === 'ReorderInput' || op === 'ReorderOutput'],

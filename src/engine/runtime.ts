@@ -95,7 +95,13 @@ export class OnnxSession {
     if (!(opts.spinning ?? runtimeDefaults.spinning)) options.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(encodeModel((opts.conv1dAs2d ?? runtimeDefaults.conv1dAs2d) ? conv1dAs2d(proto) : proto), options);
+      const as2d = (opts.conv1dAs2d ?? runtimeDefaults.conv1dAs2d) ? conv1dAs2d(proto) : proto;
+      // The 2-D form rests on static shape inference; should onnxruntime refuse it for a graph that
+      // inference misread, the graph as given still runs (and its own error is the one reported).
+      session = await ort.InferenceSession.create(encodeModel(as2d), options).catch((e: unknown) => {
+        if (as2d === proto) throw e;
+        return ort.InferenceSession.create(encodeModel(proto), options);
+      });
     } catch (e) {
       const where = typeof model === 'string' ? `${model}: ` : '';
       throw new ModelError(`${where}onnxruntime cannot load the model: ${firstLine(e)}`);

@@ -26,7 +26,7 @@
  * 2M + 1024 paired coalitions, i.e. ~1900 masked copies run through the model
  * in batches of 64: seconds, bounded by the forward rate.
  *
- *   npm run build && node --expose-gc dist/bench/explain.js [--repeats 3] [--batch 32] [--threads 2]
+ *   npm run build && node --expose-gc dist/bench/explain.js [--repeats 5] [--batch 32] [--threads 2]
  *       [--models explain,resnet1d-small] [--methods gradcam,saliency,input-x-gradient,integrated-gradients,train]
  *       [--peer-only]
  */
@@ -213,7 +213,7 @@ async function main(): Promise<void> {
   if (ci >= 0) return childIg(process.argv[ci + 1]!, Number(process.argv[ci + 2]), Number(process.argv[ci + 3]), Number(process.argv[ci + 4]));
   const cc = process.argv.indexOf('--child');
   if (cc >= 0) return serveEcgx(process.argv[cc + 1]!, process.argv[cc + 2]!, process.argv[cc + 3]!, arg('threads', 2), Number(get('warmup') ?? 1));
-  const repeats = arg('repeats', 3);
+  const repeats = arg('repeats', 5);
   const n = arg('batch', 32);
   const threads = arg('threads', 2);
   const models = list('models', Object.keys(BENCH_MODELS));

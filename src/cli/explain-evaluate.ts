@@ -66,12 +66,7 @@ ${methodFlagsHelp()}  --waves SRC         annotations (default for records), del
 const command: Command = {
   summary: 'metrics of attributions: deletion/insertion AUC, infidelity, max-sensitivity, wave mass, agreement between methods, randomisation sanity',
   usage,
-  handlesHelp: true,
   async run(argv) {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      process.stdout.write(usage.trimEnd() + '\n');
-      return 0;
-    }
     const { values } = parseCommandArgs('explain evaluate', argv, {
       ...SOURCE_FLAGS, ...METHOD_FLAGS,
       waves: { type: 'string' }, 'curve-steps': { type: 'string' }, randomization: { type: 'boolean' }, stages: { type: 'string' }, sensitivity: { type: 'boolean' }, noise: { type: 'string' },

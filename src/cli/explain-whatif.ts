@@ -51,12 +51,7 @@ ${methodFlagsHelp()}  --waves SRC         annotations (default when every record
 const command: Command = {
   summary: 'what-if probes: ECGs edited as a disease would (QRS, T, P, PR, ST, R), dose-response of the model and whether attributions predict it',
   usage,
-  handlesHelp: true,
   async run(argv) {
-    if (argv.includes('--help') || argv.includes('-h')) {
-      process.stdout.write(usage.trimEnd() + '\n');
-      return 0;
-    }
     const { values } = parseCommandArgs('explain what-if', argv, {
       ...SOURCE_FLAGS, ...METHOD_FLAGS, edit: { type: 'string', multiple: true }, 'target-of': { type: 'string' }, waves: { type: 'string' },
       out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' },

@@ -176,7 +176,7 @@ test('ecgx explain: bad method options are one-line errors naming the flag, exit
   assert.equal(ok.code, 0, ok.stderr);
 });
 
-test('ecgx explain --help documents the named flags and the aliases; explain evaluate --help its own', () => {
+test('ecgx explain --help documents the named flags and the aliases; explain evaluate and what-if --help (or -h) their own', () => {
   const h = cli('explain', '--help');
   assert.equal(h.code, 0);
   for (const f of ['--baseline', '--samples', '--sigma', '--window', '--stride', '--tlc', 'ig = integrated-gradients', 'explain evaluate']) assert.ok(h.stdout.includes(f), f);
@@ -184,6 +184,10 @@ test('ecgx explain --help documents the named flags and the aliases; explain eva
   assert.equal(e.code, 0);
   assert.match(e.stdout, /^Usage: ecgx explain evaluate/);
   assert.ok(e.stdout.includes('--randomization') && e.stdout.includes('--waves'));
+  const w = cli('explain', 'what-if', '-h');
+  assert.equal(w.code, 0);
+  assert.match(w.stdout, /^Usage: ecgx explain what-if/);
+  assert.ok(w.stdout.includes('--edit') && w.stdout.includes('--target-of'));
 });
 
 test('ecgx explain --method saliency,tlc --tlc FILE: TLC entropy [batch, 1, time] beside the other methods, equal to the API', async () => {

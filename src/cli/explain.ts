@@ -41,17 +41,25 @@ ${STORE_HELP}
   --json              print explain.json to stdout
 `;
 
+const SUBCOMMANDS: Record<string, () => Promise<{ default: Command }>> = {
+  evaluate: () => import('./explain-evaluate.js'),
+  'what-if': () => import('./explain-whatif.js'),
+};
+
 const command: Command = {
   summary: 'attribute a model\'s outputs to ECG samples (Grad-CAM, IG, saliency, ...); explain evaluate: metrics',
   usage,
   handlesHelp: true,
   async run(argv) {
-    if (argv[0] === 'evaluate') return (await import('./explain-evaluate.js')).default.run(argv.slice(1));
-    if (argv[0] === 'what-if') return (await import('./explain-whatif.js')).default.run(argv.slice(1));
-    if (argv.includes('--help') || argv.includes('-h')) {
-      process.stdout.write(usage.trimEnd() + '\n');
+    // Subcommands as `ecgx model` dispatches them: their own usage for --help.
+    const load = SUBCOMMANDS[argv[0] ?? ''];
+    const sub = load ? (await load()).default : undefined;
+    const rest = sub ? argv.slice(1) : argv;
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write((sub ?? command).usage.trimEnd() + '\n');
       return 0;
     }
+    if (sub) return sub.run(rest);
     const { values } = parseCommandArgs('explain', argv, { ...SOURCE_FLAGS, ...METHOD_FLAGS, out: { type: 'string' }, json: { type: 'boolean' }, force: { type: 'boolean' }, ...STORE_FLAG });
     const plan = methodPlan(values);
     const sf = storeFlags(values);

@@ -4,7 +4,7 @@
  * stdin and answers with one JSON line each, so that two sides' calls can
  * alternate (ABBA) under the same machine load.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { median } from './_timing.js';
 
@@ -69,4 +69,53 @@ export async function serveSteps(step: () => Promise<unknown>, release: () => Pr
   }
   await release();
   say({ ...extra, times_s: times, median_s: median(times), maxrss_kb: process.resourceUsage().maxRSS });
+}
+
+/**
+ * One interleaved peer measurement: the sides start (and warm up) one after
+ * the other, each made once the ones before it are up (`made` gets their
+ * names: a peer may check against values an earlier side wrote); one that
+ * fails to start becomes a note. Then their timed calls alternate ABBA for
+ * `repeats` rounds, each after `pauseMs`, and every side's result is
+ * collected. The children are always killed.
+ */
+export async function interleaved<Result, Side extends string>(
+  make: ((started: readonly Side[]) => Served<Result, Side> | undefined)[],
+  repeats: number,
+  pauseMs = 0,
+): Promise<{ results: Partial<Record<Side, Result>>; notes: string[] }> {
+  const notes: string[] = [];
+  const sides: Served<Result, Side>[] = [];
+  const results: Partial<Record<Side, Result>> = {};
+  try {
+    for (const m of make) {
+      const s = m(sides.map((x) => x.side));
+      if (!s) continue;
+      try {
+        await s.ready();
+        sides.push(s);
+      } catch (e) {
+        notes.push((e as Error).message);
+        s.kill();
+      }
+    }
+    for (let r = 0; r < repeats; r++) {
+      for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
+        if (pauseMs) await new Promise((res) => setTimeout(res, pauseMs));
+        await s.step();
+      }
+    }
+    for (const s of sides) results[s.side] = await s.done();
+  } catch (e) {
+    notes.push((e as Error).message);
+  } finally {
+    for (const s of sides) s.kill();
+  }
+  return { results, notes };
+}
+
+/** The PyTorch version `python` imports (with onnx), or undefined when it cannot. */
+export function torchVersionIn(python: string): string | undefined {
+  const r = spawnSync(python, ['-c', 'import torch, onnx; print(torch.__version__)'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
 }

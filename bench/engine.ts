@@ -25,8 +25,7 @@
  *
  * Without torch in /usr/bin/python3 it says so and prints the ecgx figures only.
  */
-import { spawnSync } from 'node:child_process';
-import { Served, serveSteps } from './_served.js';
+import { Served, interleaved, serveSteps, torchVersionIn } from './_served.js';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -113,40 +112,12 @@ async function serveEcgx(phase: Phase, dir: string, cfg: Config): Promise<void> 
  */
 async function runPhase(phase: Phase, dir: string, cfg: Config, withTorch: boolean): Promise<{ ecgx?: PhaseResult; torch?: PhaseResult; notes: string[] }> {
   const common = ['--threads', String(cfg.threads), '--warmup', String(cfg.warmup), '--repeats', String(cfg.repeats)];
-  const notes: string[] = [];
-  const sides: Served<PhaseResult>[] = [];
-  const start = async (s: Served<PhaseResult>): Promise<void> => {
-    try {
-      await s.ready();
-      sides.push(s);
-    } catch (e) {
-      notes.push((e as Error).message);
-      s.kill();
-    }
-  };
-  await start(new Served<PhaseResult>('ecgx', process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', phase, '--dir', dir, '--batch', String(cfg.batch), ...common]));
-  if (withTorch) {
-    await start(new Served<PhaseResult>('torch', PYTHON, [TORCH_SCRIPT, '--serve', '--model', join(dir, 'model.onnx'), '--input', join(dir, 'x.npy'), '--targets', join(dir, 'y.npy'),
-      '--phase', phase, '--block', String(BLOCK), '--cls', String(CLASS), '--check', join(dir, 'logits8.npy'), ...common]));
-  }
-  const out: { ecgx?: PhaseResult; torch?: PhaseResult; notes: string[] } = { notes };
-  try {
-    for (let r = 0; r < cfg.repeats; r++) {
-      const order = r % 2 === 0 ? sides : [...sides].reverse();
-      for (const s of order) await s.step();
-    }
-    for (const s of sides) out[s.side as 'ecgx' | 'torch'] = await s.done();
-  } catch (e) {
-    notes.push((e as Error).message);
-  } finally {
-    for (const s of sides) s.kill();
-  }
-  return out;
-}
-
-function torchAvailable(): string | undefined {
-  const r = spawnSync(PYTHON, ['-c', 'import torch, onnx; print(torch.__version__)'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+  const { results, notes } = await interleaved<PhaseResult, 'ecgx' | 'torch'>([
+    () => new Served('ecgx', process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', phase, '--dir', dir, '--batch', String(cfg.batch), ...common]),
+    () => (withTorch ? new Served('torch', PYTHON, [TORCH_SCRIPT, '--serve', '--model', join(dir, 'model.onnx'), '--input', join(dir, 'x.npy'), '--targets', join(dir, 'y.npy'),
+      '--phase', phase, '--block', String(BLOCK), '--cls', String(CLASS), '--check', join(dir, 'logits8.npy'), ...common]) : undefined),
+  ], cfg.repeats);
+  return { ...results, notes };
 }
 
 function prepare(dir: string, cfg: Config): ModelProto {
@@ -180,7 +151,7 @@ async function main(): Promise<void> {
     await check.release();
 
     const load0 = loadavg()[0]!;
-    const torchVersion = torchAvailable();
+    const torchVersion = torchVersionIn(PYTHON);
     console.log(`ecgx engine bench: resnet1d 12 x ${ARCH.samples}, filters [${ARCH.filters}], downsample [${ARCH.downsample}], kernel ${ARCH.kernel}; batch ${cfg.batch}, ${cfg.threads} thread${cfg.threads === 1 ? '' : 's'} per side, warm-up ${cfg.warmup}, median of ${cfg.repeats}`);
     if (!torchVersion) console.log(`PyTorch: not available (${PYTHON} cannot import torch and onnx; apt-get install python3-torch python3-onnx); ecgx figures only`);
     else console.log(`PyTorch ${torchVersion} CPU via ${PYTHON} ${TORCH_SCRIPT}`);

@@ -38,6 +38,7 @@ import { foldOptions } from '../src/engine/autodiff/fold.js';
 import { resnet1d } from '../src/models/resnet1d.js';
 import { buildModel } from '../src/models/index.js';
 import { createExplainer } from '../src/explain/index.js';
+import { median } from './_timing.js';
 
 const MODELS: Record<string, () => ModelProto> = {
   explain: () => resnet1d({ leads: 12, samples: 1000, filters: [32, 64, 64, 128], downsample: [4, 5, 5], kernel: 9, dropout: 0.2, head: 'flatten', task: 'multilabel', outputs: 6, seed: 1, fs: 100 }),
@@ -51,11 +52,6 @@ const get = (k: string): string | undefined => {
 };
 const num = (k: string, d: number): number => Number(get(k) ?? d);
 const list = (k: string, d: string[]): string[] => (get(k) ?? d.join(',')).split(',');
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 const ms = (v: number): string => v.toFixed(1);
 
 function inputs(n: number): NdArray {

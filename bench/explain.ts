@@ -31,7 +31,7 @@
  *       [--peer-only]
  */
 import { spawnSync } from 'node:child_process';
-import { Served, serveSteps } from './_served.js';
+import { Served, interleaved, serveSteps, torchVersionIn } from './_served.js';
 import { median } from './_timing.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -157,48 +157,23 @@ interface PeerRow { model: string; method: string; ecgx?: SideResult; torch?: Si
 
 /** One (model, method): both children warm up one after the other, then their timed calls alternate ABBA. */
 async function peerRow(dir: string, model: string, method: string, torchName: string, cfg: { threads: number; repeats: number; warmup: number }, withTorch: boolean): Promise<PeerRow> {
-  const row: PeerRow = { model, method, notes: [] };
-  const sides: Served<SideResult, 'ecgx' | 'torch'>[] = [];
-  const start = async (s: Served<SideResult, 'ecgx' | 'torch'>): Promise<void> => {
-    try {
-      await s.ready();
-      sides.push(s);
-    } catch (e) {
-      row.notes.push((e as Error).message);
-      s.kill();
-    }
-  };
   const common = ['--threads', String(cfg.threads), '--warmup', String(cfg.warmup)];
-  // ecgx first: its warm-up writes the values that torch checks against.
-  await start(new Served<SideResult, 'ecgx' | 'torch'>('ecgx', process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', dir, model, method, ...common]));
-  if (withTorch) {
-    const modelPath = join(dir, `${model}.onnx`), xPath = join(dir, 'x.npy');
-    const args = torchName === 'train'
-      ? [TORCH_ENGINE, '--serve', '--phase', 'train', '--model', modelPath, '--input', xPath, '--targets', join(dir, 'y.npy'), '--repeats', String(cfg.repeats), ...common]
-      : [TORCH_EXPLAIN, '--serve', '--method', torchName, '--model', modelPath, '--input', xPath, '--cls', String(CLASS), '--steps', '64', '--internal-batch', '64', ...common,
-        ...(sides.length ? ['--ref', join(dir, `${model}-${method}.npy`)] : [])];
-    await start(new Served<SideResult, 'ecgx' | 'torch'>('torch', PYTHON, args));
-  }
-  try {
-    for (let r = 0; r < cfg.repeats; r++) {
-      for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
-        // A pause before each call: threads that spin after a run (torch's OpenMP, onnxruntime with spinning on) would slow the other side's start.
-        await new Promise((res) => setTimeout(res, 50));
-        await s.step();
-      }
-    }
-    for (const s of sides) row[s.side] = await s.done();
-  } catch (e) {
-    row.notes.push((e as Error).message);
-  } finally {
-    for (const s of sides) s.kill();
-  }
-  return row;
-}
-
-function torchAvailable(): string | undefined {
-  const r = spawnSync(PYTHON, ['-c', 'import torch, onnx; print(torch.__version__)'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+  const modelPath = join(dir, `${model}.onnx`), xPath = join(dir, 'x.npy');
+  // A pause before each timed call (50 ms): threads that spin after a run (torch's OpenMP, onnxruntime with
+  // spinning on) would slow the other side's start.
+  const { results, notes } = await interleaved<SideResult, 'ecgx' | 'torch'>([
+    // ecgx first: its warm-up writes the values that torch checks against.
+    () => new Served('ecgx', process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', dir, model, method, ...common]),
+    (started) => {
+      if (!withTorch) return undefined;
+      const args = torchName === 'train'
+        ? [TORCH_ENGINE, '--serve', '--phase', 'train', '--model', modelPath, '--input', xPath, '--targets', join(dir, 'y.npy'), '--repeats', String(cfg.repeats), ...common]
+        : [TORCH_EXPLAIN, '--serve', '--method', torchName, '--model', modelPath, '--input', xPath, '--cls', String(CLASS), '--steps', '64', '--internal-batch', '64', ...common,
+          ...(started.includes('ecgx') ? ['--ref', join(dir, `${model}-${method}.npy`)] : [])];
+      return new Served('torch', PYTHON, args);
+    },
+  ], cfg.repeats, 50);
+  return { model, method, ...results, notes };
 }
 
 function printTable(header: string[], rows: string[][]): void {
@@ -227,7 +202,7 @@ async function main(): Promise<void> {
     writeNpy(join(dir, 'x.npy'), x);
     writeNpy(join(dir, 'y.npy'), targets(n));
     const load0 = loadavg();
-    const torchVersion = torchAvailable();
+    const torchVersion = torchVersionIn(PYTHON);
     console.log(`explain bench: batch ${n} x 12 x 1000, class ${CLASS}, ${threads} intra-op threads per side, warm-up 1 at the timed batch, median of ${repeats} (ABBA)`);
     console.log(`models: explain = resnet1d filters ${ARCH.filters.join(',')} downsample ${ARCH.downsample.join(',')} kernel ${ARCH.kernel} flatten; resnet1d-small = its defaults (filters 32,64,64,128, downsample 4,2,2, kernel 9, GAP)`);
     console.log(`peer: ${torchVersion ? `PyTorch ${torchVersion} CPU via ${PYTHON}` : `none (${PYTHON} cannot import torch and onnx); ecgx figures only`}`);
